@@ -1,0 +1,1 @@
+"""Model adapters behind the :class:`~glm_explore.models.base.GenomicLM` protocol."""
