@@ -1,9 +1,15 @@
-"""Bundled genomes: where they live and what they are."""
+"""Bundled genomes and user genomes: a FASTA, its annotation, and per-base region classes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .annotation import CLASSES, Annotation, base_labels, class_counts, gene_table, read_annotation
+from .genome import Genome
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -37,3 +43,58 @@ DATASETS: dict[str, BundledDataset] = {
     ),
 }
 DEFAULT_DATASET = "yeast"
+
+
+@dataclass
+class GenomeData:
+    """A genome with its annotation and one region-class code per base (see :mod:`annotation`)."""
+
+    name: str
+    description: str
+    genome: Genome
+    annotation: Annotation | None
+    labels: dict[str, np.ndarray]
+    heldout_chrom: str | None = None
+
+    def class_counts(self) -> pd.Series:
+        return class_counts(self.labels)
+
+    def classes_in(self, chrom: str, start: int, end: int) -> np.ndarray:
+        """(end-start,) class codes of ``chrom[start:end]`` (0-based half-open)."""
+        return self.labels[self.genome.resolve(chrom)][start:end]
+
+    def genes(self) -> pd.DataFrame:
+        if self.annotation is None:
+            return pd.DataFrame(columns=["Chromosome", "Start", "End", "Strand", "Feature", "Name"])
+        return gene_table(self.annotation)
+
+    def summary(self) -> pd.DataFrame:
+        """Per-chromosome length and bases per region class."""
+        rows = []
+        for chrom, lab in self.labels.items():
+            counts = np.bincount(lab, minlength=len(CLASSES))
+            rows.append({"chrom": chrom, "length": len(lab), **dict(zip(CLASSES, counts))})
+        return pd.DataFrame(rows)
+
+
+def load_dataset(key: str = DEFAULT_DATASET) -> GenomeData:
+    """One of :data:`DATASETS`, with region labels computed from its GFF3."""
+    ds = DATASETS[key]
+    return load_genome_data(ds.fasta, ds.annotation, name=ds.label, description=ds.description,
+                            heldout_chrom=ds.heldout_chrom)
+
+
+def load_genome_data(fasta: str | Path, annotation: str | Path | None = None, *, name: str | None = None,
+                     description: str = "", heldout_chrom: str | None = None) -> GenomeData:
+    """A user genome: an indexed FASTA (see :func:`genome.normalize_fasta`) and optional annotation.
+
+    Without an annotation every base is ``intergenic``.
+    """
+    genome = Genome(fasta, name=name)
+    ann = read_annotation(annotation, genome.lengths, genome.resolve) if annotation else None
+    if ann is not None:
+        labels = base_labels(ann, genome.lengths)
+    else:
+        labels = {c: np.full(n, CLASSES.index("intergenic"), dtype=np.uint8) for c, n in genome.lengths.items()}
+    return GenomeData(name=name or genome.name, description=description, genome=genome, annotation=ann,
+                      labels=labels, heldout_chrom=heldout_chrom)

@@ -139,3 +139,68 @@ def _is_bgzf(path: Path) -> bool:
     with open(path, "rb") as fh:
         head = fh.read(18)
     return len(head) >= 16 and head[:4] == b"\x1f\x8b\x08\x04" and head[12:14] == b"BC"
+
+
+MAX_FASTA_BYTES = 200 * 1024 * 1024
+
+
+def normalize_fasta(src: str | Path, out_dir: str | Path, *, max_bytes: int = MAX_FASTA_BYTES) -> Path:
+    """Read a user FASTA (plain or gz) with Biopython, validate it, write a clean BGZF copy.
+
+    Cleaning: Windows line ends and spaces dropped, lowercase (soft-masked) bases upper-cased,
+    IUPAC ambiguity codes → N. Errors name the record and what to fix: empty file, no '>' header,
+    binary content, non-nucleotide characters, duplicate names, all-N records. Returns the path of
+    ``out_dir/genome.fa.gz`` (indexed, ready for :class:`Genome`).
+    """
+    from Bio import SeqIO, bgzf
+
+    from .errors import InputTooLargeError
+    from .sequence import clean_sequence
+
+    src, out_dir = Path(src), Path(out_dir)
+    if not src.exists():
+        raise FastaError(f"FASTA file not found: {src}.")
+    size = src.stat().st_size
+    if size > max_bytes:
+        raise InputTooLargeError(f"{src.name} is {size / 2**20:.0f} MiB; the limit is {max_bytes / 2**20:.0f} MiB. "
+                                 "Load a smaller genome or pass an indexed FASTA path instead.")
+    raw = src.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise FastaError(f"{src.name} is a truncated or damaged gzip file ({exc}).") from exc
+    if not raw.strip():
+        raise FastaError(f"{src.name} is empty: a FASTA needs a '>name' line followed by bases.")
+    if b"\x00" in raw[:65536]:
+        raise FastaError(f"{src.name} looks binary, not a text FASTA.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FastaError(f"{src.name} is not UTF-8/ASCII text (byte {exc.start}); is it really a FASTA?") from exc
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    if not text.lstrip().startswith(">"):
+        raise FastaError(f"{src.name} does not start with a '>name' header line; add one (e.g. '>seq1').")
+    import io
+
+    records: dict[str, str] = {}
+    for rec in SeqIO.parse(io.StringIO(text), "fasta"):
+        name = rec.id
+        if not name:
+            raise FastaError(f"{src.name} has a record with an empty name after '>'.")
+        if name in records:
+            raise FastaError(f"{src.name} has two records named {name!r}; record names must be unique.")
+        records[name] = clean_sequence(str(rec.seq), name=f"record {name!r}")
+    if not records:
+        raise FastaError(f"{src.name} holds no sequences.")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / "genome.fa.gz"
+    with bgzf.BgzfWriter(str(out), "wb") as handle:
+        for name, seq in records.items():
+            handle.write(f">{name}\n")
+            for i in range(0, len(seq), 60):
+                handle.write(seq[i:i + 60] + "\n")
+    import pysam
+
+    pysam.faidx(str(out))
+    return out

@@ -1,0 +1,14 @@
+"""glm-explore: `streamlit run app.py`. Sidebar pickers are shared by every page."""
+
+import streamlit as st
+
+import ui
+
+st.set_page_config(page_title="glm-explore", page_icon="🧬", layout="wide")
+
+pages = [
+    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
+]
+nav = st.navigation(pages)
+ui.sidebar()
+nav.run()

@@ -1,0 +1,107 @@
+"""The shipped default models (safetensors + JSON config inside the package)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file
+
+from ..errors import ModelLoadError
+from ..sequence import encode
+from .base import ModelInfo
+from .convnet import ConvLM, ConvLMConfig, channels_from_codes, channels_from_onehot
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+BUILTIN_MODELS = {
+    "default-mlm": ("yeast-mlm", "Default MLM (GPN-style dilated CNN, yeast)"),
+    "default-clm": ("yeast-clm", "Default CLM (causal dilated CNN, yeast)"),
+}
+DEFAULT_MODEL = "default-mlm"
+
+
+class ConvLMAdapter:
+    """:class:`~glm_explore.models.base.GenomicLM` over a :class:`ConvLM` (character level)."""
+
+    def __init__(self, model: ConvLM, name: str, source: str, card: dict | None = None) -> None:
+        self.model = model.eval()
+        cfg = model.config
+        self.info = ModelInfo(
+            name=name, objective=cfg.objective, tokenization="char", max_len=100_000, n_layers=cfg.n_layers,
+            dim=cfg.width, source=source, receptive_field=cfg.receptive_field,
+            n_parameters=sum(p.numel() for p in model.parameters()), card=card or {},
+        )
+
+    def _codes(self, seqs: list[str]) -> torch.Tensor:
+        lengths = {len(s) for s in seqs}
+        if len(lengths) != 1:
+            raise ValueError(f"sequences in one call must have equal length, got lengths {sorted(lengths)[:5]}")
+        return torch.from_numpy(np.stack([encode(s) for s in seqs]))
+
+    @torch.inference_mode()
+    def log_probs(self, seqs: list[str], masked: np.ndarray | None = None, *, batch_size: int = 64
+                  ) -> np.ndarray:
+        codes = self._codes(seqs)
+        if masked is not None:
+            if self.info.objective != "mlm":
+                raise ValueError("a causal LM has no mask token: pass masked=None")
+            masked = torch.as_tensor(np.asarray(masked, dtype=bool))
+            if masked.shape != codes.shape:
+                raise ValueError(f"masked has shape {tuple(masked.shape)}, expected {tuple(codes.shape)}")
+        out = []
+        for i in range(0, len(codes), batch_size):
+            m = None if masked is None else masked[i:i + batch_size]
+            logits = self.model.forward_channels(channels_from_codes(codes[i:i + batch_size], m))
+            out.append(torch.log_softmax(logits.float(), dim=1).numpy())
+        return np.concatenate(out)
+
+    @torch.inference_mode()
+    def hidden_states(self, seqs: list[str], layer: int = -1, *, batch_size: int = 64) -> list[np.ndarray]:
+        out: list[np.ndarray | None] = [None] * len(seqs)
+        by_len: dict[int, list[int]] = {}
+        for i, s in enumerate(seqs):
+            by_len.setdefault(len(s), []).append(i)
+        for idx in by_len.values():
+            for j in range(0, len(idx), batch_size):
+                chunk = idx[j:j + batch_size]
+                codes = self._codes([seqs[k] for k in chunk])
+                h = self.model.hidden(channels_from_codes(codes), layer=layer).numpy()
+                for k, row in zip(chunk, h):
+                    out[k] = row
+        return out  # type: ignore[return-value]
+
+    def onehot_forward(self, x: torch.Tensor, masked: torch.Tensor | None = None) -> torch.Tensor:
+        ch = channels_from_onehot(x)
+        if masked is not None:
+            keep = (~masked).unsqueeze(1).to(ch.dtype)
+            mask_col = torch.zeros_like(ch)
+            mask_col[:, 5] = masked.to(ch.dtype)
+            ch = ch * keep + mask_col
+        return self.model.forward_channels(ch)
+
+
+def load_convlm_dir(path: str | Path, name: str | None = None) -> ConvLMAdapter:
+    """Load a ConvLM saved as ``config.json`` + ``model.safetensors`` (never unpickles)."""
+    path = Path(path)
+    cfg_file, weights = path / "config.json", path / "model.safetensors"
+    if not weights.exists():
+        raise ModelLoadError(f"{path} has no model.safetensors: train it with `python -m glm_explore.train` first.")
+    try:
+        config = ConvLMConfig.from_json(cfg_file.read_text())
+        model = ConvLM(config)
+        model.load_state_dict(load_file(str(weights)))
+    except (OSError, KeyError, ValueError, RuntimeError) as exc:
+        raise ModelLoadError(f"Cannot load built-in model from {path}: {exc}") from exc
+    card_file = path / "card.json"
+    card = json.loads(card_file.read_text()) if card_file.exists() else {}
+    return ConvLMAdapter(model, name or path.name, source=str(path), card=card)
+
+
+def load_builtin(key: str = DEFAULT_MODEL) -> ConvLMAdapter:
+    """One of :data:`BUILTIN_MODELS` (``default-mlm`` / ``default-clm``)."""
+    if key not in BUILTIN_MODELS:
+        raise ModelLoadError(f"Unknown built-in model {key!r}; choose one of {', '.join(BUILTIN_MODELS)}.")
+    folder, label = BUILTIN_MODELS[key]
+    return load_convlm_dir(WEIGHTS_DIR / folder, name=key)

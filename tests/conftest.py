@@ -1,0 +1,77 @@
+"""Shared fixtures. Tests run offline on the bundled data and on tiny models built here."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def chloroplast():
+    """The bundled Arabidopsis chloroplast GenomeData (154 kb)."""
+    from glm_explore.datasets import load_dataset
+
+    return load_dataset("chloroplast")
+
+
+@pytest.fixture(scope="session")
+def yeast():
+    from glm_explore.datasets import load_dataset
+
+    return load_dataset("yeast")
+
+
+@pytest.fixture(scope="session")
+def default_mlm():
+    from glm_explore.models.builtin import load_builtin
+
+    return load_builtin("default-mlm")
+
+
+@pytest.fixture(scope="session")
+def default_clm():
+    from glm_explore.models.builtin import load_builtin
+
+    return load_builtin("default-clm")
+
+
+@pytest.fixture(scope="session")
+def tiny_mlm():
+    """A random-weight, small-receptive-field ConvLM MLM (fast; answers checkable by brute force)."""
+    import torch
+
+    from glm_explore.models.builtin import ConvLMAdapter
+    from glm_explore.models.convnet import ConvLM, ConvLMConfig
+
+    torch.manual_seed(0)
+    return ConvLMAdapter(ConvLM(ConvLMConfig("mlm", width=16, kernel_sizes=[5, 3, 3], dilations=[1, 2, 4])),
+                         "tiny-mlm", source="test")
+
+
+@pytest.fixture(scope="session")
+def tiny_clm():
+    import torch
+
+    from glm_explore.models.builtin import ConvLMAdapter
+    from glm_explore.models.convnet import ConvLM, ConvLMConfig
+
+    torch.manual_seed(1)
+    return ConvLMAdapter(ConvLM(ConvLMConfig("clm", width=16, kernel_sizes=[5, 3, 3], dilations=[1, 2, 4])),
+                         "tiny-clm", source="test")
+
+
+@pytest.fixture()
+def rng():
+    return np.random.default_rng(0)
+
+
+def random_dna(rng: np.random.Generator, n: int) -> str:
+    return "".join(rng.choice(list("ACGT"), n))
