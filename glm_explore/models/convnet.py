@@ -57,7 +57,7 @@ class ConvLMConfig:
         return json.dumps(asdict(self), indent=2)
 
     @classmethod
-    def from_json(cls, text: str) -> "ConvLMConfig":
+    def from_json(cls, text: str) -> ConvLMConfig:
         data = json.loads(text)
         return cls(**{k: data[k] for k in ("objective", "width", "kernel_sizes", "dilations")})
 
