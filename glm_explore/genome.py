@@ -204,3 +204,44 @@ def normalize_fasta(src: str | Path, out_dir: str | Path, *, max_bytes: int = MA
 
     pysam.faidx(str(out))
     return out
+
+
+@dataclass(frozen=True)
+class Window:
+    """A fetched sequence window around a requested region.
+
+    ``seq`` covers ``context`` (0-based half-open); the requested ``region`` is
+    ``seq[offset:offset + region.length]``. ``note`` says when the context was shifted or cut at a
+    contig edge.
+    """
+
+    seq: str
+    context: Region
+    region: Region
+    offset: int
+    note: str = ""
+
+
+MAX_REGION_BP = 2000
+
+
+def fetch_window(genome: Genome, region: Region | str, *, flank: int = 0, max_len: int = MAX_REGION_BP) -> Window:
+    """Fetch ``region`` plus up to ``flank`` bases of context on each side, safely at contig edges.
+
+    Raises :class:`RegionError` when the region is longer than ``max_len`` or off the contig.
+    Near a contig end the context is cut there (never an IndexError) and ``note`` says so.
+    """
+    if isinstance(region, str):
+        region = parse_region(region)
+    region = genome.check_region(region)
+    if region.length > max_len:
+        raise RegionError(f"Region {region} is {region.length:,} bp; the limit here is {max_len:,} bp. "
+                          "Choose a shorter region.")
+    n = genome.lengths[region.chrom]
+    lo, hi = max(0, region.start - flank), min(n, region.end + flank)
+    note = ""
+    if flank and (lo > region.start - flank or hi < region.end + flank):
+        note = (f"Context cut at the contig edge: {region.start - lo} bp on the left and "
+                f"{hi - region.end} bp on the right instead of {flank}.")
+    context = Region(region.chrom, lo, hi)
+    return Window(genome.fetch(region.chrom, lo, hi), context, region, region.start - lo, note)
