@@ -30,3 +30,7 @@ class ModelLoadError(GlmExploreError, RuntimeError):
 
 class InputTooLargeError(GlmExploreError, ValueError):
     """An upload or request is over the documented size cap."""
+
+
+class ObjectiveError(GlmExploreError, ValueError):
+    """A computation needs the other objective (e.g. masked marginals from a causal LM)."""

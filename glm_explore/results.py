@@ -1,0 +1,103 @@
+"""Small frozen result objects passed from compute functions to plots (see DESIGN.md).
+
+Each carries its arrays plus what produced them (model, region, parameters). Coordinates inside are
+0-based; ``positions`` give the 1-based coordinates users see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .genome import Region
+
+
+@dataclass(frozen=True)
+class PositionLogits:
+    """Per-position predictions over A,C,G,T for one sequence (see :mod:`glm_explore.logits`).
+
+    ``log_probs`` is (4, L) natural log, rows A,C,G,T, renormalised per column. ``seq`` is the
+    analysed sequence (the requested region, context already cropped). ``chrom``/``start`` place
+    it in the genome (0-based start; ``chrom=None`` for pasted / uploaded sequences, whose
+    positions count from 1). ``mode`` is 'exact' (masked marginals), 'brute' (one mask per
+    copy, same numbers), 'unmasked' (single-pass reconstruction, an approximation) or 'next'
+    (CLM next-token). ``note`` records context cut at a contig edge and similar caveats.
+    """
+
+    log_probs: np.ndarray
+    seq: str
+    model: str
+    objective: str
+    mode: str
+    rc: bool = False
+    chrom: str | None = None
+    start: int = 0
+    name: str = ""
+    flank: int = 0
+    note: str = ""
+
+    @property
+    def length(self) -> int:
+        return len(self.seq)
+
+    @property
+    def region(self) -> Region | None:
+        return None if self.chrom is None else Region(self.chrom, self.start, self.start + self.length)
+
+    @property
+    def label(self) -> str:
+        """``chrom:start-end`` (1-based) or the sequence name."""
+        return str(self.region) if self.chrom is not None else (self.name or "sequence")
+
+    @property
+    def positions(self) -> np.ndarray:
+        """(L,) 1-based coordinates (genome coordinates for a region, 1..L otherwise)."""
+        return np.arange(self.start + 1, self.start + self.length + 1)
+
+    @property
+    def approximate(self) -> bool:
+        """True for the unmasked single-pass reconstruction of an MLM."""
+        return self.mode == "unmasked"
+
+    @property
+    def probs(self) -> np.ndarray:
+        return np.exp(self.log_probs)
+
+    @property
+    def mode_label(self) -> str:
+        return {"exact": "exact masked marginals", "brute": "masked marginals (one mask per copy)",
+                "unmasked": "unmasked reconstruction (approximation)",
+                "next": "next-token P(x_i | x_<i)"}.get(self.mode, self.mode) + (", RC-averaged" if self.rc else "")
+
+
+@dataclass(frozen=True)
+class DependencyMap:
+    """Nucleotide dependency map (Tomaz da Silva et al. 2024) over one sequence.
+
+    ``matrix[i, j]`` (L, L) is the largest absolute change in log-odds of the predicted
+    distribution at target j over the 3 substitutions at query i (natural log; the diagonal is set
+    to NaN). ``chrom``/``start`` as in :class:`PositionLogits`.
+    """
+
+    matrix: np.ndarray
+    seq: str
+    model: str
+    objective: str
+    chrom: str | None = None
+    start: int = 0
+    name: str = ""
+
+    @property
+    def length(self) -> int:
+        return len(self.seq)
+
+    @property
+    def positions(self) -> np.ndarray:
+        return np.arange(self.start + 1, self.start + self.length + 1)
+
+    @property
+    def label(self) -> str:
+        if self.chrom is None:
+            return self.name or "sequence"
+        return str(Region(self.chrom, self.start, self.start + self.length))
