@@ -5,37 +5,53 @@ All arrays are (4, L) over A,C,G,T in natural log unless a name says bits.
 
 from __future__ import annotations
 
-import numpy as np
+import argparse
+import io
+from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
+from .errors import FastaError, InputTooLargeError, ObjectiveError
+from .genome import MAX_REGION_BP, Genome, Region, Window, fetch_window
 from .models.base import GenomicLM, Progress
-from .sequence import encode, reverse_complement
+from .results import DependencyMap, PositionLogits
+from .sequence import ALPHABET, clean_sequence, encode, reverse_complement
 
 LN2 = np.log(2.0)
 
 
-def mask_groups(length: int, receptive_field: int | None) -> list[np.ndarray]:
+def mask_groups(length: int, receptive_field: int | None, positions: np.ndarray | None = None) -> list[np.ndarray]:
     """Position groups that can be masked together without changing any masked marginal.
 
     With a receptive field of R bases on each side, two masks farther apart than R never see each
     other, so positions ``r, r + (R+1), r + 2(R+1), …`` share one copy: R+1 copies instead of L.
     ``receptive_field=None`` (unbounded, e.g. transformers) gives one position per copy.
+    ``positions`` (sorted 0-based indices, default all) restricts which positions get predicted.
     """
-    stride = length if receptive_field is None else min(length, receptive_field + 1)
-    return [np.arange(r, length, stride) for r in range(stride)]
+    pos = np.arange(length) if positions is None else np.asarray(positions, dtype=np.int64)
+    if receptive_field is None:
+        return [pos[k:k + 1] for k in range(len(pos))]
+    stride = receptive_field + 1
+    groups = [pos[pos % stride == r] for r in range(min(stride, length))]
+    return [g for g in groups if g.size]
 
 
 def masked_marginals(model: GenomicLM, seq: str, *, batch_size: int = 128, exact: bool = True,
-                     progress: Progress | None = None) -> np.ndarray:
+                     positions: np.ndarray | None = None, progress: Progress | None = None) -> np.ndarray:
     """(4, L) log P(x_i = b | x_{-i}) with position i masked, for every i (MLM only).
 
     ``exact=True`` uses :func:`mask_groups` with the model's receptive field (exact for finite
-    receptive fields; one mask per copy otherwise).
+    receptive fields; one mask per copy otherwise); ``exact=False`` is the one-mask-per-copy brute
+    force. ``positions`` (0-based) limits the prediction to those columns (the others are NaN), e.g.
+    the requested region inside a window padded with context.
     """
     if model.info.objective != "mlm":
-        raise ValueError(f"{model.info.name} is a causal LM: masked marginals need an MLM (use next_token_log_probs)")
+        raise ObjectiveError(f"{model.info.name} is a causal LM: masked marginals need an MLM; "
+                             "use mode 'next' (next-token probabilities) instead.")
     L = len(seq)
-    groups = mask_groups(L, model.info.receptive_field if exact else None)
-    out = np.empty((4, L), dtype=np.float32)
+    groups = mask_groups(L, model.info.receptive_field if exact else None, positions)
+    out = np.full((4, L), np.nan, dtype=np.float32)
     for start in range(0, len(groups), batch_size):
         chunk = groups[start:start + batch_size]
         masked = np.zeros((len(chunk), L), dtype=bool)
@@ -57,7 +73,8 @@ def unmasked_log_probs(model: GenomicLM, seq: str) -> np.ndarray:
 def next_token_log_probs(model: GenomicLM, seq: str) -> np.ndarray:
     """(4, L) log P(x_i | x_<i) for a CLM from one forward pass."""
     if model.info.objective != "clm":
-        raise ValueError(f"{model.info.name} is a masked LM: next-token probabilities need a CLM")
+        raise ObjectiveError(f"{model.info.name} is a masked LM: next-token probabilities need a CLM; "
+                             "use mode 'exact' (masked marginals) instead.")
     return model.log_probs([seq])[0]
 
 
@@ -73,19 +90,39 @@ def rc_average(fn, seq: str) -> np.ndarray:
 
 
 def position_log_probs(model: GenomicLM, seq: str, *, mode: str = "exact", rc: bool = False,
-                       batch_size: int = 128, progress: Progress | None = None) -> np.ndarray:
+                       batch_size: int = 128, positions: np.ndarray | None = None,
+                       progress: Progress | None = None) -> np.ndarray:
     """(4, L) log-probs by ``mode``: 'exact' / 'brute' (MLM masked marginals), 'unmasked' (MLM),
-    'next' (CLM). ``rc=True`` averages log-probs with the reverse-complement strand (GPN)."""
-    def fn(s: str) -> np.ndarray:
+    'next' (CLM). ``rc=True`` averages log-probs with the reverse-complement strand (GPN), position i
+    of the reverse strand mapped to L-1-i and bases complemented. Columns are renormalised after
+    averaging. ``positions`` (0-based) limits masked marginals to those columns (others NaN)."""
+    L = len(seq)
+    n_pass = 2 if rc else 1
+
+    def fn(s: str, k: int, pos: np.ndarray | None) -> np.ndarray:
+        prog = None
+        if progress is not None:
+            def prog(f: float, msg: str) -> None:
+                progress((k + f) / n_pass, msg + (" (reverse strand)" if k else ""))
         if mode in {"exact", "brute"}:
-            return masked_marginals(model, s, batch_size=batch_size, exact=mode == "exact", progress=progress)
+            return masked_marginals(model, s, batch_size=batch_size, exact=mode == "exact", positions=pos,
+                                    progress=prog)
         if mode == "unmasked":
-            return unmasked_log_probs(model, s)
-        if mode == "next":
-            return next_token_log_probs(model, s)
-        raise ValueError(f"unknown mode {mode!r}")
-    lp = rc_average(fn, seq) if rc else fn(seq)
-    return lp - np.logaddexp.reduce(lp, axis=0, keepdims=True)  # renormalise after averaging
+            out = unmasked_log_probs(model, s)
+        elif mode == "next":
+            out = next_token_log_probs(model, s)
+        else:
+            raise ObjectiveError(f"Unknown mode {mode!r}: choose one of {', '.join(MODES)}.")
+        if prog:
+            prog(1.0, "forward pass")
+        return out
+
+    lp = fn(seq, 0, positions)
+    if rc:
+        rpos = None if positions is None else np.sort(L - 1 - np.asarray(positions))
+        lp = (lp + fn(reverse_complement(seq), 1, rpos)[::-1, ::-1]) / 2
+    with np.errstate(invalid="ignore"):  # NaN columns (not in ``positions``) stay NaN
+        return lp - np.logaddexp.reduce(lp, axis=0, keepdims=True)  # renormalise after averaging
 
 
 def entropy_bits(log_probs: np.ndarray) -> np.ndarray:
@@ -106,3 +143,295 @@ def reference_log_probs(log_probs: np.ndarray, seq: str) -> np.ndarray:
     ok = codes < 4
     out[ok] = log_probs[codes[ok], np.nonzero(ok)[0]]
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs, results, derived tracks
+# ---------------------------------------------------------------------------------------------
+
+MODES = {
+    "exact": "exact masked marginals (MLM; one masked copy per position, batched by receptive field)",
+    "unmasked": "unmasked reconstruction (MLM; one forward pass, an approximation)",
+    "next": "next-token P(x_i | x_<i) (CLM; one forward pass)",
+    "brute": "masked marginals, one mask per copy (MLM; slow reference for 'exact')",
+}
+MAX_LOGITS_BP = MAX_REGION_BP  # 2 kb
+MAX_DEPENDENCY_BP = 300
+MAX_FLANK = 512
+
+
+def resolve_mode(model: GenomicLM, mode: str = "auto") -> str:
+    """``mode`` checked against the model's objective; 'auto' → 'exact' (MLM) or 'next' (CLM)."""
+    objective = model.info.objective
+    if mode == "auto":
+        return "exact" if objective == "mlm" else "next"
+    if mode not in MODES:
+        raise ObjectiveError(f"Unknown mode {mode!r}: choose one of auto, {', '.join(MODES)}.")
+    if (mode == "next") != (objective == "clm"):
+        need = "a causal LM (CLM)" if mode == "next" else "a masked LM (MLM)"
+        raise ObjectiveError(f"Mode {mode!r} needs {need}, but {model.info.name} is a {objective.upper()}; "
+                             f"use mode {'next' if objective == 'clm' else 'exact'!r} or pick another model.")
+    return mode
+
+
+def default_flank(model: GenomicLM) -> int:
+    """Context bases fetched on each side of a region: the receptive field (capped at 512)."""
+    rf = model.info.receptive_field
+    return MAX_FLANK if rf is None else min(int(rf), MAX_FLANK)
+
+
+def sequence_input(text: str, *, name: str = "pasted sequence", max_len: int = MAX_LOGITS_BP) -> str:
+    """A pasted sequence cleaned (see :func:`~glm_explore.sequence.clean_sequence`) and size-checked."""
+    seq = clean_sequence(text, name=name)
+    if len(seq) > max_len:
+        raise InputTooLargeError(f"The {name} is {len(seq):,} bp; the limit here is {max_len:,} bp. "
+                                 "Paste a shorter sequence.")
+    return seq
+
+
+def fasta_records(data: str | bytes | Path) -> dict[str, str]:
+    """Records of a small FASTA (text, bytes or path) → {name: cleaned sequence}, via Biopython."""
+    from Bio import SeqIO
+
+    if isinstance(data, Path):
+        data = data.read_bytes()
+    if isinstance(data, bytes):
+        if data[:2] == b"\x1f\x8b":
+            import gzip
+
+            data = gzip.decompress(data)
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FastaError(f"The FASTA is not text (byte {exc.start}); upload a plain or gzipped FASTA.") from exc
+    text = data.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    if not text.lstrip().startswith(">"):
+        raise FastaError("The FASTA does not start with a '>name' header line; add one (e.g. '>seq1').")
+    out: dict[str, str] = {}
+    for rec in SeqIO.parse(io.StringIO(text), "fasta"):
+        out[rec.id or f"record{len(out) + 1}"] = clean_sequence(str(rec.seq), name=f"record {rec.id!r}")
+    if not out:
+        raise FastaError("The FASTA holds no sequences.")
+    return out
+
+
+def nucleotide_logits(model: GenomicLM, source: str | Window, *, mode: str = "auto", rc: bool = False,
+                      batch_size: int = 128, name: str = "", progress: Progress | None = None) -> PositionLogits:
+    """Per-position predictions for a sequence or a genome :class:`~glm_explore.genome.Window`.
+
+    A ``Window`` (from :func:`region_window`) is computed with its context and cropped to its
+    region, so the edges of the region see real flanking sequence; a plain string is used as is
+    (positions 1..L). ``mode``: 'auto' (exact for an MLM, next for a CLM), 'exact', 'unmasked',
+    'next' or 'brute' (see :data:`MODES`). Returns :class:`~glm_explore.results.PositionLogits`
+    whose ``log_probs`` are (4, L_region), natural log, A,C,G,T.
+    """
+    mode = resolve_mode(model, mode)
+    if isinstance(source, Window):
+        seq, offset, n = source.seq, source.offset, source.region.length
+        chrom, start, note = source.region.chrom, source.region.start, source.note
+        flank = max(source.offset, len(source.seq) - source.offset - n)
+    else:
+        seq = clean_sequence(source, name=name or "sequence")
+        if len(seq) > MAX_LOGITS_BP:
+            raise InputTooLargeError(f"{name or 'The sequence'} is {len(seq):,} bp; the limit is {MAX_LOGITS_BP:,} bp.")
+        offset, n, chrom, start, note, flank = 0, len(seq), None, 0, "", 0
+    lp = position_log_probs(model, seq, mode=mode, rc=rc, batch_size=batch_size,
+                            positions=np.arange(offset, offset + n), progress=progress)
+    return PositionLogits(log_probs=np.ascontiguousarray(lp[:, offset:offset + n], dtype=np.float32),
+                          seq=seq[offset:offset + n], model=model.info.name, objective=model.info.objective,
+                          mode=mode, rc=rc, chrom=chrom, start=start, name=name, flank=flank, note=note)
+
+
+def region_window(genome: Genome, region: Region | str, model: GenomicLM | None = None, *,
+                  flank: int | None = None, max_len: int = MAX_LOGITS_BP) -> Window:
+    """The region with ``flank`` bases of context each side (default: the model's receptive field),
+    cut safely at contig edges (``Window.note`` says so). ``region`` may be '1-based chrom:start-end'."""
+    if flank is None:
+        flank = default_flank(model) if model is not None else 0
+    return fetch_window(genome, region, flank=max(0, int(flank)), max_len=max_len)
+
+
+def logo_heights(log_probs: np.ndarray, kind: str = "information") -> np.ndarray:
+    """(4, L) letter heights: 'probability' (p_b, columns sum to 1) or 'information' (p_b · IC bits)."""
+    p = np.exp(log_probs)
+    if kind == "probability":
+        return p
+    if kind == "information":
+        return p * information_content(log_probs)[None, :]
+    raise ValueError(f"kind must be 'probability' or 'information', got {kind!r}")
+
+
+def position_table(result: PositionLogits, data=None) -> pd.DataFrame:
+    """One row per position: the derived tracks of a :class:`PositionLogits`.
+
+    Columns: ``chrom`` (regions only), ``pos`` (1-based), ``ref``, ``p_A … p_T``, ``p_ref``,
+    ``log_p_ref`` (per-position log-likelihood, natural log; NaN at N), ``entropy_bits``, ``ic_bits``,
+    ``top_base`` and ``top_p`` (the model's most likely base), ``model_disagrees`` (top base ≠ ref) and
+    ``disagreeing_base`` (the top base where it differs from ref, else empty). With a
+    :class:`~glm_explore.datasets.GenomeData` for a genome region, also ``region_class``.
+    """
+    lp = result.log_probs.astype(np.float64)
+    p = np.exp(lp)
+    ref_lp = reference_log_probs(lp, result.seq)
+    top = p.argmax(axis=0)
+    top_base = np.array(list(ALPHABET))[top]
+    ref = np.array(list(result.seq)) if result.length else np.array([], dtype=str)
+    disagree = (top_base != ref) & (encode(result.seq) < 4)
+    df = pd.DataFrame({"pos": result.positions, "ref": ref})
+    if result.chrom is not None:
+        df.insert(0, "chrom", result.chrom)
+    for b, base in enumerate(ALPHABET):
+        df[f"p_{base}"] = p[b]
+    df["p_ref"] = np.exp(ref_lp)
+    df["log_p_ref"] = ref_lp
+    df["entropy_bits"] = entropy_bits(lp)
+    df["ic_bits"] = 2.0 - df["entropy_bits"]
+    df["top_base"] = top_base
+    df["top_p"] = p.max(axis=0)
+    df["model_disagrees"] = disagree
+    df["disagreeing_base"] = np.where(disagree, top_base, "")
+    if data is not None and result.chrom is not None:
+        from .annotation import CLASSES
+
+        codes = data.classes_in(result.chrom, result.start, result.start + result.length)
+        df["region_class"] = np.array(CLASSES)[codes]
+    df.attrs.update({"model": result.model, "mode": result.mode, "rc": result.rc, "label": result.label})
+    return df
+
+
+# ---------------------------------------------------------------------------------------------
+# Nucleotide dependency map
+# ---------------------------------------------------------------------------------------------
+
+def log_odds(log_probs: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """log(p / (1 − p)) of natural-log probabilities, p clipped to [eps, 1 − eps] to stay finite."""
+    p = np.clip(np.exp(np.asarray(log_probs, dtype=np.float64)), eps, 1 - eps)
+    return np.log(p) - np.log1p(-p)
+
+
+def _forward_log_probs(model: GenomicLM, seqs: list[str], batch_size: int) -> np.ndarray:
+    """(N, 4, L) per-position distributions from one unmasked forward pass per sequence."""
+    return model.log_probs(seqs, None, batch_size=batch_size)
+
+
+def dependency_map(model: GenomicLM, source: str | Window, *, batch_size: int = 128, name: str = "",
+                   max_len: int = MAX_DEPENDENCY_BP, progress: Progress | None = None) -> DependencyMap:
+    """Nucleotide dependency map (Tomaz da Silva et al. 2024), an (L, L) matrix over the region.
+
+    ``d[i, j] = max over the 3 substitutions at query i of max_b |log-odds p_j(b | mutant) −
+    log-odds p_j(b | reference)|`` where p_j is the model's predicted distribution at target j from
+    one forward pass (unmasked reconstruction for an MLM, as in the paper; next-token for a CLM,
+    where only j > i can change). Probabilities are clipped to [1e-6, 1 − 1e-6] before log-odds;
+    the diagonal is NaN. 1 + 3L forwards, batched; a ``Window`` keeps its context around every
+    mutant. Positions holding N are skipped as queries (row NaN).
+    """
+    if isinstance(source, Window):
+        seq, offset, n = source.seq, source.offset, source.region.length
+        chrom, start = source.region.chrom, source.region.start
+    else:
+        seq = clean_sequence(source, name=name or "sequence")
+        offset, n, chrom, start = 0, len(seq), None, 0
+    if n > max_len:
+        raise InputTooLargeError(f"The dependency map is limited to {max_len} bp (it needs 3 forwards per base); "
+                                 f"this region is {n:,} bp. Choose a shorter region.")
+    ref_lo = log_odds(_forward_log_probs(model, [seq], batch_size)[0][:, offset:offset + n])
+    mutants, rows = [], []
+    for i in range(n):
+        base = seq[offset + i]
+        if base not in ALPHABET:
+            continue
+        for alt in ALPHABET:
+            if alt != base:
+                k = offset + i
+                mutants.append(seq[:k] + alt + seq[k + 1:])
+                rows.append(i)
+    mat = np.full((n, n), np.nan)
+    rows_arr = np.asarray(rows)
+    step = max(1, batch_size)
+    for s in range(0, len(mutants), step):
+        lp = _forward_log_probs(model, mutants[s:s + step], batch_size)[:, :, offset:offset + n]
+        diff = np.abs(log_odds(lp) - ref_lo[None]).max(axis=1)  # (m, n): max over bases b
+        for r, i in enumerate(rows_arr[s:s + step]):
+            mat[i] = np.fmax(mat[i], diff[r])
+        if progress:
+            progress(min(1.0, (s + step) / len(mutants)), f"mutants {min(s + step, len(mutants))}/{len(mutants)}")
+    np.fill_diagonal(mat, np.nan)
+    return DependencyMap(matrix=mat.astype(np.float32), seq=seq[offset:offset + n], model=model.info.name,
+                         objective=model.info.objective, chrom=chrom, start=start, name=name)
+
+
+# ---------------------------------------------------------------------------------------------
+# CLI: python -m glm_explore logits
+# ---------------------------------------------------------------------------------------------
+
+def _write_table(df: pd.DataFrame, out: str) -> None:
+    path = Path(out)
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        df.to_parquet(path, index=False)
+    elif suffix in {".csv", ".tsv"}:
+        df.to_csv(path, index=False, sep="\t" if suffix == ".tsv" else ",")
+    else:
+        from .errors import GlmExploreError
+
+        raise GlmExploreError(f"Cannot write {out!r}: use a .parquet, .csv or .tsv file name.")
+
+
+def _cli(args: argparse.Namespace) -> int:
+    from .cli import load_genome_arg, load_model_arg
+    from .errors import GlmExploreError
+
+    sources = [x is not None for x in (args.region, args.sequence, args.fasta)]
+    if sum(sources) != 1:
+        raise GlmExploreError("Give exactly one of --region chrom:start-end, --sequence ACGT… or --fasta FILE.")
+    model = load_model_arg(args.model)
+    mode = resolve_mode(model, args.mode)
+    data = None
+    if args.region is not None:
+        data = load_genome_arg(args.genome)
+        source: str | Window = region_window(data.genome, args.region, model, flank=args.flank)
+        name = ""
+    elif args.sequence is not None:
+        source, name = sequence_input(args.sequence), "sequence"
+    else:
+        records = fasta_records(Path(args.fasta))
+        name = args.record or next(iter(records))
+        if name not in records:
+            raise GlmExploreError(f"{args.fasta} has no record {name!r}; it has {', '.join(list(records)[:5])}.")
+        source = sequence_input(records[name], name=f"record {name!r}")
+    result = nucleotide_logits(model, source, mode=mode, rc=args.rc, batch_size=args.batch_size, name=name)
+    df = position_table(result, data)
+    _write_table(df, args.out)
+    msg = f"wrote {len(df)} positions of {result.label} ({result.mode_label}, {model.info.name}) to {args.out}"
+    if isinstance(source, Window) and source.note:
+        msg += f"; {source.note}"
+    print(msg)
+    if args.dependency:
+        dep = dependency_map(model, source, batch_size=args.batch_size, name=name)
+        cols = [str(p) for p in dep.positions]
+        _write_table(pd.DataFrame(dep.matrix, columns=cols).assign(query_pos=dep.positions)[["query_pos", *cols]],
+                     args.dependency)
+        print(f"wrote the {dep.length}×{dep.length} dependency map to {args.dependency}")
+    return 0
+
+
+def add_cli(subparsers) -> None:
+    """Register ``logits``: per-position predictions of a region / sequence → a table."""
+    from .cli import add_genome_model_args
+
+    p = subparsers.add_parser("logits", help="per-position nucleotide predictions (logos, P(ref), entropy)",
+                              description="Per-position predictions over A,C,G,T → one row per position.")
+    add_genome_model_args(p)
+    p.add_argument("--region", help="1-based inclusive chrom:start-end of the --genome (≤ 2 kb)")
+    p.add_argument("--sequence", help="a pasted DNA sequence instead of a region")
+    p.add_argument("--fasta", help="a FASTA file; the first record (or --record) is used")
+    p.add_argument("--record", help="record name in --fasta")
+    p.add_argument("--mode", default="auto", choices=["auto", *MODES],
+                   help="auto = exact masked marginals for an MLM, next-token for a CLM")
+    p.add_argument("--rc", action="store_true", help="average with the reverse-complement strand")
+    p.add_argument("--flank", type=int, default=None,
+                   help="context bases each side of --region (default: the model's receptive field)")
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--out", required=True, help="output table (.parquet, .csv or .tsv)")
+    p.add_argument("--dependency", help=f"also write the L×L dependency map (≤ {MAX_DEPENDENCY_BP} bp) here")
+    p.set_defaults(func=_cli)
