@@ -34,3 +34,7 @@ class InputTooLargeError(GlmExploreError, ValueError):
 
 class ObjectiveError(GlmExploreError, ValueError):
     """A computation needs the other objective (e.g. masked marginals from a causal LM)."""
+
+
+class UnsupportedByModelError(GlmExploreError, NotImplementedError):
+    """The loaded model cannot do this (e.g. gradients through a k-mer tokenizer); says what to use instead."""
