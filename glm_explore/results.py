@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from .genome import Region
 
@@ -101,3 +102,74 @@ class DependencyMap:
         if self.chrom is None:
             return self.name or "sequence"
         return str(Region(self.chrom, self.start, self.start + self.length))
+
+
+@dataclass(frozen=True)
+class Embeddings:
+    """Pooled window embeddings (see :mod:`glm_explore.embed`).
+
+    ``vectors`` is (N, n_layers, D) float32, one (D,) vector per window and layer in ``layers``
+    (0 = input embedding, n = last block). ``pooling`` / ``center`` / ``rc`` say how the
+    per-position states of windows of ``window_length`` bp were pooled.
+    """
+
+    vectors: np.ndarray
+    layers: tuple[int, ...]
+    model: str
+    pooling: str
+    center: int
+    rc: bool
+    window_length: int
+
+    def __len__(self) -> int:
+        return self.vectors.shape[0]
+
+    def features(self, layers: int | tuple[int, ...] | list[int] | None = None) -> np.ndarray:
+        """(N, len(layers)·D): the chosen layers concatenated (default: the last one held)."""
+        if layers is None:
+            layers = (self.layers[-1],)
+        elif isinstance(layers, int | np.integer):
+            layers = (int(layers),)
+        missing = [k for k in layers if k not in self.layers]
+        if missing:
+            raise ValueError(f"layer(s) {missing} were not embedded; available: {list(self.layers)}")
+        return np.concatenate([self.vectors[:, self.layers.index(k)] for k in layers], axis=1)
+
+
+@dataclass(frozen=True)
+class Projection:
+    """2-D coordinates (N, 2) of windows from ``method`` ('PCA' / 'UMAP') after standardizing.
+
+    ``explained`` is PCA's explained-variance ratio per axis (empty for UMAP).
+    """
+
+    coords: np.ndarray
+    method: str
+    params: dict
+    explained: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class Separation:
+    """How well one feature set separates region classes (see :func:`glm_explore.reduce.separation`).
+
+    Fit on training windows, scored on held-out ones: ``knn_accuracy`` (kNN classifier),
+    ``macro_f1`` / ``per_class_f1`` / ``confusion`` (logistic-regression probe; confusion rows =
+    true class, columns = predicted, counts), ``macro_f1_ci`` a bootstrap 95 % interval over
+    held-out windows. ``silhouette`` is over all windows (standardized features, Euclidean).
+    ``predictions`` are the probe's held-out predictions in held-out order.
+    """
+
+    name: str
+    knn_accuracy: float
+    silhouette: float
+    macro_f1: float
+    macro_f1_ci: tuple[float, float]
+    per_class_f1: dict
+    confusion: pd.DataFrame
+    classes: tuple[str, ...]
+    n_train: int
+    n_test: int
+    n_features: int
+    predictions: np.ndarray
+
