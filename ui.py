@@ -5,7 +5,9 @@ Pages import this module; ``glm_explore`` (the library) never imports Streamlit.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -83,6 +85,60 @@ def _save_upload(upload, folder: Path) -> Path:
     return path
 
 
+# Temp folders holding uploads of this process: removed on failure, when replaced, and at exit.
+_UPLOAD_DIRS: set[Path] = set()
+
+
+def _remove_upload_dir(folder: str | Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    _UPLOAD_DIRS.discard(Path(folder))
+
+
+@atexit.register
+def _remove_all_upload_dirs() -> None:
+    for folder in list(_UPLOAD_DIRS):
+        _remove_upload_dir(folder)
+
+
+def load_uploaded_genome(fasta, ann=None) -> GenomeData:
+    """Validate and index an uploaded FASTA (+ optional annotation); make it the current genome.
+
+    ``fasta`` / ``ann`` are Streamlit ``UploadedFile``-like objects (``name``, ``size``,
+    ``getvalue()``). Files go to a fresh temp folder that is removed if validation fails, when a
+    later upload replaces it, and at exit. Raises a ``GlmExploreError`` for bad input; the previous
+    genome stays loaded then.
+    """
+    tmp = Path(tempfile.mkdtemp(prefix="glm_explore_upload_"))
+    _UPLOAD_DIRS.add(tmp)
+    try:
+        raw = _save_upload(fasta, tmp)
+        fa = normalize_fasta(raw, tmp / "clean")
+        raw.unlink()
+        ann_path = str(_save_upload(ann, tmp)) if ann is not None else None
+        data = load_genome_data(fa, ann_path, name=fasta.name)  # validate before switching
+    except BaseException:
+        _remove_upload_dir(tmp)
+        raise
+    old = st.session_state.get("user_genome", {}).get("dir")
+    st.session_state["user_genome"] = {"fasta": str(fa), "annotation": ann_path, "name": fasta.name, "dir": str(tmp)}
+    st.session_state["dataset_key"] = USER_DATASET
+    if old and Path(old) != tmp:
+        _remove_upload_dir(old)
+    return data
+
+
+def handle_genome_upload(fasta, ann=None) -> None:
+    """What the sidebar form does on "Load genome": load, then report warnings / success / the error."""
+    if fasta is None:
+        st.error("Choose a FASTA file first.")
+        return
+    with user_errors():
+        data = load_uploaded_genome(fasta, ann)
+        for w in data.annotation.warnings if data.annotation else []:
+            st.warning(w)
+        st.success(f"Loaded {fasta.name}: {len(data.genome.chroms)} contig(s), {data.genome.total_length:,} bp.")
+
+
 def upload_genome_form() -> None:
     """Sidebar form: FASTA (+ GFF3/GTF/BED) → validated, indexed user genome in session state."""
     with st.sidebar.expander("Load your own genome"):
@@ -91,20 +147,7 @@ def upload_genome_form() -> None:
             ann = st.file_uploader("Annotation (GFF3/GTF/BED, optional)", type=["gff", "gff3", "gtf", "bed", "gz"])
             ok = st.form_submit_button("Load genome")
         if ok:
-            if fasta is None:
-                st.error("Choose a FASTA file first.")
-                return
-            with user_errors():
-                tmp = Path(tempfile.mkdtemp(prefix="glm_explore_upload_"))
-                fa = normalize_fasta(_save_upload(fasta, tmp), tmp / "clean")
-                ann_path = str(_save_upload(ann, tmp)) if ann is not None else None
-                data = load_genome_data(fa, ann_path, name=fasta.name)  # validate before switching
-                for w in data.annotation.warnings if data.annotation else []:
-                    st.warning(w)
-                st.session_state["user_genome"] = {"fasta": str(fa), "annotation": ann_path, "name": fasta.name}
-                st.session_state["dataset_key"] = USER_DATASET
-                st.success(f"Loaded {fasta.name}: {len(data.genome.chroms)} contig(s), "
-                           f"{data.genome.total_length:,} bp.")
+            handle_genome_upload(fasta, ann)
 
 
 def sidebar() -> None:

@@ -24,6 +24,7 @@ intergenic   everything else
 from __future__ import annotations
 
 import gzip
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,6 +95,7 @@ def annotation_format(path: Path) -> str:
 def _validate_lines(text: str, fmt: str, name: str) -> None:
     """Check column counts and coordinates line by line, naming the first bad line."""
     n_rows = 0
+    bed_cols: int | None = None
     for i, line in enumerate(text.splitlines(), start=1):
         line = line.rstrip("\r")
         if not line.strip() or line.startswith("#") or line.startswith(("track", "browser")):
@@ -105,6 +107,11 @@ def _validate_lines(text: str, fmt: str, name: str) -> None:
             if len(cols) < 3:
                 raise AnnotationError(f"{name} line {i}: a BED line needs at least 3 tab-separated columns "
                                       f"(chrom, start, end), found {len(cols)}.")
+            if bed_cols is None:
+                bed_cols = len(cols)
+            elif len(cols) != bed_cols:
+                raise AnnotationError(f"{name} line {i} has {len(cols)} tab-separated columns but earlier lines have "
+                                      f"{bed_cols}; every BED line needs the same columns.")
             s, e = cols[1], cols[2]
             lo = 0
         else:
@@ -123,6 +130,16 @@ def _validate_lines(text: str, fmt: str, name: str) -> None:
         raise AnnotationError(f"{name} has no feature lines: is it empty or only comments?")
 
 
+def _read_bed_text(text: str) -> pd.DataFrame:
+    """pyranges' BED reader on the data lines only (it trips over track/browser/comment lines and CR)."""
+    keep = [line.rstrip("\r") for line in text.splitlines()]
+    keep = [line for line in keep if line.strip() and not line.startswith(("#", "track", "browser"))]
+    with tempfile.TemporaryDirectory(prefix="glm_explore_bed_") as tmp:
+        clean = Path(tmp) / "clean.bed"
+        clean.write_text("\n".join(keep) + "\n")
+        return pr.read_bed(str(clean)).df
+
+
 def read_annotation(path: str | Path, contig_lengths: dict[str, int] | None = None,
                     resolve=None) -> Annotation:
     """Read a GFF3 / GTF / BED file (plain or gz) into an :class:`Annotation`.
@@ -138,8 +155,10 @@ def read_annotation(path: str | Path, contig_lengths: dict[str, int] | None = No
     text = _read_text(path)
     _validate_lines(text, fmt, path.name)
     try:
-        reader = {"gff3": pr.read_gff3, "gtf": pr.read_gtf, "bed": pr.read_bed}[fmt]
-        df = reader(str(path)).df
+        if fmt == "bed":
+            df = _read_bed_text(text)
+        else:
+            df = {"gff3": pr.read_gff3, "gtf": pr.read_gtf}[fmt](str(path)).df
     except Exception as exc:  # pyranges' own errors are not user-readable
         raise AnnotationError(f"Cannot parse {path.name} as {fmt.upper()}: {exc}") from exc
     if fmt == "bed":

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file
 
 from ..errors import ModelLoadError
@@ -92,7 +93,7 @@ def load_convlm_dir(path: str | Path, name: str | None = None) -> ConvLMAdapter:
         config = ConvLMConfig.from_json(cfg_file.read_text())
         model = ConvLM(config)
         model.load_state_dict(load_file(str(weights)))
-    except (OSError, KeyError, ValueError, RuntimeError) as exc:
+    except (OSError, KeyError, ValueError, RuntimeError, SafetensorError) as exc:
         raise ModelLoadError(f"Cannot load built-in model from {path}: {exc}") from exc
     card_file = path / "card.json"
     card = json.loads(card_file.read_text()) if card_file.exists() else {}
