@@ -189,3 +189,117 @@ def annotation_lane(data, region, *, height: int = 140, title: str = "") -> go.F
                       yaxis=dict(visible=False, range=[-0.1, 2.1]),
                       xaxis=dict(title="position (1-based)", range=[region.start + 0.5, region.end + 0.5]))
     return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Nucleotide logits: aligned tracks, MLM vs CLM comparison, dependency heatmap
+# ---------------------------------------------------------------------------------------------
+
+_P_COLS = ["p_A", "p_C", "p_G", "p_T"]
+
+
+def logo_heights_from_table(table: pd.DataFrame, kind: str = "information") -> np.ndarray:
+    """(4, L) letter heights from a ``logits.position_table``: 'probability' or 'information' (p · IC bits)."""
+    p = table[_P_COLS].to_numpy(dtype=float).T
+    if kind == "probability":
+        return p
+    return p * table["ic_bits"].to_numpy(dtype=float)[None, :]
+
+
+def logits_tracks(table: pd.DataFrame, *, data=None, logo: str = "information", title: str = "",
+                  height: int | None = None) -> go.Figure:
+    """Aligned tracks over one region, sharing x zoom/pan: sequence logo, P(ref), entropy and (with a
+    :class:`~glm_explore.datasets.GenomeData` and a ``chrom`` column) the annotation lane.
+
+    ``table`` is :func:`glm_explore.logits.position_table` output (1-based ``pos``). ``logo``:
+    'information' (letters p_b · IC, bits) or 'probability' (letters p_b, columns sum to 1).
+    P(ref) bars are red where the model's top base differs from the reference.
+    """
+    from plotly.subplots import make_subplots
+
+    with_ann = data is not None and "chrom" in table.columns and len(table)
+    rows = 4 if with_ann else 3
+    titles = ["logo (bits: p · IC)" if logo == "information" else "logo (probability)", "P(ref)",
+              "entropy (bits)"] + (["annotation"] if with_ann else [])
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.04,
+                        row_heights=[0.4, 0.2, 0.2, 0.2][:rows] if with_ann else [0.5, 0.25, 0.25],
+                        subplot_titles=titles)
+    pos = table["pos"].to_numpy()
+    start = int(pos[0]) if len(pos) else 1
+    for tr in logo_traces(logo_heights_from_table(table, logo), start, showlegend=False):
+        fig.add_trace(tr, row=1, col=1)
+    disagree = table["model_disagrees"].to_numpy(dtype=bool)
+    fig.add_trace(go.Bar(
+        x=pos, y=table["p_ref"], marker_color=np.where(disagree, "#d62728", "#4c78a8"), name="P(ref)",
+        showlegend=False, customdata=np.c_[table["ref"], table["top_base"], table["top_p"]],
+        hovertemplate="pos %{x} ref %{customdata[0]}<br>P(ref) %{y:.3f}<br>top %{customdata[1]} "
+                      "(%{customdata[2]:.3f})<extra></extra>"), row=2, col=1)
+    fig.add_trace(go.Scatter(x=pos, y=table["entropy_bits"], mode="lines", line=dict(color="#555", width=1),
+                             name="entropy", showlegend=False,
+                             hovertemplate="pos %{x}<br>H %{y:.3f} bits<extra></extra>"), row=3, col=1)
+    if with_ann:
+        chrom = data.genome.resolve(str(table["chrom"].iloc[0]))
+        s0, e0 = start - 1, int(pos[-1])
+        genes = data.genes()
+        for tr in annotation_traces(data.classes_in(chrom, s0, e0), genes[genes["Chromosome"] == chrom], s0, e0):
+            fig.add_trace(tr, row=4, col=1)
+        fig.update_yaxes(visible=False, range=[-0.1, 2.1], row=4, col=1)
+    fig.update_yaxes(range=[0, 1], row=2, col=1)
+    fig.update_yaxes(range=[0, 2], row=3, col=1)
+    if logo == "information":
+        fig.update_yaxes(range=[0, 2], row=1, col=1)
+    else:
+        fig.update_yaxes(range=[0, 1], row=1, col=1)
+    fig.update_xaxes(range=[start - 1, start + len(pos)], row=rows, col=1)
+    fig.update_xaxes(title_text="position (1-based)", row=rows, col=1)
+    fig.update_layout(title=title, height=height or (560 if with_ann else 460), plot_bgcolor="white",
+                      margin=dict(l=10, r=10, t=60 if title else 30, b=10), hovermode="closest",
+                      legend=dict(orientation="h", y=-0.12), bargap=0.05)
+    return fig
+
+
+def logits_comparison(tables: dict[str, pd.DataFrame], *, logo: str = "information", title: str = "") -> go.Figure:
+    """Several models on the same region (e.g. MLM vs CLM), aligned: one logo row per model and one
+    row overlaying their P(ref). ``tables`` maps a label to its ``position_table``; x is shared."""
+    from plotly.subplots import make_subplots
+
+    labels = list(tables)
+    n = len(labels)
+    fig = make_subplots(rows=n + 1, cols=1, shared_xaxes=True, vertical_spacing=0.05,
+                        subplot_titles=[f"{k}: logo" for k in labels] + ["P(ref)"])
+    palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd"]
+    for r, (label, table) in enumerate(tables.items(), start=1):
+        pos = table["pos"].to_numpy()
+        for tr in logo_traces(logo_heights_from_table(table, logo), int(pos[0]) if len(pos) else 1):
+            fig.add_trace(tr, row=r, col=1)
+        fig.update_yaxes(range=[0, 2 if logo == "information" else 1], title_text="bits" if logo == "information"
+                         else "p", row=r, col=1)
+        ll = np.nansum(table["log_p_ref"].to_numpy(dtype=float)) / np.log(2)
+        fig.add_trace(go.Scatter(x=pos, y=table["p_ref"], mode="lines", line=dict(color=palette[(r - 1) % 4]),
+                                 name=f"{label} (Σ log2 P(ref) = {ll:.1f} bits)",
+                                 hovertemplate=f"{label}<br>pos %{{x}}<br>P(ref) %{{y:.3f}}<extra></extra>"),
+                      row=n + 1, col=1)
+    fig.update_yaxes(range=[0, 1], row=n + 1, col=1)
+    fig.update_xaxes(title_text="position (1-based)", row=n + 1, col=1)
+    fig.update_layout(title=title, height=220 * n + 220, plot_bgcolor="white", hovermode="closest",
+                      margin=dict(l=10, r=10, t=60 if title else 30, b=10), legend=dict(orientation="h", y=-0.12))
+    return fig
+
+
+def dependency_heatmap(dep, *, title: str = "", zmax: float | None = None) -> go.Figure:
+    """L×L nucleotide dependency map (:class:`~glm_explore.results.DependencyMap`): row = query
+    position i (substituted), column = target position j; colour = max |Δ log-odds| (natural log)."""
+    pos = dep.positions
+    z = np.asarray(dep.matrix, dtype=float)
+    bases = np.array(list(dep.seq))
+    text = np.char.add(np.char.add(bases[:, None], "→"), bases[None, :]) if len(bases) else None
+    zmax = zmax if zmax is not None else (float(np.nanquantile(z, 0.99)) if np.isfinite(z).any() else 1.0)
+    fig = go.Figure(go.Heatmap(
+        z=z, x=pos, y=pos, colorscale="Reds", zmin=0, zmax=max(zmax, 1e-6), text=text,
+        colorbar=dict(title="max |Δ log-odds|"),
+        hovertemplate="query %{y} → target %{x} (%{text})<br>dependency %{z:.3f}<extra></extra>"))
+    fig.update_layout(title=title or f"Nucleotide dependencies: {dep.label} ({dep.model})", height=620,
+                      xaxis=dict(title="target position j (1-based)", scaleanchor="y", constrain="domain"),
+                      yaxis=dict(title="query position i (substituted)", autorange="reversed", constrain="domain"),
+                      margin=dict(l=10, r=10, t=50, b=10))
+    return fig
