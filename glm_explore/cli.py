@@ -13,7 +13,7 @@ import sys
 from .errors import GlmExploreError
 
 # Tool modules that register a subcommand with add_cli(subparsers). Add yours here.
-COMMAND_MODULES: list[str] = ["logits", "variants"]
+COMMAND_MODULES: list[str] = ["logits", "variants", "check"]
 
 
 def add_genome_model_args(p: argparse.ArgumentParser) -> None:
@@ -32,7 +32,24 @@ def load_genome_arg(spec: str):
     if key in DATASETS:
         return load_dataset(key)
     fasta, _, ann = spec.partition(",")
-    return load_genome_data(fasta, ann or None)
+    return load_genome_data(_clean_user_fasta(fasta), ann or None, name=fasta.replace("\\", "/").rsplit("/", 1)[-1])
+
+
+def _clean_user_fasta(fasta: str) -> str:
+    """A user FASTA without a ``.fai`` index is validated and cleaned like an upload
+    (:func:`genome.normalize_fasta`, into a temp folder removed at exit); an indexed one is used as is."""
+    import atexit
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from .genome import normalize_fasta
+
+    if Path(fasta + ".fai").exists():
+        return fasta
+    tmp = tempfile.mkdtemp(prefix="glm_explore_cli_")
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+    return str(normalize_fasta(fasta, tmp))
 
 
 def load_model_arg(spec: str):
