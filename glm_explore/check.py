@@ -47,6 +47,7 @@ def add_cli(subparsers) -> None:
     p = subparsers.add_parser("check", help="validate a genome (+ annotation), region and model",
                               description=__doc__)
     add_genome_model_args(p)
+    p.set_defaults(model=None)  # check a model only when --model is given
     p.add_argument("--region", help="1-based inclusive chrom:start-end to check against the genome")
     p.add_argument("--max-len", type=int, default=MAX_REGION_BP, help="longest region allowed (bp)")
     p.set_defaults(func=_run)

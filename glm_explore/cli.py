@@ -71,11 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except GlmExploreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (GlmExploreError, FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+        print("error: " + " ".join(str(exc).split()), file=sys.stderr)  # always exactly one line
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
