@@ -32,7 +32,7 @@ import argparse
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -41,8 +41,9 @@ import pandas as pd
 from .annotation import CLASSES
 from .errors import GlmExploreError, RegionError
 from .genome import Genome, Region
-from .logits import position_log_probs
+from .logits import log_odds, nucleotide_logits, reference_log_probs, region_window
 from .models.base import GenomicLM, Progress
+from .results import PositionLogits
 from .sequence import ALPHABET, reverse_complement
 
 SIGN_CONVENTION = ("LLR = log P(alt) − log P(ref) (natural log). Negative = the alternate allele is less likely "
@@ -343,15 +344,23 @@ def score_variants(model: GenomicLM, genome, variants: pd.DataFrame, *, window: 
 
 
 # --------------------------------------------------------------------------------------- single variant views
+def _raise_bad_variant(g: Genome, variant: Variant, reason: str, chrom: str | None, pos0: int) -> None:
+    note = ""
+    if reason == REASON_REF:
+        note = f" (the genome has {g.fetch(chrom, pos0, pos0 + 1)} at {chrom}:{variant.pos})"
+    elif reason == REASON_RANGE:
+        note = f" ({chrom} has {g.lengths[chrom]:,} bp)"
+    elif reason == REASON_CONTIG:
+        note = f" (this genome has {', '.join(g.chroms[:6])}{', …' if len(g.chroms) > 6 else ''})"
+    raise VariantError(f"Cannot score {variant}: {reason}{note}. Give a single-base REF that matches the genome "
+                       "and a different single-base ALT (A, C, G or T).")
+
+
 def _variant_windows(genome, variant: Variant, window: int) -> tuple[str, str, Region, int]:
     g = _genome(genome)
     reason, chrom, pos0 = check_variant(g, variant.chrom, variant.pos, variant.ref, variant.alt)
     if reason != OK:
-        ref_note = ""
-        if reason == REASON_REF:
-            ref_note = f" (the genome has {g.fetch(chrom, pos0, pos0 + 1)} at {chrom}:{variant.pos})"
-        raise VariantError(f"Cannot score {variant}: {reason}{ref_note}. Give a single-base REF that matches "
-                           "the genome and a different single-base ALT (A, C, G or T).")
+        _raise_bad_variant(g, variant, reason, chrom, pos0)
     start, off = window_bounds(pos0, window, g.lengths[chrom])
     ref_seq = g.fetch(chrom, start, start + min(window, g.lengths[chrom]))
     alt_seq = ref_seq[:off] + variant.alt.upper() + ref_seq[off + 1:]
@@ -360,89 +369,120 @@ def _variant_windows(genome, variant: Variant, window: int) -> tuple[str, str, R
 
 @dataclass(frozen=True)
 class EmbeddingShift:
-    """Ref vs alt window representations (``layer`` of the model, mean-pooled over the window)."""
+    """Ref vs alt window representations at ``layer`` (pooled with :func:`glm_explore.embed.pool`)."""
 
-    cosine_distance: float  # 1 − cos(mean h_ref, mean h_alt)
-    euclidean: float  # ‖mean h_alt − mean h_ref‖₂
-    local: np.ndarray  # (L,) ‖h_alt[i] − h_ref[i]‖₂ per position
-    region: Region
+    cosine_distance: float  # 1 − cos(pooled h_ref, pooled h_alt)
+    euclidean: float  # ‖pooled h_alt − pooled h_ref‖₂
+    local: np.ndarray  # (L,) ‖h_alt[i] − h_ref[i]‖₂ per window position
+    region: Region  # the window, 0-based half-open
     offset: int  # index of the variant in the window
     layer: int
+    pooling: str
+
+    @property
+    def positions(self) -> np.ndarray:
+        """(L,) 1-based genome coordinates of :attr:`local`."""
+        return np.arange(self.region.start + 1, self.region.end + 1)
 
 
 def embedding_shift(model: GenomicLM, genome, variant: Variant, *, window: int | None = None,
-                    layer: int = -1) -> EmbeddingShift:
-    """Embedding distance between the ref and alt windows (pooled) and the per-position delta."""
+                    layer: int = -1, pooling: str = "window-mean", center: int = 100) -> EmbeddingShift:
+    """Embedding distance between the ref and alt windows (pooled) and the per-position delta.
+
+    ``pooling`` is one of :data:`glm_explore.embed.POOLINGS` (default the whole window's mean; GPN's
+    region-class recipe uses ``center-mean`` over 100 bp). Forward strand only.
+    """
+    from .embed import hidden_layers, normalize_layers
+
     ref_seq, alt_seq, region, off = _variant_windows(genome, variant, window or default_window(model))
-    h_ref, h_alt = model.hidden_states([ref_seq, alt_seq], layer=layer)
-    return embedding_shift_from_states(h_ref, h_alt, region=region, offset=off, layer=layer)
+    k = normalize_layers(model, layer)[0]
+    (h,) = hidden_layers(model, [ref_seq, alt_seq], [k])
+    return embedding_shift_from_states(h[0], h[1], region=region, offset=off, layer=k, pooling=pooling,
+                                       center=center)
 
 
 def embedding_shift_from_states(h_ref: np.ndarray, h_alt: np.ndarray, *, region: Region, offset: int,
-                                layer: int = -1) -> EmbeddingShift:
+                                layer: int = -1, pooling: str = "window-mean", center: int = 100) -> EmbeddingShift:
     """:class:`EmbeddingShift` from per-position states ``(L, D)`` of the ref and alt windows."""
+    from .embed import pool
+
     h_ref, h_alt = np.asarray(h_ref, np.float64), np.asarray(h_alt, np.float64)
-    a, b = h_ref.mean(0), h_alt.mean(0)
+    a, b = pool(h_ref, pooling, min(center, len(h_ref))), pool(h_alt, pooling, min(center, len(h_alt)))
     cos = float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12))
     return EmbeddingShift(cosine_distance=1.0 - cos, euclidean=float(np.linalg.norm(b - a)),
-                          local=np.linalg.norm(h_alt - h_ref, axis=1), region=region, offset=offset, layer=layer)
+                          local=np.linalg.norm(h_alt - h_ref, axis=1), region=region, offset=offset, layer=layer,
+                          pooling=pooling)
 
 
 @dataclass(frozen=True)
 class VariantTracks:
-    """Per-position predictions on the ref and alt windows (:func:`glm_explore.logits.position_log_probs`)."""
+    """Per-position predictions around a variant on the ref and the alt sequence.
+
+    ``ref`` and ``alt`` are :class:`~glm_explore.results.PositionLogits` over the same shown region
+    (computed with the model's context around it by :func:`glm_explore.logits.nucleotide_logits`).
+    """
 
     variant: Variant
-    region: Region  # the window, 0-based half-open
-    offset: int  # variant index in the window
-    ref_seq: str
-    alt_seq: str
-    ref_log_probs: np.ndarray  # (4, L)
-    alt_log_probs: np.ndarray  # (4, L)
-    mode: str
-    rc: bool
-    llr: float  # log P(alt) − log P(ref) at the variant from ref_log_probs (MLM: masked; CLM: NaN)
-    extra: dict = field(default_factory=dict, compare=False)
+    ref: PositionLogits
+    alt: PositionLogits
+    offset: int  # index of the variant in the shown region
+    llr: float  # log P(alt) − log P(ref) at the variant from ``ref`` (masked modes; NaN for CLM / unmasked)
+
+    @property
+    def positions(self) -> np.ndarray:
+        return self.ref.positions
 
     @property
     def delta(self) -> np.ndarray:
-        """(4, L) log P_alt-window(b at i) − log P_ref-window(b at i)."""
-        return self.alt_log_probs - self.ref_log_probs
+        """(4, L) alt − ref log-probabilities per base and position (natural log)."""
+        return self.alt.log_probs.astype(np.float64) - self.ref.log_probs.astype(np.float64)
 
     @property
     def dependency(self) -> np.ndarray:
-        """(L,) max over bases of |Δ log-odds| at each position (Tomaz da Silva et al. 2024's
-        nucleotide dependency for this one substitution); 0 where nothing changed."""
-        def logodds(lp: np.ndarray) -> np.ndarray:
-            lp = np.clip(lp, -50, -1e-12)
-            return lp - np.log1p(-np.exp(lp))
-        return np.abs(logodds(self.alt_log_probs) - logodds(self.ref_log_probs)).max(axis=0)
+        """(L,) max over bases of |Δ log-odds| per position (the nucleotide dependency of Tomaz da
+        Silva et al. 2024 for this one substitution, :func:`glm_explore.logits.log_odds`)."""
+        return np.abs(log_odds(self.alt.log_probs) - log_odds(self.ref.log_probs)).max(axis=0)
+
+    def table(self) -> pd.DataFrame:
+        """One row per position: ``pos``, ``ref``/``alt`` base, P(ref base) under both, the delta."""
+        ref_lp = reference_log_probs(self.ref.log_probs.astype(np.float64), self.ref.seq)
+        alt_lp = reference_log_probs(self.alt.log_probs.astype(np.float64), self.ref.seq)
+        return pd.DataFrame({"pos": self.positions, "ref_base": list(self.ref.seq), "alt_seq_base": list(self.alt.seq),
+                             "log_p_ref_base_refseq": ref_lp, "log_p_ref_base_altseq": alt_lp,
+                             "delta_log_p_ref_base": alt_lp - ref_lp, "max_abs_delta_log_odds": self.dependency})
 
 
-def delta_track(model: GenomicLM, genome, variant: Variant, *, window: int | None = None, mode: str | None = None,
+def delta_track(model: GenomicLM, genome, variant: Variant, *, half_width: int = 50, mode: str = "auto",
                 rc: bool = False, batch_size: int = 128, progress: Progress | None = None) -> VariantTracks:
-    """How the alt allele changes the model's predictions at every position of the window.
+    """How the alt allele changes the model's predictions at every position around it.
 
-    Runs :func:`glm_explore.logits.position_log_probs` on the ref and the alt window (MLM default
-    mode ``exact`` masked marginals; CLM ``next``). ``delta = alt − ref`` log-probs, (4, L). For an
-    MLM in a masked mode the variant position itself is masked in both, so its column is ~0 there;
-    its LLR is ``ref_log_probs[alt] − ref_log_probs[ref]`` at ``offset``.
+    Shows ``variant ± half_width`` bases; each side gets the model's receptive field of context
+    (:func:`glm_explore.logits.region_window`). Runs :func:`glm_explore.logits.nucleotide_logits` on
+    the reference and on the same window with the alt base (``mode`` 'auto' = exact masked marginals
+    for an MLM, next-token for a CLM). For masked modes the variant column is masked in both, so
+    its delta is 0 there and ``llr = ref[alt] − ref[ref]`` at the variant (forward strand unless ``rc``).
     """
-    mode = mode or ("exact" if model.info.is_mlm else "next")
-    window = window or default_window(model)
-    ref_seq, alt_seq, region, off = _variant_windows(genome, variant, window)
+    g = _genome(genome)
+    reason, chrom, pos0 = check_variant(g, variant.chrom, variant.pos, variant.ref, variant.alt)
+    if reason != OK:
+        _raise_bad_variant(g, variant, reason, chrom, pos0)
+    n = g.lengths[chrom]
+    region = Region(chrom, max(0, pos0 - half_width), min(n, pos0 + half_width + 1))
+    win = region_window(g, region, model)
+    k = win.offset + pos0 - region.start
+    alt_win = replace(win, seq=win.seq[:k] + variant.alt.upper() + win.seq[k + 1:])
 
-    def step(frac: float, msg: str, base: float) -> None:
-        if progress:
-            progress(base + frac / 2, msg)
-    ref_lp = position_log_probs(model, ref_seq, mode=mode, rc=rc, batch_size=batch_size,
-                                progress=(lambda f, m: step(f, f"ref: {m}", 0.0)) if progress else None)
-    alt_lp = position_log_probs(model, alt_seq, mode=mode, rc=rc, batch_size=batch_size,
-                                progress=(lambda f, m: step(f, f"alt: {m}", 0.5)) if progress else None)
+    def part(base: float):
+        return (lambda f, m: progress(base + f / 2, m)) if progress else None
+    name = str(variant)
+    ref_pl = nucleotide_logits(model, win, mode=mode, rc=rc, batch_size=batch_size, name=name, progress=part(0.0))
+    alt_pl = nucleotide_logits(model, alt_win, mode=mode, rc=rc, batch_size=batch_size, name=name,
+                               progress=part(0.5))
+    off = pos0 - region.start
     llr = float("nan")
-    if model.info.is_mlm and mode in {"exact", "brute"}:
-        llr = float(ref_lp[_BASE[variant.alt.upper()], off] - ref_lp[_BASE[variant.ref.upper()], off])
-    return VariantTracks(variant, region, off, ref_seq, alt_seq, ref_lp, alt_lp, mode, rc, llr)
+    if ref_pl.mode in {"exact", "brute"}:
+        llr = float(ref_pl.log_probs[_BASE[variant.alt.upper()], off] - ref_pl.log_probs[_BASE[variant.ref.upper()], off])
+    return VariantTracks(variant, ref_pl, alt_pl, off, llr)
 
 
 def parse_variant(text: str) -> Variant:
@@ -709,3 +749,62 @@ def _arrow_table(df: pd.DataFrame):
     schema = pa.schema([(c, pa.from_numpy_dtype(np.dtype(_NUMERIC[c])) if c in _NUMERIC else pa.string())
                         for c in df.columns])
     return pa.Table.from_pandas(_arrow_safe(df), schema=schema, preserve_index=False)
+
+
+# --------------------------------------------------------------------------------------- summaries
+NONSYNONYMOUS = ("missense", "nonsense", "stop_lost")
+
+
+def score_summary(scores: pd.DataFrame, by: str, *, score: str = "llr", confidence: float = 0.95) -> pd.DataFrame:
+    """Per group of ``by``: ``n``, ``mean``, ``ci_low``/``ci_high`` (t-interval of the mean), ``median``.
+
+    Rows with a NaN score (not scored) are dropped first.
+    """
+    from scipy import stats
+
+    d = scores[[by, score]].dropna()
+    rows = []
+    for key, g in d.groupby(by, sort=True):
+        x = g[score].to_numpy(float)
+        n, m = len(x), float(x.mean())
+        half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
+        rows.append({by: key, "n": n, "mean": m, "ci_low": m - half, "ci_high": m + half,
+                     "median": float(np.median(x))})
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class GroupComparison:
+    """Two-sided Mann–Whitney U test of ``score`` between groups ``a`` and ``b``."""
+
+    a: str
+    b: str
+    n_a: int
+    n_b: int
+    mean_a: float
+    mean_b: float
+    u: float
+    p_value: float
+
+    def sentence(self) -> str:
+        return (f"{self.a} mean {self.mean_a:+.3f} (n={self.n_a}) vs {self.b} mean {self.mean_b:+.3f} "
+                f"(n={self.n_b}); Mann–Whitney U = {self.u:.0f}, two-sided p = {self.p_value:.2g}")
+
+
+def compare_groups(a: np.ndarray, b: np.ndarray, names: tuple[str, str] = ("a", "b")) -> GroupComparison:
+    """Mann–Whitney U (scipy, two-sided) between score arrays ``a`` and ``b`` (NaNs dropped)."""
+    from scipy.stats import mannwhitneyu
+
+    a = np.asarray(a, float)[~np.isnan(np.asarray(a, float))]
+    b = np.asarray(b, float)[~np.isnan(np.asarray(b, float))]
+    if len(a) == 0 or len(b) == 0:
+        raise VariantError(f"Cannot compare {names[0]} with {names[1]}: one group has no scored variants.")
+    res = mannwhitneyu(a, b, alternative="two-sided")
+    return GroupComparison(names[0], names[1], len(a), len(b), float(a.mean()), float(b.mean()),
+                           float(res.statistic), float(res.pvalue))
+
+
+def synonymy(scores: pd.DataFrame, column: str = "EFFECT") -> pd.Series:
+    """'synonymous' / 'nonsynonymous' / None from an EFFECT-style column (demo VCF)."""
+    eff = scores.get(column, pd.Series([None] * len(scores), index=scores.index)).astype(object)
+    return eff.map(lambda e: "synonymous" if e == "synonymous" else "nonsynonymous" if e in NONSYNONYMOUS else None)
