@@ -541,6 +541,19 @@ def check_vcf_path(path: str | Path) -> Path:
     return path
 
 
+def _quiet_htslib() -> None:
+    """Silence htslib's own stderr lines ("[E::vcf_parse] ..."): errors reach the user as one
+    VariantError message instead (cyvcf2 links htslib statically and exposes no verbosity switch)."""
+    try:
+        import ctypes
+
+        import cyvcf2.cyvcf2 as _c
+
+        ctypes.CDLL(_c.__file__).hts_set_log_level(0)  # HTS_LOG_OFF
+    except (OSError, AttributeError, ImportError):
+        pass
+
+
 class VcfReader:
     """Stream a VCF (plain or bgzipped) with cyvcf2 in batches of SNV alleles.
 
@@ -555,6 +568,7 @@ class VcfReader:
                  ) -> None:
         import cyvcf2
 
+        _quiet_htslib()
         self.path = check_vcf_path(path)
         try:
             self._vcf = cyvcf2.VCF(str(self.path), lazy=True, threads=1)
@@ -592,7 +606,7 @@ class VcfReader:
         except GlmExploreError:
             raise
         except Exception as exc:
-            raise VariantError(f"{self.path.name} record {s.records}: cannot parse ({exc}). "
+            raise VariantError(f"{self.path.name} record {s.records + 1}: cannot parse ({exc}). "
                                "Fix or drop that line.") from exc
         if ok_rows or bad_rows:
             yield self._flush(ok_rows, bad_rows, cols)

@@ -179,6 +179,17 @@ def _torch_models() -> None:
     (out / "vocab.txt").write_text("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nA\nC\nG\nT\n")
     (out / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "BertTokenizer", "do_lower_case": False}))
 
+    class RunsCode:  # unpickling this runs code: torch.load(weights_only=True) must refuse it
+        def __reduce__(self):
+            return exec, ("import pathlib, tempfile; pathlib.Path(tempfile.gettempdir(), 'glm_explore_pickle_ran').touch()",)
+
+    out = HERE / "model/hf_malicious_pickle"
+    bert.save_pretrained(out)
+    (out / "model.safetensors").unlink()
+    torch.save({**bert.state_dict(), "payload": RunsCode()}, out / "pytorch_model.bin")
+    (out / "vocab.txt").write_text("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nA\nC\nG\nT\n")
+    (out / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "BertTokenizer", "do_lower_case": False}))
+
     out = HERE / "model/hf_wrong_tokenizer"
     bert.save_pretrained(out, safe_serialization=True)
     (out / "vocab.txt").write_text("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\nworld\nthe\ncat\n")
