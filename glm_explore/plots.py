@@ -34,8 +34,8 @@ def class_counts_bar(counts: pd.Series, title: str = "Bases per region class") -
 # Sequence logos and annotation lanes (shared by the logits, attribution and variant pages)
 # ---------------------------------------------------------------------------------------------
 
-def _arc(cx: float, cy: float, r: float, a0: float, a1: float, n: int = 24) -> list[tuple[float, float]]:
-    t = np.radians(np.linspace(a0, a1, n))
+def _arc(cx: float, cy: float, r: float, a0: float, a1: float) -> list[tuple[float, float]]:
+    t = np.radians(np.linspace(a0, a1, int(round(abs(a1 - a0) / 7.5)) + 1))  # 7.5° steps hit 90/180/270
     return list(zip(cx + r * np.cos(t), cy + r * np.sin(t)))
 
 
@@ -378,4 +378,260 @@ def layer_sweep_plot(sweep: pd.DataFrame, *, title: str = "Probe macro-F1 per la
                                       f"({row['lo']:.3f}–{row['hi']:.3f})")
     fig.update_layout(title=title, xaxis_title="layer (0 = input embedding)", yaxis_title="macro-F1",
                       yaxis=dict(range=[0, 1]), height=360, margin=dict(l=10, r=10, t=40, b=10))
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Variant effects (glm_explore.variants): score distributions, synonymy, ref vs alt tracks
+# ---------------------------------------------------------------------------------------------
+
+_SYN_COLORS = {"synonymous": "#2ca02c", "nonsynonymous": "#d62728"}
+
+
+def variant_score_histogram(scores: pd.DataFrame, *, by: str = "region_class", score: str = "llr",
+                            title: str = "Variant scores by region class", nbins: int = 40) -> go.Figure:
+    """Overlaid, density-normalised histograms of ``score`` per group of ``by``.
+
+    ``scores`` is :func:`glm_explore.variants.score_variants` / ``score_vcf`` output; unscored rows
+    (NaN) are left out. Negative = alt less likely under the model = more likely deleterious.
+    """
+    d = scores[[by, score]].dropna()
+    groups = [c for c in CLASSES if c in set(d[by])] + sorted(set(d[by]) - set(CLASSES), key=str)
+    lo, hi = (float(d[score].min()), float(d[score].max())) if len(d) else (0.0, 1.0)
+    size = (hi - lo) / nbins if hi > lo else 1.0
+    fig = go.Figure()
+    for g in groups:
+        x = d.loc[d[by] == g, score]
+        fig.add_trace(go.Histogram(
+            x=x, name=f"{g} (n={len(x)}, mean {x.mean():+.2f})", histnorm="probability density", opacity=0.55,
+            xbins=dict(start=lo, end=hi + size, size=size), marker_color=CLASS_COLORS.get(str(g)),
+            hovertemplate=f"{g}<br>{score} %{{x}}<br>density %{{y:.3f}}<extra></extra>"))
+    fig.add_vline(x=0, line_dash="dot", line_color="#555")
+    fig.update_layout(title=title, barmode="overlay", height=380, xaxis_title=f"{score} (natural log; "
+                      "negative = alt less likely)", yaxis_title="density", legend=dict(orientation="v"),
+                      margin=dict(l=10, r=10, t=40, b=10))
+    return fig
+
+
+def synonymy_comparison(scores: pd.DataFrame, *, score: str = "llr", synonymy: str = "synonymy",
+                        codon_pos: str = "CODON_POS", title: str = "CDS: synonymous vs nonsynonymous") -> go.Figure:
+    """Box plots (mean marked) of ``score`` for synonymous vs nonsynonymous CDS variants, overall and
+    per codon position. ``scores`` needs a ``synonymy`` column ('synonymous' / 'nonsynonymous', e.g.
+    from :func:`glm_explore.variants.synonymy`) and a codon-position column (1-3)."""
+    d = scores[scores[synonymy].notna() & scores[score].notna()].copy()
+    d["group"] = "all CDS"
+    parts = [d]
+    if codon_pos in d:
+        per = d[d[codon_pos].notna()].copy()
+        per["group"] = "codon pos " + per[codon_pos].astype(str).str.replace(".0", "", regex=False)
+        parts.append(per)
+    d = pd.concat(parts, ignore_index=True)
+    order = ["all CDS"] + sorted(set(d["group"]) - {"all CDS"})
+    fig = go.Figure()
+    for syn in ("synonymous", "nonsynonymous"):
+        s = d[d[synonymy] == syn]
+        counts = s.groupby("group").size()
+        fig.add_trace(go.Box(
+            x=s["group"], y=s[score], name=f"{syn} (n={int(counts.get('all CDS', 0))})",
+            marker_color=_SYN_COLORS[syn], boxmean=True, boxpoints="outliers"))
+    fig.add_hline(y=0, line_dash="dot", line_color="#555")
+    fig.update_layout(title=title, boxmode="group", height=400, yaxis_title=f"{score} (natural log)",
+                      xaxis=dict(categoryorder="array", categoryarray=order), margin=dict(l=10, r=10, t=40, b=10))
+    return fig
+
+
+def variant_tracks(tracks, embedding=None, *, logo: str = "information", title: str = "") -> go.Figure:
+    """Ref vs alt per-position predictions around a variant and the delta, x shared (1-based).
+
+    ``tracks`` is :class:`glm_explore.variants.VariantTracks`: rows are the ref-sequence logo, the
+    alt-sequence logo, and the delta track — max |Δ log-odds| per position (bars) and
+    Δ log P(reference base) (line). With an :class:`glm_explore.variants.EmbeddingShift`, a last
+    row shows the per-position embedding delta ‖h_alt − h_ref‖. The variant is marked by a dashed line.
+    """
+    from plotly.subplots import make_subplots
+
+    from .logits import logo_heights
+
+    rows = 4 if embedding is not None else 3
+    titles = [f"reference sequence: logo ({'bits: p · IC' if logo == 'information' else 'probability'})",
+              f"with {tracks.variant.ref}>{tracks.variant.alt}: logo",
+              "delta track: max |Δ log-odds| (bars), Δ log P(reference base) (line)"]
+    if embedding is not None:
+        titles.append(f"embedding delta ‖h_alt − h_ref‖ (layer {embedding.layer})")
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.06, subplot_titles=titles,
+                        row_heights=[0.28, 0.28, 0.26, 0.18][:rows] if rows == 4 else [0.34, 0.34, 0.32])
+    pos = tracks.positions
+    start = int(pos[0])
+    for r, pl in ((1, tracks.ref), (2, tracks.alt)):
+        for tr in logo_traces(logo_heights(pl.log_probs.astype(float), logo), start):
+            fig.add_trace(tr, row=r, col=1)
+        fig.update_yaxes(range=[0, 2 if logo == "information" else 1], row=r, col=1)
+    table = tracks.table()
+    fig.add_trace(go.Bar(x=pos, y=table["max_abs_delta_log_odds"], marker_color="#9467bd", name="max |Δ log-odds|",
+                         hovertemplate="pos %{x}<br>max |Δ log-odds| %{y:.3f}<extra></extra>"), row=3, col=1)
+    fig.add_trace(go.Scatter(x=pos, y=table["delta_log_p_ref_base"], mode="lines", line=dict(color="#333", width=1),
+                             name="Δ log P(ref base)",
+                             hovertemplate="pos %{x}<br>Δ log P(ref base) %{y:+.3f}<extra></extra>"), row=3, col=1)
+    if embedding is not None:
+        e0 = embedding.region.start + 1
+        ex = np.arange(e0, e0 + len(embedding.local))
+        keep = (ex >= pos[0]) & (ex <= pos[-1])
+        fig.add_trace(go.Scatter(x=ex[keep], y=embedding.local[keep], mode="lines", line=dict(color="#ff7f0e"),
+                                 name="‖Δh‖", hovertemplate="pos %{x}<br>‖Δh‖ %{y:.3f}<extra></extra>"), row=4, col=1)
+    vpos = tracks.variant.pos
+    for r in range(1, rows + 1):
+        fig.add_vline(x=vpos, line_dash="dash", line_color="#d62728", line_width=1, row=r, col=1)
+    fig.update_xaxes(range=[start - 1, int(pos[-1]) + 1], row=rows, col=1)
+    fig.update_xaxes(title_text="position (1-based)", row=rows, col=1)
+    fig.update_layout(title=title, height=240 * rows, plot_bgcolor="white", hovermode="closest", showlegend=True,
+                      legend=dict(orientation="h", y=-0.08), margin=dict(l=10, r=10, t=60 if title else 30, b=10))
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Attribution maps, ISM and motif hits (glm_explore.attribution / glm_explore.motifs)
+# ---------------------------------------------------------------------------------------------
+
+_STRAND_Y = {"+": 1.0, "-": 0.0}
+
+
+def attribution_logo(attr, *, title: str = "", height: int = 260) -> go.Figure:
+    """Letters scaled by attribution (:class:`~glm_explore.results.Attributions` ``values`` or an
+    :class:`~glm_explore.results.ISMResult`'s mean effect), negative below the axis; x 1-based."""
+    values = attr.logo_values if hasattr(attr, "logo_values") else attr.values
+    return sequence_logo(values, int(attr.positions[0]), title=title, height=height,
+                         yaxis_title="attribution" if not hasattr(attr, "logo_values") else "−mean Δ")
+
+
+def ism_heatmap_traces(ism, *, zmax: float | None = None, showscale: bool = True) -> list:
+    """Heatmap of ISM Δ (rows A,C,G,T; x 1-based) plus a dot on each reference base."""
+    d = np.asarray(ism.delta, dtype=float)
+    pos = ism.positions
+    if zmax is None:
+        finite = np.abs(d[np.isfinite(d)])
+        zmax = float(np.quantile(finite, 0.99)) if finite.size and finite.max() > 0 else 1.0
+    text = np.array([[f"{ism.seq[i]}→{b}" for i in range(ism.length)] for b in "ACGT"]) if ism.length else None
+    heat = go.Heatmap(z=d, x=pos, y=list("ACGT"), zmid=0, zmin=-zmax, zmax=zmax, colorscale="RdBu",
+                      text=text, showscale=showscale, colorbar=dict(title="Δ target", len=0.3, y=0.5),
+                      hovertemplate="pos %{x} %{text}<br>Δ %{z:+.3f}<extra></extra>", name="ISM")
+    ref = [b if b in "ACGT" else None for b in ism.seq]
+    dots = go.Scatter(x=pos, y=ref, mode="markers", marker=dict(size=3, color="#222"), name="reference",
+                      showlegend=False, hoverinfo="skip")
+    return [heat, dots]
+
+
+def ism_heatmap(ism, *, title: str = "", height: int = 220) -> go.Figure:
+    """In-silico mutagenesis heatmap: Δ target for each base at each position (red = mutation lowers
+    the target, blue = raises it; blank = undefined); dots mark the reference bases."""
+    fig = go.Figure(ism_heatmap_traces(ism))
+    fig.update_layout(title=title, height=height, plot_bgcolor="white", xaxis_title="position (1-based)",
+                      yaxis=dict(autorange="reversed"), margin=dict(l=10, r=10, t=40 if title else 10, b=10))
+    return fig
+
+
+def motif_hit_traces(hits: pd.DataFrame, *, color: str = "#6a3d9a", name: str = "motif hits") -> list:
+    """Boxes for FIMO hits (:func:`glm_explore.motifs.scan_motif`; 1-based ``pos_start``/``pos_end``),
+    + strand on top, − strand below; darker = smaller p-value."""
+    if hits is None or len(hits) == 0:
+        return []
+    xs, ys = [], []
+    for row in hits.itertuples():
+        y = _STRAND_Y.get(str(row.strand), 0.5)
+        x0, x1 = row.pos_start - 0.5, row.pos_end + 0.5
+        xs += [x0, x1, x1, x0, x0, None]
+        ys += [y - 0.35, y - 0.35, y + 0.35, y + 0.35, y - 0.35, None]
+    box = go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=color, line=dict(width=1, color=color),
+                     opacity=0.7, name=name, hoverinfo="skip", showlegend=False)
+    mid = go.Scatter(
+        x=(hits["pos_start"] + hits["pos_end"]) / 2, y=[_STRAND_Y.get(str(s), 0.5) for s in hits["strand"]],
+        mode="markers", marker=dict(size=8, opacity=0), name=name, showlegend=False,
+        customdata=np.c_[hits["pos_start"], hits["pos_end"], hits["strand"], hits["p_value"], hits["matched"]],
+        hovertemplate="%{customdata[0]}-%{customdata[1]} (%{customdata[2]})<br>p %{customdata[3]:.2e}<br>"
+                      "%{customdata[4]}<extra>" + name + "</extra>")
+    return [box, mid]
+
+
+def motif_hit_lane(hits: pd.DataFrame, start: int, end: int, *, title: str = "", height: int = 120) -> go.Figure:
+    """FIMO hits of one motif as a lane over 1-based ``start``..``end`` (+ strand top, − bottom)."""
+    fig = go.Figure(motif_hit_traces(hits, name=str(hits["motif"].iloc[0]) if len(hits) else "motif hits"))
+    fig.update_layout(title=title, height=height, plot_bgcolor="white", margin=dict(l=10, r=10, t=40 if title
+                      else 10, b=10), xaxis=dict(range=[start - 0.5, end + 0.5], title="position (1-based)"),
+                      yaxis=dict(range=[-0.6, 1.6], tickvals=[0, 1], ticktext=["−", "+"]))
+    return fig
+
+
+def seqlet_traces(seqlets: pd.DataFrame, *, y0: float, y1: float) -> list:
+    """Shaded boxes marking seqlets (1-based ``pos_start``/``pos_end``) between y0 and y1."""
+    if seqlets is None or len(seqlets) == 0:
+        return []
+    xs, ys = [], []
+    for row in seqlets.itertuples():
+        x0, x1 = row.pos_start - 0.5, row.pos_end + 0.5
+        xs += [x0, x1, x1, x0, x0, None]
+        ys += [y0, y0, y1, y1, y0, None]
+    return [go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor="rgba(255,200,0,0.18)",
+                       line=dict(width=0), name="seqlets", hoverinfo="skip", showlegend=True)]
+
+
+def attribution_tracks(attr, *, ism=None, data=None, hits: pd.DataFrame | None = None,
+                       seqlets: pd.DataFrame | None = None, title: str = "") -> go.Figure:
+    """Aligned tracks over one window, shared x (1-based): attribution logo (seqlets shaded), ISM
+    heatmap (with an :class:`~glm_explore.results.ISMResult`), FIMO hit lane (with ``hits``) and the
+    annotation lane (with a :class:`~glm_explore.datasets.GenomeData` and a genomic ``attr.chrom``)."""
+    from plotly.subplots import make_subplots
+
+    lanes = ["logo"] + (["ism"] if ism is not None else []) + (["hits"] if hits is not None else []) + \
+        (["annotation"] if data is not None and attr.chrom is not None else [])
+    heights = {"logo": 0.45, "ism": 0.25, "hits": 0.12, "annotation": 0.18}
+    names = {"logo": f"attribution ({attr.method})", "ism": "ISM: Δ target per substitution",
+             "hits": f"FIMO hits{': ' + str(hits['motif'].iloc[0]) if hits is not None and len(hits) else ''}",
+             "annotation": "annotation"}
+    fig = make_subplots(rows=len(lanes), cols=1, shared_xaxes=True, vertical_spacing=0.05,
+                        row_heights=[heights[k] for k in lanes], subplot_titles=[names[k] for k in lanes])
+    start, end = int(attr.positions[0]), int(attr.positions[-1])
+    values = np.nan_to_num(np.asarray(attr.values, dtype=float))
+    lo = min(0.0, float(np.clip(values, None, 0).sum(axis=0).min()))
+    hi = max(0.0, float(np.clip(values, 0, None).sum(axis=0).max()))
+    pad = 0.05 * max(hi - lo, 1e-9)
+    for tr in seqlet_traces(seqlets, y0=lo - pad, y1=hi + pad) + logo_traces(values, start):
+        fig.add_trace(tr, row=1, col=1)
+    fig.update_yaxes(range=[lo - pad, hi + pad], zeroline=True, zerolinecolor="#999", title_text="attr.", row=1,
+                     col=1)
+    for r, lane in enumerate(lanes[1:], start=2):
+        if lane == "ism":
+            for tr in ism_heatmap_traces(ism):
+                fig.add_trace(tr, row=r, col=1)
+            fig.update_yaxes(autorange="reversed", row=r, col=1)
+        elif lane == "hits":
+            for tr in motif_hit_traces(hits):
+                fig.add_trace(tr, row=r, col=1)
+            fig.update_yaxes(range=[-0.6, 1.6], tickvals=[0, 1], ticktext=["−", "+"], row=r, col=1)
+        else:
+            chrom = data.genome.resolve(attr.chrom)
+            genes = data.genes()
+            for tr in annotation_traces(data.classes_in(chrom, start - 1, end), genes[genes["Chromosome"] == chrom],
+                                        start - 1, end):
+                fig.add_trace(tr, row=r, col=1)
+            fig.update_yaxes(visible=False, range=[-0.1, 2.1], row=r, col=1)
+    fig.update_xaxes(range=[start - 1, end + 1], row=len(lanes), col=1)
+    fig.update_xaxes(title_text="position (1-based)", row=len(lanes), col=1)
+    fig.update_layout(title=title, height=260 + 130 * (len(lanes) - 1), plot_bgcolor="white", hovermode="closest",
+                      legend=dict(orientation="h", y=-0.12), margin=dict(l=10, r=10, t=60 if title else 30, b=10))
+    return fig
+
+
+def motif_pair_logos(seqlet_values: np.ndarray, motif, *, title: str = "", height: int = 220) -> go.Figure:
+    """Side by side: a seqlet's attribution logo ((4, w) values) and a JASPAR motif's information logo
+    (:class:`~glm_explore.motifs.JasparMotif`, bits)."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["seqlet (attribution)", f"{motif.label} (bits)"],
+                        horizontal_spacing=0.08)
+    for tr in logo_traces(np.asarray(seqlet_values, dtype=float), 1, hover=False):
+        fig.add_trace(tr, row=1, col=1)
+    for tr in logo_traces(motif.information(), 1, hover=False):
+        fig.add_trace(tr, row=1, col=2)
+    fig.update_yaxes(range=[0, 2], row=1, col=2)
+    fig.update_layout(title=title, height=height, plot_bgcolor="white", showlegend=False,
+                      margin=dict(l=10, r=10, t=50 if title else 30, b=10))
     return fig
