@@ -49,6 +49,9 @@ from .sequence import ALPHABET, reverse_complement
 SIGN_CONVENTION = ("LLR = log P(alt) − log P(ref) (natural log). Negative = the alternate allele is less likely "
                    "under the model = more constrained / more likely deleterious.")
 DEFAULT_WINDOW = 512  # GPN's window when a model has no finite receptive field
+DEMO_VCF = Path(__file__).resolve().parent / "data" / "yeast" / "demo_variants.vcf.gz"
+DEMO_NOTE = ("SYNTHETIC demo variants: SNVs sampled at random from the yeast S288c reference across region classes "
+             "and codon positions (scripts/make_demo_vcf.py); not real variant calls.")
 _BASE = {b: i for i, b in enumerate(ALPHABET)}
 _COMP = {"A": "T", "C": "G", "G": "C", "T": "A"}
 
