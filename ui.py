@@ -18,6 +18,7 @@ from glm_explore.errors import GlmExploreError, InputTooLargeError
 from glm_explore.genome import MAX_FASTA_BYTES, normalize_fasta
 from glm_explore.models.base import GenomicLM
 from glm_explore.models.builtin import BUILTIN_MODELS, DEFAULT_MODEL, load_builtin
+from glm_explore.models.capabilities import capability_matrix
 
 USER_DATASET = "upload"
 MAX_UPLOAD_BYTES = MAX_FASTA_BYTES
@@ -25,7 +26,16 @@ MAX_UPLOAD_BYTES = MAX_FASTA_BYTES
 
 @st.cache_resource(show_spinner="Loading model…", max_entries=4)
 def cached_builtin_model(key: str) -> GenomicLM:
+    """A model by its sidebar key: a built-in key, or ``hf:<0|1>:<folder or cached id>`` (see :func:`hf_key`)."""
+    if key.startswith("hf:"):
+        from glm_explore.models import load_model
+
+        trust, spec = parse_hf_key(key)
+        return load_model(spec, trust_remote_code=trust)
     return load_builtin(key)
+
+
+cached_model = cached_builtin_model  # clearer name for pages that load any model by key
 
 
 @st.cache_resource(show_spinner="Loading genome and annotation…", max_entries=4)
@@ -38,9 +48,27 @@ def cached_user_dataset(fasta: str, annotation: str | None, name: str) -> Genome
     return load_genome_data(fasta, annotation, name=name, description="Uploaded by you.")
 
 
+HF_OPTION = "hf"  # sidebar choice "Hugging Face / local model…" before a folder / id is entered
+
+
+def hf_key(spec: str, trust_remote_code: bool = False) -> str:
+    """Model key of a Hugging Face folder / cached id: ``hf:<0|1>:<spec>`` (1 = remote code allowed)."""
+    return f"hf:{int(bool(trust_remote_code))}:{spec.strip()}"
+
+
+def parse_hf_key(key: str) -> tuple[bool, str]:
+    """(trust_remote_code, spec) of an :func:`hf_key`."""
+    return key[3] == "1", key[5:]
+
+
 def model_options() -> dict[str, str]:
-    """Sidebar model choices: key → label."""
-    return {k: label for k, (_, label) in BUILTIN_MODELS.items()}
+    """Sidebar model choices: key → label (the loaded HF model's key too, when there is one)."""
+    opts = {k: label for k, (_, label) in BUILTIN_MODELS.items()}
+    key = st.session_state.get("model_key", "")
+    if key.startswith("hf:"):
+        opts[key] = f"HF: {parse_hf_key(key)[1]}" + (" (remote code allowed)" if parse_hf_key(key)[0] else "")
+    opts[HF_OPTION] = "Hugging Face / local model…"
+    return opts
 
 
 def dataset_options() -> dict[str, str]:
@@ -52,7 +80,52 @@ def dataset_options() -> dict[str, str]:
 
 def current_model() -> GenomicLM:
     """The model picked in the sidebar (cached; never mutated)."""
-    return cached_builtin_model(st.session_state.get("model_key", DEFAULT_MODEL))
+    key = st.session_state.get("model_key", DEFAULT_MODEL)
+    if key == HF_OPTION:
+        raise GlmExploreError("Enter a Hugging Face model folder or cached model id in the sidebar "
+                              "(or pick a built-in model).")
+    return cached_builtin_model(key if key in BUILTIN_MODELS or key.startswith("hf:") else DEFAULT_MODEL)
+
+
+def _hf_inputs_changed(prefix: str, target: str) -> None:
+    spec = (st.session_state.get(f"{prefix}_model_spec") or "").strip()
+    trust = bool(st.session_state.get(f"{prefix}_trust_remote_code", False))
+    st.session_state[target] = hf_key(spec, trust) if spec else HF_OPTION
+
+
+def hf_model_inputs(prefix: str = "hf", container=None, target: str = "model_key") -> tuple[str, bool]:
+    """Text input for a HF folder / cached id + a trust_remote_code checkbox (warns naming the code).
+
+    Editing either sets ``st.session_state[target]`` to the model's :func:`hf_key`.
+    """
+    from glm_explore.models.hf import remote_code_files
+
+    box = container or st.sidebar
+    current = st.session_state.get(target, "")
+    if current.startswith("hf:") and f"{prefix}_model_spec" not in st.session_state:
+        st.session_state[f"{prefix}_trust_remote_code"], st.session_state[f"{prefix}_model_spec"] = \
+            parse_hf_key(current)
+    spec = box.text_input("Model folder or cached id", key=f"{prefix}_model_spec",
+                          placeholder="/path/to/model or org/name", on_change=_hf_inputs_changed,
+                          args=(prefix, target),
+                          help="Loaded offline from a local folder or the local Hugging Face cache.")
+    trust = box.checkbox("Trust remote code", key=f"{prefix}_trust_remote_code", on_change=_hf_inputs_changed,
+                         args=(prefix, target),
+                         help="Let the model run Python files shipped with it (needed by HyenaDNA, Caduceus…).")
+    files = remote_code_files(spec) if spec and spec.strip() else []
+    if trust:
+        box.warning("This runs Python code from the model's folder with your permissions: "
+                    + (", ".join(files) if files else "whatever its config names (none found yet)") + ".")
+    elif files:
+        box.info(f"This model ships code ({', '.join(files)}); it loads only if you trust it.")
+    return (spec or "").strip(), bool(trust)
+
+
+def model_capabilities() -> None:
+    """Sidebar expander: the capability matrix of the current model."""
+    with st.sidebar.expander("What this model supports"):
+        with user_errors():
+            st.dataframe(capability_matrix(current_model()), hide_index=True)
 
 
 def current_data() -> GenomeData:
@@ -156,6 +229,9 @@ def sidebar() -> None:
     st.session_state.setdefault("dataset_key", DEFAULT_DATASET)
     models = model_options()
     st.sidebar.selectbox("Model", list(models), format_func=models.get, key="model_key")
+    if st.session_state["model_key"] == HF_OPTION or st.session_state["model_key"].startswith("hf:"):
+        hf_model_inputs("hf")
+    model_capabilities()
     datasets = dataset_options()
     if st.session_state["dataset_key"] not in datasets:
         st.session_state["dataset_key"] = DEFAULT_DATASET

@@ -1,0 +1,80 @@
+"""What a loaded model can do on each page, and how exactly: the capability matrix."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .base import GenomicLM
+
+EXACT, APPROX, UNSUPPORTED = "exact", "approximate", "unsupported"
+
+
+def supports_onehot(model: GenomicLM) -> bool:
+    """Whether ``model.onehot_forward`` works (gradient attributions); char-level models by default."""
+    return bool(getattr(model, "supports_onehot", model.info.tokenization == "char"))
+
+
+def _tokenization_label(model: GenomicLM) -> str:
+    tok = model.info.tokenization
+    if tok == "kmer":
+        k = getattr(model, "k", None) or model.info.card.get("k", "k")
+        return f"non-overlapping {k}-mers (single bases for leftovers and N)"
+    return {"char": "one token per base", "bpe": "byte-pair encoding (variable-length tokens)"}.get(tok, tok)
+
+
+def capability_matrix(model: GenomicLM) -> pd.DataFrame:
+    """One row per fact / feature: columns ``what``, ``value`` and ``note``.
+
+    The first rows describe the model (objective, tokenization, max length, layers, width); the
+    others say for each page or score whether it is ``exact``, ``approximate`` or ``unsupported``
+    for this model, and why.
+    """
+    info = model.info
+    char, mlm = info.tokenization == "char", info.is_mlm
+    notes = getattr(model, "approximations", {}) or {}
+    token_note = notes.get("log_probs", "")
+    rows: list[tuple[str, str, str]] = [
+        ("Objective", "masked LM" if mlm else "causal LM",
+         "predicts a hidden base from both sides" if mlm else "predicts the next base from the left"),
+        ("Tokenization", info.tokenization, _tokenization_label(model)),
+        ("Max length", f"{info.max_len:,} bp", "longest region one forward pass can read"),
+        ("Layers", str(info.n_layers), f"hidden width {info.dim}"),
+        ("Receptive field", "unbounded" if info.receptive_field is None else f"{info.receptive_field} bp",
+         "exact masked marginals batch many masks per copy" if info.receptive_field is not None
+         else "one masked copy per token: slow on long regions" if mlm else ""),
+    ]
+    if info.card.get("remote_code"):
+        rows.append(("Remote code", "allowed", ", ".join(info.card["remote_code"])))
+    rows.append(("Embeddings / UMAP", EXACT if char else APPROX, notes.get("hidden_states", "one row per base")))
+    if mlm:
+        rows.append(("Masked marginals (logits)", EXACT if char else APPROX,
+                     token_note or "each base masked and predicted from both sides"))
+        rows.append(("Next-base probabilities", UNSUPPORTED, "a masked LM has no left-to-right prediction"))
+        rows.append(("Variant LLR", EXACT if char else APPROX,
+                     "log P(alt) − log P(ref) at the masked variant position" if char else
+                     f"through the token containing the variant: {token_note}"))
+    else:
+        rows.append(("Masked marginals (logits)", UNSUPPORTED, "a causal LM has no mask token: use next-base"))
+        rows.append(("Next-base probabilities", EXACT if char else APPROX,
+                     notes.get("first_base", "P(x_i | x_<i) from one forward pass") if char else token_note))
+        rows.append(("Variant LLR", EXACT if char else APPROX,
+                     "difference of whole-sequence log-likelihoods" + ("" if char else f"; {token_note}")))
+    if supports_onehot(model):
+        rows.append(("Gradient attribution (saliency, IG, DeepLIFT)", EXACT, "through the one-hot input"))
+    else:
+        rows.append(("Gradient attribution (saliency, IG, DeepLIFT)", UNSUPPORTED,
+                     f"the model reads {info.tokenization} tokens, not bases; use ISM" if not char
+                     else "no embedding matrix to feed one-hot bases through; use ISM"))
+    rows.append(("In-silico mutagenesis (ISM)", EXACT if char else APPROX,
+                 "every single-base substitution scored with the model" + ("" if char else "; " + token_note)))
+    rows.append(("Motifs (from attributions)", EXACT if char else APPROX, "seqlets from ISM or gradient maps"))
+    return pd.DataFrame(rows, columns=["what", "value", "note"])
+
+
+def feature_status(model: GenomicLM, feature: str) -> tuple[str, str]:
+    """(status, note) of one ``feature`` row of :func:`capability_matrix` (prefix match)."""
+    df = capability_matrix(model)
+    hit = df[df["what"].str.startswith(feature)]
+    if hit.empty:
+        raise KeyError(f"unknown feature {feature!r}; choose one of {', '.join(df['what'])}")
+    return str(hit.iloc[0]["value"]), str(hit.iloc[0]["note"])

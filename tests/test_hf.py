@@ -1,0 +1,445 @@
+"""Hugging Face adapter: tiny models built here, saved with save_pretrained, loaded offline.
+
+Every check compares the adapter with an independent computation on the original in-memory model
+(the tokenizer's own tokenization / offsets, prefix-only forwards, brute-force k-mer enumeration).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from conftest import random_dna
+
+from glm_explore.errors import InputTooLargeError, ModelLoadError, UnsupportedByModelError
+from glm_explore.logits import masked_marginals
+from glm_explore.models import load_model
+from glm_explore.models.capabilities import capability_matrix, feature_status
+from glm_explore.models.hf import HFAdapter, load_hf_model, remote_code_files
+
+BASES = "ACGT"
+
+
+# ------------------------------------------------------------------------------------------ builders
+
+def char_tokenizer(specials: list[str], *, lower: bool = False, template: bool = True, **special_kw):
+    from tokenizers import Regex, Tokenizer, models, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    letters = [b.lower() for b in BASES] if lower else list(BASES) + ["N"]
+    vocab = {t: i for i, t in enumerate(specials + letters)}
+    tk = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
+    tk.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
+    if template:
+        tk.post_processor = processors.TemplateProcessing(
+            single="[CLS] $A [SEP]", special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])])
+    return PreTrainedTokenizerFast(tokenizer_object=tk, unk_token="[UNK]", **special_kw), vocab
+
+
+def build_char_bert(folder):
+    from transformers import BertConfig, BertForMaskedLM
+
+    tok, vocab = char_tokenizer(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"], pad_token="[PAD]",
+                                cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]")
+    torch.manual_seed(0)
+    model = BertForMaskedLM(BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=2,
+                                       num_attention_heads=2, intermediate_size=32, max_position_embeddings=1400,
+                                       pad_token_id=0)).eval()
+    model.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return model, tok
+
+
+def build_char_gpt2(folder):
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    tok, vocab = char_tokenizer(["[PAD]", "[UNK]", "[BOS]"], template=False, pad_token="[PAD]", bos_token="[BOS]",
+                                eos_token="[BOS]")
+    torch.manual_seed(1)
+    model = GPT2LMHeadModel(GPT2Config(vocab_size=len(vocab), n_embd=16, n_layer=2, n_head=2, n_positions=96,
+                                       bos_token_id=vocab["[BOS]"], eos_token_id=vocab["[BOS]"])).eval()
+    model.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return model, tok
+
+
+def build_kmer_esm(folder, k: int = 6):
+    """Nucleotide-Transformer-style: ESM MLM, vocabulary of all 6-mers + single bases + N."""
+    from transformers import EsmConfig, EsmForMaskedLM, EsmTokenizer
+
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = ["<unk>", "<pad>", "<mask>", "<cls>", "<eos>", "<bos>"] + \
+        ["".join(p) for p in itertools.product(BASES, repeat=k)] + list(BASES) + ["N"]
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n")
+    tok = EsmTokenizer(str(folder / "vocab.txt"))
+    torch.manual_seed(2)
+    model = EsmForMaskedLM(EsmConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=2,
+                                     num_attention_heads=2, intermediate_size=32, max_position_embeddings=64,
+                                     pad_token_id=1, mask_token_id=2, position_embedding_type="absolute")).eval()
+    model.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return model, tok
+
+
+def build_bpe_bert(folder, training_seq: str):
+    """DNABERT-2-style: BPE tokenizer trained on a few kb, BERT MLM."""
+    from tokenizers import Tokenizer, models, processors, trainers
+    from transformers import BertConfig, BertForMaskedLM, PreTrainedTokenizerFast
+
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tk = Tokenizer(models.BPE(unk_token="[UNK]"))
+    trainer = trainers.BpeTrainer(vocab_size=80, special_tokens=specials, initial_alphabet=list(BASES),
+                                  show_progress=False)
+    tk.train_from_iterator([training_seq[i:i + 200] for i in range(0, len(training_seq), 200)], trainer)
+    v = tk.get_vocab()
+    tk.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", v["[CLS]"]), ("[SEP]", v["[SEP]"])])
+    tok = PreTrainedTokenizerFast(tokenizer_object=tk, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
+                                  sep_token="[SEP]", mask_token="[MASK]")
+    torch.manual_seed(3)
+    model = BertForMaskedLM(BertConfig(vocab_size=len(v), hidden_size=16, num_hidden_layers=2,
+                                       num_attention_heads=2, intermediate_size=32, max_position_embeddings=128,
+                                       pad_token_id=v["[PAD]"])).eval()
+    model.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return model, tok
+
+
+def build_gpn(folder):
+    """Random-weight GPN (convnet, one-hot embedding) with GPN's lower-case character vocabulary."""
+    import gpn
+
+    gpn.register_auto_classes()
+    from gpn.model import GPNConfig, GPNForMaskedLM
+
+    tok, vocab = char_tokenizer(["[PAD]", "[MASK]", "[UNK]"], lower=True, template=False, pad_token="[PAD]",
+                                mask_token="[MASK]")
+    torch.manual_seed(4)
+    model = GPNForMaskedLM(GPNConfig(vocab_size=len(vocab), hidden_size=16, intermediate_size=32,
+                                     num_hidden_layers=2, first_kernel_size=5, rest_kernel_size=3,
+                                     dilation_cycle=2)).eval()
+    model.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return model, tok
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, chloroplast):
+    root = tmp_path_factory.mktemp("hf")
+    training = chloroplast.genome.fetch(chloroplast.genome.chroms[0], 10_000, 14_000)
+    out = {}
+    for name, fn in [("bert", build_char_bert), ("gpt2", build_char_gpt2), ("kmer", build_kmer_esm),
+                     ("gpn", build_gpn)]:
+        model, tok = fn(root / name)
+        out[name] = (root / name, model, tok)
+    model, tok = build_bpe_bert(root / "bpe", training)
+    out["bpe"] = (root / "bpe", model, tok)
+    return out
+
+
+@pytest.fixture(scope="module")
+def adapters(built):
+    return {name: load_model(str(folder)) for name, (folder, _, _) in built.items()}
+
+
+def _log_softmax(x: torch.Tensor) -> np.ndarray:
+    return torch.log_softmax(x.double(), dim=-1).numpy()
+
+
+# ------------------------------------------------------------------------------------- loading/info
+
+def test_info_filled_in(adapters):
+    expect = {"bert": ("mlm", "char", 2, 16), "gpt2": ("clm", "char", 2, 16), "kmer": ("mlm", "kmer", 2, 16),
+              "bpe": ("mlm", "bpe", 2, 16), "gpn": ("mlm", "char", 2, 16)}
+    for name, (objective, tokenization, layers, dim) in expect.items():
+        info = adapters[name].info
+        assert isinstance(adapters[name], HFAdapter)
+        assert (info.objective, info.tokenization, info.n_layers, info.dim) == (objective, tokenization, layers, dim)
+        assert info.receptive_field is None
+    assert adapters["kmer"].k == 6
+    # max length in bases: (positions − ESM's 2 offset − <cls> <eos>) × 6; BERT: 96 − [CLS] [SEP]
+    assert adapters["kmer"].info.max_len == (64 - 2 - 2) * 6
+    assert adapters["bert"].info.max_len == 1398
+
+
+@pytest.mark.parametrize("name", ["bert", "gpt2", "kmer", "bpe", "gpn"])
+def test_shapes_alignment_and_normalisation(adapters, name, rng):
+    m = adapters[name]
+    seqs = [random_dna(rng, 23), random_dna(rng, 11) + "N" + random_dna(rng, 11)]
+    lp = m.log_probs(seqs)
+    assert lp.shape == (2, 4, 23) and np.isfinite(lp).all()
+    np.testing.assert_allclose(np.exp(lp).sum(axis=1), 1.0, atol=1e-5)
+    if m.info.is_mlm:
+        masked = np.zeros((2, 23), bool)
+        masked[:, [3, 10, 11]] = True
+        np.testing.assert_allclose(np.exp(m.log_probs(seqs, masked)).sum(axis=1), 1.0, atol=1e-5)
+    hs = m.hidden_states([seqs[0], seqs[1][:17], "ACG"], layer=-1)
+    assert [h.shape for h in hs] == [(23, 16), (17, 16), (3, 16)]
+
+
+def test_hidden_states_match_raw_model_per_token(built, adapters, rng):
+    """Each base's row is the raw model's state of the token that covers it (tokenizer offsets)."""
+    for name in ["bert", "kmer", "bpe"]:
+        _, model, tok = built[name]
+        seq = random_dna(rng, 30) + "N" + random_dna(rng, 8)
+        enc = tok(seq, return_offsets_mapping=name != "kmer")
+        with torch.no_grad():
+            states = model(torch.tensor([enc["input_ids"]]), output_hidden_states=True).hidden_states[1][0].numpy()
+        if name == "kmer":  # slow ESM tokenizer: offsets from its token strings
+            pieces = tok.convert_ids_to_tokens(enc["input_ids"])
+            spans, at = [], 0
+            for p in pieces:
+                n = len(p) if set(p) <= set("ACGTN") else 0
+                spans.append((at, at + n))
+                at += n
+        else:
+            spans = enc["offset_mapping"]
+        expect = np.zeros((len(seq), 16))
+        for t, (a, b) in enumerate(spans):
+            expect[a:b] = states[t]
+        got = adapters[name].hidden_states([seq], layer=1)[0]
+        np.testing.assert_allclose(got, expect, atol=1e-5)
+
+
+# -------------------------------------------------------------------------------- character models
+
+@pytest.mark.parametrize("name", ["bert", "gpn"])
+def test_char_masked_marginals_equal_brute_force(built, adapters, name, rng):
+    """Mask base i by hand in the tokenizer's own ids, softmax over the 4 base tokens."""
+    _, model, tok = built[name]
+    seq = random_dna(rng, 18)
+    text = seq.lower() if name == "gpn" else seq
+    enc = tok(text, return_offsets_mapping=True)
+    base_ids = tok.convert_tokens_to_ids(list(text[:0] + ("acgt" if name == "gpn" else BASES)))
+    expect = np.empty((4, len(seq)))
+    for i in range(len(seq)):
+        t = [j for j, o in enumerate(enc["offset_mapping"]) if tuple(o) == (i, i + 1)][0]
+        ids = list(enc["input_ids"])
+        ids[t] = tok.mask_token_id
+        with torch.no_grad():
+            logits = model(input_ids=torch.tensor([ids])).logits[0, t, base_ids]
+        expect[:, i] = _log_softmax(logits)
+    np.testing.assert_allclose(masked_marginals(adapters[name], seq), expect, atol=1e-5)
+
+
+def test_char_clm_equals_prefix_forwards(built, adapters, rng):
+    """Column i = P(x_i | [BOS] x_<i) from a forward over the prefix alone (no look-ahead)."""
+    _, model, tok = built["gpt2"]
+    seq = random_dna(rng, 15)
+    base_ids = tok.convert_tokens_to_ids(list(BASES))
+    expect = np.empty((4, len(seq)))
+    for i in range(len(seq)):
+        ids = [tok.bos_token_id] + tok(seq[:i], add_special_tokens=False)["input_ids"]
+        with torch.no_grad():
+            expect[:, i] = _log_softmax(model(input_ids=torch.tensor([ids])).logits[0, -1, base_ids])
+    np.testing.assert_allclose(adapters["gpt2"].log_probs([seq])[0], expect, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["bert", "gpt2", "gpn"])
+def test_onehot_forward_matches_log_probs(adapters, name, rng):
+    m = adapters[name]
+    seqs = [random_dna(rng, 20), random_dna(rng, 20)]
+    x = torch.nn.functional.one_hot(torch.tensor([["ACGT".index(b) for b in s] for s in seqs]), 4)
+    x = x.transpose(1, 2).float().requires_grad_(True)
+    masked = np.zeros((2, 20), bool)
+    masked[0, 4] = masked[1, 9] = True
+    mt = torch.from_numpy(masked) if m.info.is_mlm else None
+    out = m.onehot_forward(x, mt)
+    assert out.shape == (2, 4, 20)
+    expect = m.log_probs(seqs, masked if m.info.is_mlm else None)
+    np.testing.assert_allclose(torch.log_softmax(out, dim=1).detach().numpy(), expect, atol=1e-4)
+    out[:, 0, 5].sum().backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+
+
+# ---------------------------------------------------------------------------------------- k-mer / BPE
+
+def test_kmer_tokenization_matches_tokenizer(built, adapters, rng):
+    _, _, tok = built["kmer"]
+    for seq in [random_dna(rng, 20), random_dna(rng, 9) + "N" + random_dna(rng, 13), "ACGTA", "NNACGTACGT"]:
+        tk = adapters["kmer"].tokenize(seq)
+        ids = tok(seq)["input_ids"]
+        assert tk.ids.tolist() == ids
+        pieces = tok.convert_ids_to_tokens(ids)
+        covered = "".join(pieces[t] for t in tk.base_tok)  # token of each base, concatenated per base
+        starts = [t for t in range(len(pieces)) if tk.tok_len[t]]
+        assert "".join(pieces[t] for t in starts) == seq
+        assert len(covered) == sum(len(pieces[t]) for t in tk.base_tok)
+
+
+def _kmer_brute(model, tok, seq: str, positions: list[int]) -> np.ndarray:
+    """(4, len(positions)) by enumerating all 4^6 k-mers at the masked token of each position."""
+    pieces = tok.tokenize(seq)
+    starts = np.cumsum([0] + [len(p) for p in pieces])
+    ids0 = tok(seq)["input_ids"]
+    all_kmers = ["".join(p) for p in itertools.product(BASES, repeat=6)]
+    kmer_ids = tok.convert_tokens_to_ids(all_kmers)
+    out = np.empty((4, len(positions)))
+    for col, i in enumerate(positions):
+        t = int(np.searchsorted(starts, i, side="right") - 1)
+        ids = list(ids0)
+        ids[t + 1] = tok.mask_token_id  # +1: <cls>
+        with torch.no_grad():
+            probs = torch.softmax(model(input_ids=torch.tensor([ids])).logits[0, t + 1].double(), -1).numpy()
+        word, j = pieces[t], i - starts[t]
+        if len(word) == 1:
+            p = np.array([probs[tok.convert_tokens_to_ids(b)] for b in BASES])
+        else:
+            p = np.zeros(4)
+            for kmer, kid in zip(all_kmers, kmer_ids):
+                if all(kmer[o] == word[o] for o in range(6) if o != j):
+                    p[BASES.index(kmer[j])] += probs[kid]
+        out[:, col] = np.log(p / p.sum())
+    return out
+
+
+def test_kmer_masked_marginals_equal_enumeration(built, adapters, rng):
+    _, model, tok = built["kmer"]
+    seq = random_dna(rng, 14)  # two 6-mers + two single-base leftovers
+    got = masked_marginals(adapters["kmer"], seq)
+    np.testing.assert_allclose(got, _kmer_brute(model, tok, seq, list(range(len(seq)))), atol=1e-5)
+
+
+def test_kmer_two_masks_in_one_token_sum_over_both(built, adapters, rng):
+    """Masking offsets 1 and 4 of one 6-mer: each one's marginal sums over the other masked base."""
+    _, model, tok = built["kmer"]
+    seq = random_dna(rng, 12)
+    ids = tok(seq)["input_ids"]
+    ids[1] = tok.mask_token_id
+    with torch.no_grad():
+        probs = torch.softmax(model(input_ids=torch.tensor([ids])).logits[0, 1].double(), -1).numpy()
+    expect = np.zeros((4, 2))
+    for kmer in ("".join(p) for p in itertools.product(BASES, repeat=6)):
+        if all(kmer[o] == seq[o] for o in (0, 2, 3, 5)):
+            w = probs[tok.convert_tokens_to_ids(kmer)]
+            expect[BASES.index(kmer[1]), 0] += w
+            expect[BASES.index(kmer[4]), 1] += w
+    masked = np.zeros((1, 12), bool)
+    masked[0, [1, 4]] = True
+    got = adapters["kmer"].log_probs([seq], masked)[0][:, [1, 4]]
+    np.testing.assert_allclose(got, np.log(expect / expect.sum(axis=0)), atol=1e-5)
+
+
+def test_bpe_masked_base_from_same_length_tokens(built, adapters, rng):
+    _, model, tok = built["bpe"]
+    seq = random_dna(rng, 40)
+    enc = tok(seq, return_offsets_mapping=True)
+    vocab = tok.get_vocab()
+    lp = adapters["bpe"].log_probs([seq], np.eye(1, 40, 17, dtype=bool))[0]
+    t = [j for j, (a, b) in enumerate(enc["offset_mapping"]) if a <= 17 < b][0]
+    a, b = enc["offset_mapping"][t]
+    ids = list(enc["input_ids"])
+    ids[t] = tok.mask_token_id
+    with torch.no_grad():
+        probs = torch.softmax(model(input_ids=torch.tensor([ids])).logits[0, t].double(), -1).numpy()
+    word, j = seq[a:b], 17 - a
+    p = np.array([probs[vocab[word[:j] + base + word[j + 1:]]] if word[:j] + base + word[j + 1:] in vocab else 0.0
+                  for base in BASES])
+    p = np.clip(p / p.sum(), 1e-12, None)
+    np.testing.assert_allclose(lp[:, 17], np.log(p / p.sum()), atol=1e-5)
+
+
+def test_token_models_refuse_onehot_and_capabilities_say_so(adapters):
+    for name in ["kmer", "bpe"]:
+        with pytest.raises(UnsupportedByModelError, match="ISM"):
+            adapters[name].onehot_forward(torch.zeros(1, 4, 12))
+        status, note = feature_status(adapters[name], "Gradient attribution")
+        assert status == "unsupported" and "tokens" in note
+        assert feature_status(adapters[name], "Masked marginals")[0] == "approximate"
+    assert feature_status(adapters["bert"], "Gradient attribution")[0] == "exact"
+    assert feature_status(adapters["gpt2"], "Masked marginals")[0] == "unsupported"
+    assert feature_status(adapters["gpt2"], "Next-base")[0] == "exact"
+    df = capability_matrix(adapters["kmer"])
+    assert list(df.columns) == ["what", "value", "note"]
+    assert df.set_index("what").loc["Tokenization", "note"].startswith("non-overlapping 6-mers")
+
+
+def test_too_long_input_is_a_clear_error(adapters):
+    with pytest.raises(InputTooLargeError, match="shorter region"):
+        adapters["bert"].log_probs(["A" * 1399])
+
+
+# ----------------------------------------------------------------------------------- loading safety
+
+def test_missing_model_says_how_to_download():
+    with pytest.raises(ModelLoadError, match=r"hf download nobody-here/no-such-dna-model"):
+        load_hf_model("nobody-here/no-such-dna-model")
+    with pytest.raises(ModelLoadError, match="No model folder"):
+        load_model("/nonexistent/folder/model")
+
+
+def test_pickle_only_weights_refused_weights_only_accepted(built, tmp_path, rng):
+    src, _, _ = built["bert"]
+    safe = tmp_path / "statedict"
+    shutil.copytree(src, safe)
+    from safetensors.torch import load_file
+
+    state = load_file(str(safe / "model.safetensors"))
+    (safe / "model.safetensors").unlink()
+    torch.save(state, safe / "pytorch_model.bin")  # plain tensors: loads with weights_only=True
+    seq = random_dna(rng, 12)
+    np.testing.assert_allclose(load_model(str(safe)).log_probs([seq]), load_model(str(src)).log_probs([seq]),
+                               atol=1e-6)
+
+    evil = tmp_path / "evil"
+    shutil.copytree(safe, evil)
+    torch.save({"weights": state, "hook": _Unsafe()}, evil / "pytorch_model.bin")
+    with pytest.raises(ModelLoadError, match="Refusing pytorch_model.bin"):
+        load_model(str(evil))
+
+
+class _Unsafe:
+    """Needs full unpickling (a class, not tensors)."""
+
+
+def test_remote_code_needs_consent(built, tmp_path):
+    src, _, _ = built["bert"]
+    folder = tmp_path / "remote"
+    shutil.copytree(src, folder)
+    cfg = json.loads((folder / "config.json").read_text())
+    cfg["auto_map"] = {"AutoModelForMaskedLM": "modeling_dna.DnaForMaskedLM"}
+    (folder / "config.json").write_text(json.dumps(cfg))
+    (folder / "modeling_dna.py").write_text("raise SystemExit('remote code ran')\n")
+    assert remote_code_files(folder) == ["modeling_dna.py"]
+    with pytest.raises(ModelLoadError, match="modeling_dna.py"):
+        load_hf_model(str(folder))
+
+
+# ---------------------------------------------------------------------------------------- pages
+
+def test_every_page_runs_with_an_hf_model(built):
+    """Every page of app.py with the char-level BERT selected in the sidebar (by its model key)."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    import ui
+
+    root = Path(__file__).resolve().parents[1]
+    pages = sorted(p.relative_to(root).as_posix() for p in (root / "pages").glob("*.py"))
+    key = ui.hf_key(str(built["bert"][0]))
+    for page in pages:
+        at = AppTest.from_file(str(root / "app.py"), default_timeout=120)
+        at.session_state["model_key"] = key
+        at.session_state["dataset_key"] = "chloroplast"
+        at.run()
+        assert not at.exception
+        if page == "pages/home.py":  # the sidebar shows the loaded model's capability matrix
+            assert at.sidebar.text_input(key="hf_model_spec").value == str(built["bert"][0])
+            tables = [df.value for df in at.sidebar.dataframe]
+            assert any(t.set_index("what").loc["Tokenization", "value"] == "char" for t in tables)
+            assert any("bert" in m.value for m in at.subheader)
+            continue
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+        if page == "pages/logits.py":
+            chrom = "NC_000932"
+            at.text_input(key="logits_region").set_value(f"{chrom}:1001-1030")
+            at.button(key="logits_go").click()
+            at.run()
+            assert not at.exception and not at.error, [e.value for e in at.error]
+            assert at.dataframe and len(at.dataframe[0].value) == 30
