@@ -238,6 +238,7 @@ def _run_cli(args) -> int:
     from .cli import load_genome_arg, load_model_arg
     from .windows import make_windows
 
+    layers = _parse_layers(args.layers)
     data = load_genome_arg(args.genome)
     model = load_model_arg(args.model)
     chroms = [c for c in args.chroms.split(",") if c.strip()] or None
@@ -247,7 +248,6 @@ def _run_cli(args) -> int:
     for note in ws.notes:
         print(note, file=sys.stderr)
     print(ws.counts.to_string(index=False), file=sys.stderr)
-    layers = _parse_layers(args.layers)
     rc = None if args.rc == "auto" else args.rc == "on"
 
     def progress(frac: float, msg: str) -> None:

@@ -194,9 +194,9 @@ def separation(X: np.ndarray, labels: np.ndarray, train_mask: np.ndarray, *, nam
     probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, class_weight="balanced", C=0.1))
     probe.fit(Xtr, ytr)
     pred = probe.predict(Xte)
-    classes = tuple(c for c in probe.classes_ if c in set(yte))
-    cm = pd.crosstab(pd.Categorical(yte, categories=list(probe.classes_)),
-                     pd.Categorical(pred, categories=list(probe.classes_)), dropna=False)
+    cols = list(probe.classes_) + sorted(set(yte) - set(probe.classes_))  # + classes never seen in training
+    classes = tuple(c for c in cols if c in set(yte))
+    cm = pd.crosstab(pd.Categorical(yte, categories=cols), pd.Categorical(pred, categories=cols), dropna=False)
     cm = cm.loc[list(classes)]
     cm.index.name, cm.columns.name = "true", "predicted"
     per_class = {}
