@@ -9,6 +9,7 @@ st.set_page_config(page_title="glm-explore", page_icon="🧬", layout="wide")
 pages = [
     st.Page("pages/home.py", title="Home", icon="🏠", default=True),
     st.Page("pages/logits.py", title="Nucleotide logits", icon="🔤"),
+    st.Page("pages/variants.py", title="Variant effects", icon="🧪"),
 ]
 nav = st.navigation(pages)
 ui.sidebar()
