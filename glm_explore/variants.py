@@ -507,6 +507,7 @@ class VcfSummary:
     alleles: int = 0
     scored: int = 0
     skipped: Counter = field(default_factory=Counter)
+    stopped_at_limit: bool = False
 
     def table(self) -> pd.DataFrame:
         rows = [{"outcome": "scored", "count": self.scored}]
@@ -516,7 +517,7 @@ class VcfSummary:
     def line(self) -> str:
         skips = ", ".join(f"{k}: {v}" for k, v in self.skipped.most_common()) or "none"
         return (f"{self.records:,} records, {self.alleles:,} alleles: {self.scored:,} scored; "
-                f"skipped — {skips}")
+                f"skipped — {skips}" + (" (stopped at the requested limit)" if self.stopped_at_limit else ""))
 
 
 def check_vcf_path(path: str | Path) -> Path:
@@ -625,9 +626,11 @@ class VcfReader:
             v = rec.INFO.get(key)
         except (KeyError, ValueError):
             return None
+        if v is None:
+            return None
         if isinstance(v, tuple):
             return ",".join(map(str, v))
-        return v
+        return str(v)  # strings throughout: the same column type in every batch
 
     def close(self) -> None:
         self._vcf.close()
@@ -657,11 +660,13 @@ def score_vcf(model: GenomicLM, genome, path: str | Path, *, batch_size: int = 2
     that many scored alleles. ``progress(fraction, message)`` is called per batch (fraction by
     records when ``total`` records are known, else 0).
     """
-    reader = VcfReader(path, genome, batch_size=batch_size)
+    reader = VcfReader(path, genome, batch_size=min(batch_size, limit) if limit else batch_size)
     done = 0
     try:
         for ok, bad in reader:
             if limit is not None and done + len(ok) > limit:
+                reader.summary.scored -= done + len(ok) - limit
+                reader.summary.stopped_at_limit = True
                 ok = ok.iloc[:max(0, limit - done)]
             scored = score_variants(model, genome, ok, window=window, rc=rc, clm_reduce=clm_reduce,
                                     batch_size=forward_batch, _cache=reader.cache)
@@ -825,3 +830,14 @@ def synonymy(scores: pd.DataFrame, column: str = "EFFECT") -> pd.Series:
     """'synonymous' / 'nonsynonymous' / None from an EFFECT-style column (demo VCF)."""
     eff = scores.get(column, pd.Series([None] * len(scores), index=scores.index)).astype(object)
     return eff.map(lambda e: "synonymous" if e == "synonymous" else "nonsynonymous" if e in NONSYNONYMOUS else None)
+
+
+def parquet_bytes(scores: pd.DataFrame) -> bytes:
+    """``scores`` as Parquet bytes (the same schema as ``score-vcf`` writes), for downloads."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(_arrow_table(scores), buf)
+    return buf.getvalue()
