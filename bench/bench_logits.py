@@ -1,0 +1,107 @@
+"""Benchmark: exact masked marginals (receptive-field batching) vs the naive one-forward-per-position loop.
+
+    .venv/bin/python bench/bench_logits.py [--length 512] [--threads 2] [--naive-positions 512]
+
+Default MLM on a window of the bundled yeast genome (chrXVI, held out from training).
+Each configuration runs in a fresh child process so its peak memory is its own:
+``rss`` = growth of the process's peak resident set over the loaded model (torch allocations included),
+``py`` = tracemalloc peak of Python/numpy allocations. Times are the best of ``--repeats`` runs after
+one warm-up. ``--naive-positions`` < length times that many single-mask forwards and scales to the
+full window (printed as such). All ratios come from this one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import resource
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
+
+def _child(conn, kind: str, length: int, threads: int, batch_size: int, naive_positions: int, repeats: int) -> None:
+    import numpy as np
+    import torch
+
+    torch.set_num_threads(threads)
+    from glm_explore.datasets import load_dataset
+    from glm_explore.logits import masked_marginals, unmasked_log_probs
+    from glm_explore.models.builtin import load_builtin
+
+    model = load_builtin("default-mlm")
+    genome = load_dataset("yeast").genome
+    seq = genome.fetch("chrXVI", 200_000, 200_000 + length)
+
+    def naive() -> np.ndarray:
+        out = np.empty((4, naive_positions), dtype=np.float32)
+        for k, i in enumerate(np.linspace(0, length - 1, naive_positions).astype(int)):
+            masked = np.zeros((1, length), dtype=bool)
+            masked[0, i] = True
+            out[:, k] = model.log_probs([seq], masked)[0][:, i]
+        return out
+
+    fn = {"exact": lambda: masked_marginals(model, seq, batch_size=batch_size),
+          "unmasked": lambda: unmasked_log_probs(model, seq),
+          "naive": naive}[kind]
+    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    tracemalloc.start()
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    _, py_peak = tracemalloc.get_traced_memory()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base_rss
+    conn.send({"time": min(times), "rss_mib": rss / 1024, "py_mib": py_peak / 2**20})
+
+
+def measure(kind: str, args: argparse.Namespace, batch_size: int = 0, repeats: int | None = None) -> dict:
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe()
+    p = ctx.Process(target=_child, args=(child, kind, args.length, args.threads, batch_size, args.naive_positions,
+                                         repeats or args.repeats))
+    p.start()
+    out = parent.recv()
+    p.join()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--length", type=int, default=512)
+    ap.add_argument("--threads", type=int, default=2, help="torch CPU threads (the target machine has 2 cores)")
+    ap.add_argument("--batch-sizes", default="32,64,128,512")
+    ap.add_argument("--naive-positions", type=int, default=None, help="default: every position")
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+    args.naive_positions = args.naive_positions or args.length
+
+    from glm_explore.models.builtin import load_builtin
+
+    rf = load_builtin("default-mlm").info.receptive_field
+    print(f"default MLM, window {args.length} bp (yeast chrXVI:200,001-), receptive field ±{rf} bp → "
+          f"{min(rf + 1, args.length)} masked copies (exact) vs {args.length} (naive); torch threads {args.threads}")
+    rows = []
+    for bs in [int(b) for b in args.batch_sizes.split(",")]:
+        r = measure("exact", args, bs)
+        rows.append((f"exact batched, batch {bs}", r))
+    naive = measure("naive", args, repeats=1)
+    scale = args.length / args.naive_positions
+    naive["time"] *= scale
+    label = "naive loop, 1 forward/position" + (f" ({args.naive_positions} timed, ×{scale:.1f})" if scale > 1 else "")
+    rows.append((label, naive))
+    rows.append(("unmasked single pass (approximation)", measure("unmasked", args)))
+    print(f"{'method':48s} {'time (s)':>9s} {'vs naive':>9s} {'peak rss +MiB':>14s} {'py peak MiB':>12s}")
+    for name, r in rows:
+        print(f"{name:48s} {r['time']:9.3f} {naive['time'] / r['time']:8.1f}× {r['rss_mib']:14.1f} {r['py_mib']:12.1f}")
+    best = min((r["time"], n) for n, r in rows if n.startswith("exact"))
+    print(f"best exact: {best[1]} — {best[0]:.3f} s, {naive['time'] / best[0]:.1f}× faster than the naive loop")
+
+
+if __name__ == "__main__":
+    main()
