@@ -10,6 +10,7 @@ pages = [
     st.Page("pages/home.py", title="Home", icon="🏠", default=True),
     st.Page("pages/logits.py", title="Nucleotide logits", icon="🔤"),
     st.Page("pages/variants.py", title="Variant effects", icon="🧪"),
+    st.Page("pages/embeddings.py", title="Embedding explorer", icon="🗺️"),
 ]
 nav = st.navigation(pages)
 ui.sidebar()

@@ -151,3 +151,40 @@ def test_cli_bad_layers_is_one_line(tmp_path, capsys):
 
 
 APP = str(ROOT / "app.py")
+
+
+def test_page_end_to_end_on_chloroplast(monkeypatch, tmp_path, chloroplast, default_mlm):
+    """Embed → table + confusion + scatter; the numbers equal a direct library computation."""
+    from streamlit.testing.v1 import AppTest
+
+    from glm_explore.reduce import compare_separation
+    from glm_explore.windows import make_windows
+
+    monkeypatch.setenv("HOME", str(tmp_path))  # persisted st.cache_data goes to a fresh ~/.streamlit/cache
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.session_state["dataset_key"] = "chloroplast"
+    at.run()
+    at.switch_page("pages/embeddings.py")
+    at.run()
+    assert not at.exception
+    at.number_input(key="embeddings_cap").set_value(6)
+    at.slider(key="embeddings_k").set_value(2)
+    at.button(key="embeddings_go").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert any("held-out contiguous segment" in i.value for i in at.info)
+    table = at.dataframe[0].value
+    assert list(table["features"]) == ["default-mlm", "2-mer frequencies", "default-mlm + 2-mers"]
+    assert len(at.get("plotly_chart")) == 2  # scatter + confusion matrix
+
+    ws = make_windows(chloroplast, cap_per_class=6)
+    emb = embed_windows(default_mlm, ws.sequences, layers=-1)
+    want = compare_separation(emb.features(), ws.sequences, ws.labels, ws.train_mask, k=2)
+    np.testing.assert_allclose(table["probe macro-F1"], [round(s.macro_f1, 3) for s in want], atol=1e-3)
+
+    at.radio(key="embeddings_color").set_value("gc")
+    at.run()
+    assert not at.exception and len(at.get("plotly_chart")) == 2
+    at.toggle(key="embeddings_sweep_on").set_value(True)
+    at.run()
+    assert not at.exception and len(at.get("plotly_chart")) == 3

@@ -1,0 +1,156 @@
+"""Embedding explorer: region-class windows → model embeddings → PCA / UMAP, with separation numbers vs k-mers."""
+
+import hashlib
+from pathlib import Path
+
+import streamlit as st
+
+import ui
+from glm_explore import embed as em
+from glm_explore import reduce as rd
+from glm_explore import windows as wn
+from glm_explore.plots import confusion_heatmap, embedding_scatter, layer_sweep_plot
+
+st.title("Embedding explorer")
+st.markdown("Does the model's representation separate CDS, introns, promoters, repeats and intergenic DNA? "
+            "GPN recipe (Fig. 2d): 512-bp windows every 100 bp, kept when their centre lies in one region class; "
+            "embedding = mean over the centre of a layer's per-base vectors (averaged with the reverse strand for "
+            "MLMs). The numbers beside the plot compare the model with **canonical k-mer frequencies** of the same "
+            "windows: probes are fit on training windows and scored on held-out ones (never random splits).")
+
+
+@st.cache_resource(show_spinner=False)
+def umap_warmup():
+    """Compile UMAP's numba kernels once per process, in the background while the user embeds."""
+    import threading
+
+    t = threading.Thread(target=rd.warm_umap, daemon=True)
+    t.start()
+    return t
+
+
+@st.cache_data(persist="disk", max_entries=16, show_spinner="Finding windows…")
+def windows(data_key, wp, _data):
+    return wn.make_windows(_data, **wp)
+
+
+@st.cache_data(persist="disk", max_entries=8, show_spinner=False)
+def embeddings(model_key, data_key, wp, ep, _model, _ws):
+    bar = st.progress(0.0, "Embedding windows…")  # inside: replayed (then emptied) on a cache hit
+    out = em.embed_windows(_model, _ws.sequences, **ep, center=wp["center"], progress=lambda f, m: bar.progress(f, m))
+    bar.empty()
+    return out
+
+
+@st.cache_data(persist="disk", max_entries=16, show_spinner="Fitting probes…")
+def numbers(model_key, data_key, wp, ep, layers, k, _emb, _ws):
+    X = _emb.features(layers)
+    return rd.compare_separation(X, _ws.sequences, _ws.labels, _ws.train_mask, k=k, model_name=_emb.model), \
+        rd.pca_coords(X)
+
+
+@st.cache_data(persist="disk", max_entries=16, show_spinner="Probing every layer…")
+def sweep(model_key, data_key, wp, ep, k, _emb, _ws):
+    return rd.layer_sweep(_emb, _ws.labels, _ws.train_mask, kmer_X=rd.kmer_features(_ws.sequences, k),
+                          kmer_name=f"{k}-mers")
+
+
+@st.cache_data(persist="disk", max_entries=16, show_spinner="Running UMAP…")
+def umap(model_key, data_key, wp, ep, layers, up, _X):
+    return rd.umap_coords(_X, **up)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def fingerprint(model_key: str, _model) -> str:
+    """Weights + explorer code hash: the persisted caches never serve results of other weights or code."""
+    h = hashlib.sha1(b"".join(Path(m.__file__).read_bytes() for m in (wn, em, rd)))
+    net = getattr(_model, "model", None)
+    for t in (net.state_dict().values() if hasattr(net, "state_dict") else []):
+        h.update(t.detach().cpu().numpy().tobytes())
+    return f"{model_key}:{_model.info.source}:{h.hexdigest()[:16]}"
+
+
+umap_warmup()
+with ui.user_errors():
+    model, data = ui.current_model(), ui.current_data()
+    model_key = fingerprint(st.session_state.get("model_key", ""), model)
+    data_key = f"{st.session_state.get('dataset_key', '')}:{data.name}:{data.genome.path}"
+    n = model.info.n_layers
+    with st.form("embeddings_form"):
+        c1, c2, c3 = st.columns(3)
+        chroms = c1.multiselect("Chromosomes", data.genome.chroms, key="embeddings_chroms",
+                                placeholder="all chromosomes")
+        cap = c1.number_input("Windows per class and split (cap)", 5, 5000, 150, key="embeddings_cap")
+        center = c2.number_input("Centre length that must lie in one class (bp)", 1, 512, 100, key="embeddings_center")
+        layers = c2.multiselect(f"Layers (0 = input, {n} = last; several are concatenated)", list(range(n + 1)),
+                                [n], key="embeddings_layers")
+        pooling = c3.selectbox("Pooling", em.POOLINGS, key="embeddings_pooling")
+        rc = c3.checkbox("Average with the reverse complement", model.info.is_mlm, key="embeddings_rc")
+        k = c3.slider("k-mer baseline k", 1, 6, 4, key="embeddings_k")
+        with st.expander("Window options"):
+            length = st.number_input("Window length (bp)", 64, 4096, 512, key="embeddings_length")
+            stride = st.number_input("Stride (bp)", 1, 4096, 100, key="embeddings_stride")
+            dedup = st.checkbox("De-duplicate: no two windows overlap", key="embeddings_dedup")
+            seed = st.number_input("Seed", 0, 10_000, 0, key="embeddings_seed")
+        if st.form_submit_button("Embed windows", type="primary", key="embeddings_go"):
+            st.session_state["embeddings_params"] = (model_key, data_key, dict(
+                length=length, stride=stride, center=center, chroms=chroms or None, cap_per_class=cap, seed=seed,
+                non_overlapping=dedup), dict(pooling=pooling, rc=rc), tuple(sorted(layers or [n])), k)
+
+params = st.session_state.get("embeddings_params")
+if params and params[:2] == (model_key, data_key):
+    with ui.user_errors():
+        _, _, wp, ep, layers, k = params
+        ws = windows(data_key, wp, data)
+        st.info(ws.split_note + " " + " ".join(ws.notes))
+        ep = {**ep, "layers": "all" if em.one_pass_layers(model) else list(layers)}
+        emb = embeddings(model_key, data_key, wp, ep, model, ws)
+        seps, proj_res = numbers(model_key, data_key, wp, ep, layers, k, emb, ws)
+        left, right = st.columns([3, 2])
+        proj = left.radio("Projection", ["PCA", "UMAP"], horizontal=True, key="embeddings_projection",
+                          help="PCA is instant; UMAP (umap-learn, fixed seed) takes a few seconds more.")
+        color = left.radio("Colour by", ["class", "gc", "chrom", "strand", "split"], horizontal=True,
+                           key="embeddings_color")
+        if proj == "UMAP":
+            with left.popover("UMAP parameters"):
+                up = dict(n_neighbors=st.slider("n_neighbors", 5, 100, 15, key="embeddings_nn"),
+                          min_dist=st.slider("min_dist", 0.0, 0.99, 0.1, key="embeddings_md"),
+                          metric=st.selectbox("metric", ["euclidean", "cosine", "correlation"], key="embeddings_m"),
+                          seed=int(wp["seed"]))
+            proj_res = umap(model_key, data_key, wp, ep, layers, up, emb.features(layers))
+        frame = em.window_frame(ws, emb, [proj_res], layers=layers)
+        frame = frame.assign(x=proj_res.coords[:, 0], y=proj_res.coords[:, 1])
+        ex = proj_res.explained
+        axes = (f"PC1 ({ex[0]:.0%})", f"PC2 ({ex[1]:.0%})") if ex else ("UMAP1", "UMAP2")
+        fig = embedding_scatter(frame, color=color, axis_titles=axes,
+                                title=f"{emb.model} · layer(s) {', '.join(map(str, layers))} · {len(frame):,} windows")
+        event = left.plotly_chart(fig, key="embeddings_scatter", on_select="rerun", selection_mode=("points", "box"))
+        table = rd.separation_table(seps)
+        right.dataframe(table.round(3), hide_index=True)
+        right.caption(f"Held-out windows: {seps[0].n_test:,} (training {seps[0].n_train:,}). kNN k={rd.KNN_K}; "
+                      "probe = logistic regression; CI = bootstrap 95 % over held-out windows.")
+        pick = right.selectbox("Confusion matrix of", [s.name for s in seps], key="embeddings_cm")
+        right.plotly_chart(confusion_heatmap(next(s.confusion for s in seps if s.name == pick)))
+        points = event.selection.points if event else []
+        if points:
+            row = frame.iloc[int(points[0]["customdata"][0])]
+            st.subheader(f"Selected window {row['region']}")
+            st.write(f"**{row['class']}** · {row['split']} · strand {row['strand']} · GC {row['gc']:.1%}")
+            st.code(ws.table["sequence"].iloc[int(points[0]["customdata"][0])], wrap_lines=True)
+            for page, label in [("pages/logits.py", "Open on the logits page →"),
+                                ("pages/attribution.py", "Open on the attribution page →"),
+                                ("pages/variants.py", "Open on the variant page →")]:
+                if Path(page).exists() and st.button(label, key=f"embeddings_to_{Path(page).stem}"):
+                    ui.handoff_region(row["region"], page)
+        else:
+            st.caption("Click a point (or box-select) to see its window and open it on other pages.")
+        if len(emb.layers) > 1 and st.toggle("Layer sweep: probe macro-F1 for every layer", key="embeddings_sweep_on"):
+            st.plotly_chart(layer_sweep_plot(sweep(model_key, data_key, wp, ep, k, emb, ws)), key="embeddings_sweep")
+        with st.expander("Windows per class (before / after sampling)"):
+            st.dataframe(ws.counts, hide_index=True)
+        d1, d2, d3 = st.columns(3)
+        d1.download_button("Windows + embeddings (Parquet)", frame.drop(columns=["x", "y"]).to_parquet(index=False), "windows.parquet", key="embeddings_dl_parquet")
+        d2.download_button("Separation table (CSV)", table.to_csv(index=False), "separation.csv", "text/csv",
+                           key="embeddings_dl_csv")
+        d3.download_button("Figure (HTML)", fig.to_html(include_plotlyjs="cdn"), "embeddings.html", "text/html",
+                           key="embeddings_dl_html")
