@@ -34,22 +34,24 @@ def class_counts_bar(counts: pd.Series, title: str = "Bases per region class") -
 # Sequence logos and annotation lanes (shared by the logits, attribution and variant pages)
 # ---------------------------------------------------------------------------------------------
 
-def _arc(cx: float, cy: float, r: float, a0: float, a1: float) -> list[tuple[float, float]]:
-    t = np.radians(np.linspace(a0, a1, int(round(abs(a1 - a0) / 7.5)) + 1))  # 7.5° steps hit 90/180/270
+def _arc(cx: float, cy: float, r: float, a0: float, a1: float, step: float) -> list[tuple[float, float]]:
+    t = np.radians(np.linspace(a0, a1, int(round(abs(a1 - a0) / step)) + 1))  # steps dividing 45° hit 90/180/270
     return list(zip(cx + r * np.cos(t), cy + r * np.sin(t)))
 
 
-def _letter_glyphs() -> dict[str, np.ndarray]:
-    """Each letter as one closed polygon (k, 2) in the unit box; holes cut in with zero-width slits."""
+def _letter_glyphs(step: float) -> dict[str, np.ndarray]:
+    """Each letter as one closed polygon (k, 2) in the unit box; holes cut in with zero-width slits.
+    ``step``: degrees between points on the round letters (C, G)."""
     a = [(0, 0), (0.22, 0), (0.3, 0.25), (0.5, 0.25), (0.5, 0.4), (0.36, 0.4), (0.5, 0.78), (0.64, 0.4),
          (0.5, 0.4), (0.5, 0.25), (0.7, 0.25), (0.78, 0), (1, 0), (0.6, 1), (0.4, 1), (0, 0)]
-    c = _arc(0.5, 0.5, 0.5, 45, 315) + _arc(0.5, 0.5, 0.29, 315, 45)
-    g = _arc(0.5, 0.5, 0.5, 45, 360) + [(0.55, 0.5), (0.55, 0.36), (0.76, 0.36)] + _arc(0.5, 0.5, 0.29, 330, 45)
+    c = _arc(0.5, 0.5, 0.5, 45, 315, step) + _arc(0.5, 0.5, 0.29, 315, 45, step)
+    g = (_arc(0.5, 0.5, 0.5, 45, 360, step) + [(0.55, 0.5), (0.55, 0.36), (0.76, 0.36)]
+         + _arc(0.5, 0.5, 0.29, 330, 45, step))
     t = [(0, 1), (1, 1), (1, 0.82), (0.6, 0.82), (0.6, 0), (0.4, 0), (0.4, 0.82), (0, 0.82)]
     return {k: np.asarray(v + [v[0]], dtype=float) for k, v in zip("ACGT", [a, c, g, t])}
 
 
-_GLYPHS = _letter_glyphs()
+_GLYPHS = {"fine": _letter_glyphs(7.5), "coarse": _letter_glyphs(22.5)}  # coarse for long windows
 
 
 def logo_traces(heights: np.ndarray, start: int = 1, *, width: float = 0.9, min_height: float = 1e-3,
@@ -67,6 +69,7 @@ def logo_traces(heights: np.ndarray, start: int = 1, *, width: float = 0.9, min_
         raise ValueError(f"heights must have shape (4, L), got {h.shape}")
     h = np.nan_to_num(h)
     L = h.shape[1]
+    glyphs = _GLYPHS["fine" if L <= 300 else "coarse"]
     xs: dict[int, list[np.ndarray]] = {b: [] for b in range(4)}
     ys: dict[int, list[np.ndarray]] = {b: [] for b in range(4)}
     for sign in (1.0, -1.0):
@@ -79,7 +82,7 @@ def logo_traces(heights: np.ndarray, start: int = 1, *, width: float = 0.9, min_
                 cols = np.nonzero((order[rank] == b) & (sorted_h[rank] > min_height))[0]
                 if cols.size == 0:
                     continue
-                glyph = _GLYPHS["ACGT"[b]]
+                glyph = glyphs["ACGT"[b]]
                 x0 = (start + cols - width / 2)[:, None]
                 hh = sorted_h[rank, cols][:, None]
                 b0 = base[rank, cols][:, None]
@@ -87,8 +90,8 @@ def logo_traces(heights: np.ndarray, start: int = 1, *, width: float = 0.9, min_
                 gx = x0 + glyph[None, :, 0] * width
                 gy = y_bottom + glyph[None, :, 1] * hh
                 sep = np.full((len(cols), 1), np.nan)
-                xs[b].append(np.hstack([gx, sep]).ravel())
-                ys[b].append(np.hstack([gy, sep]).ravel())
+                xs[b].append(np.hstack([gx, sep]).ravel().astype(np.float32))
+                ys[b].append(np.hstack([gy, sep]).ravel().astype(np.float32))
     traces: list[go.Scatter] = []
     for b, letter in enumerate("ACGT"):
         x = np.concatenate(xs[b]) if xs[b] else np.array([])
@@ -583,13 +586,13 @@ def attribution_tracks(attr, *, ism=None, data=None, hits: pd.DataFrame | None =
     lanes = ["logo"] + (["ism"] if ism is not None else []) + (["hits"] if hits is not None else []) + \
         (["annotation"] if data is not None and attr.chrom is not None else [])
     heights = {"logo": 0.45, "ism": 0.25, "hits": 0.12, "annotation": 0.18}
-    names = {"logo": f"attribution ({attr.method})", "ism": "ISM: Δ target per substitution",
+    names = {"logo": f"attribution ({getattr(attr, 'method', 'ISM: −mean Δ')})", "ism": "ISM: Δ target per substitution",
              "hits": f"FIMO hits{': ' + str(hits['motif'].iloc[0]) if hits is not None and len(hits) else ''}",
              "annotation": "annotation"}
     fig = make_subplots(rows=len(lanes), cols=1, shared_xaxes=True, vertical_spacing=0.05,
                         row_heights=[heights[k] for k in lanes], subplot_titles=[names[k] for k in lanes])
     start, end = int(attr.positions[0]), int(attr.positions[-1])
-    values = np.nan_to_num(np.asarray(attr.values, dtype=float))
+    values = np.nan_to_num(np.asarray(attr.logo_values if hasattr(attr, "logo_values") else attr.values, dtype=float))
     lo = min(0.0, float(np.clip(values, None, 0).sum(axis=0).min()))
     hi = max(0.0, float(np.clip(values, 0, None).sum(axis=0).max()))
     pad = 0.05 * max(hi - lo, 1e-9)
