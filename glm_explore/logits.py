@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import FastaError, InputTooLargeError, ObjectiveError
-from .genome import MAX_REGION_BP, Genome, Region, Window, fetch_window
+from .genome import MAX_REGION_BP, Genome, Region, Window, fetch_window, parse_region
 from .models.base import GenomicLM, Progress
 from .results import DependencyMap, PositionLogits
 from .sequence import ALPHABET, clean_sequence, encode, reverse_complement
@@ -248,6 +248,9 @@ def region_window(genome: Genome, region: Region | str, model: GenomicLM | None 
     cut safely at contig edges (``Window.note`` says so). ``region`` may be '1-based chrom:start-end'."""
     if flank is None:
         flank = default_flank(model) if model is not None else 0
+        if model is not None and model.info.receptive_field is None:  # fit the model's input length
+            length = (parse_region(region) if isinstance(region, str) else region).length
+            flank = min(flank, max(0, (model.info.max_len - length) // 2))
     return fetch_window(genome, region, flank=max(0, int(flank)), max_len=max_len)
 
 

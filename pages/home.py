@@ -3,6 +3,7 @@
 import streamlit as st
 
 import ui
+from glm_explore.models.capabilities import capability_matrix
 from glm_explore.plots import class_counts_bar
 
 st.title("glm-explore")
@@ -25,7 +26,8 @@ with ui.user_errors():
             f"- **Objective:** {objective}\n"
             f"- **Tokens:** {info.tokenization}-level, {info.n_layers} layers, width {info.dim}\n"
             f"- **Parameters:** {info.n_parameters:,}\n"
-            f"- **Receptive field:** {info.receptive_field} bp {'each side' if info.is_mlm else 'to the left'}"
+            + (f"- **Receptive field:** {info.receptive_field} bp {'each side' if info.is_mlm else 'to the left'}"
+               if info.receptive_field is not None else "- **Receptive field:** unbounded (whole input)")
         )
         card = info.card
         if card.get("heldout"):
@@ -43,6 +45,8 @@ with ui.user_errors():
                        f"(95% CI {h['margin_ci95'][0]:+.4f} to {h['margin_ci95'][1]:+.4f}); negative = model better.")
         else:
             st.info("This model has no evaluation card yet.")
+        with st.expander("What this model supports (capability matrix)", expanded=info.tokenization != "char"):
+            st.dataframe(capability_matrix(model), hide_index=True)
     with right:
         st.subheader(f"Genome: {data.name}")
         st.caption(data.description)
