@@ -11,6 +11,7 @@ pages = [
     st.Page("pages/logits.py", title="Nucleotide logits", icon="🔤"),
     st.Page("pages/variants.py", title="Variant effects", icon="🧪"),
     st.Page("pages/embeddings.py", title="Embedding explorer", icon="🗺️"),
+    st.Page("pages/attribution.py", title="Attribution & motifs", icon="🔍"),
 ]
 nav = st.navigation(pages)
 ui.sidebar()
