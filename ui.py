@@ -232,11 +232,14 @@ def sidebar() -> None:
     if st.session_state["model_key"] == HF_OPTION or st.session_state["model_key"].startswith("hf:"):
         hf_model_inputs("hf")
     model_capabilities()
+    # The genome picker is drawn above the upload form but created after it: a successful upload sets
+    # dataset_key, which Streamlit forbids once the widget with that key exists in this run.
+    genome_slot = st.sidebar.container()
+    upload_genome_form()
     datasets = dataset_options()
     if st.session_state["dataset_key"] not in datasets:
         st.session_state["dataset_key"] = DEFAULT_DATASET
-    st.sidebar.selectbox("Genome", list(datasets), format_func=datasets.get, key="dataset_key")
-    upload_genome_form()
+    genome_slot.selectbox("Genome", list(datasets), format_func=datasets.get, key="dataset_key")
 
 
 def handoff_region(region: str, page: str | None = None) -> None:
