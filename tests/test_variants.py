@@ -1,0 +1,498 @@
+"""Variant scores, VCF streaming, score-vcf CLI, demo VCF and the Variant effects page.
+
+Every score is checked against an independent computation: hand-built windows fed to the model's
+own ``log_probs`` / ``hidden_states``, GPN's published recipe run on a random-weight model from the
+``gpn`` package, Biopython's own location/translation logic for the demo VCF's synonymy labels.
+"""
+
+from __future__ import annotations
+
+import gzip
+import tracemalloc
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from Bio.Seq import Seq
+
+from glm_explore import variants as va
+from glm_explore.annotation import CLASSES
+
+COMP = {"A": "T", "C": "G", "G": "C", "T": "A"}
+IDX = {b: i for i, b in enumerate("ACGT")}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Tiny models on a shared 2-core machine: one intra-op thread avoids oversubscription stalls."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def _snvs(data, positions, rng) -> pd.DataFrame:
+    chrom = data.genome.chroms[0]
+    rows = []
+    for p in positions:
+        ref = data.genome.fetch(chrom, p - 1, p)
+        alt = [b for b in "ACGT" if b != ref][rng.integers(3)]
+        rows.append((chrom, p, ref, alt))
+    return pd.DataFrame(rows, columns=["chrom", "pos", "ref", "alt"])
+
+
+def _masked_lp(model, seq: str, i: int) -> np.ndarray:
+    masked = np.zeros((1, len(seq)), dtype=bool)
+    masked[0, i] = True
+    return model.log_probs([seq], masked)[0][:, i]
+
+
+# ------------------------------------------------------------------------------------------ MLM LLR
+@pytest.mark.parametrize("window", [40, 41])
+def test_llr_equals_hand_computation(chloroplast, tiny_mlm, rng, window):
+    df = _snvs(chloroplast, [500, 1234, 77_000], rng)
+    out = va.mlm_llr(tiny_mlm, chloroplast, df, window=window, rc=False)
+    g = chloroplast.genome
+    for row, got in zip(df.itertuples(), out.itertuples()):
+        start = row.pos - 1 - window // 2
+        seq = g.fetch(row.chrom, start, start + window)
+        lp = _masked_lp(tiny_mlm, seq, window // 2)
+        assert seq[window // 2] == row.ref
+        assert got.status == "ok"
+        assert got.llr == pytest.approx(lp[IDX[row.alt]] - lp[IDX[row.ref]], abs=1e-5)
+        assert got.logp_ref == pytest.approx(lp[IDX[row.ref]], abs=1e-5)
+
+
+def test_rc_average_uses_complemented_alleles_at_mirrored_position(chloroplast, tiny_mlm, rng):
+    window = 40  # even: the reverse strand's variant index is W//2 - 1, not W//2
+    df = _snvs(chloroplast, [2_000, 50_001], rng)
+    out = va.mlm_llr(tiny_mlm, chloroplast, df, window=window, rc=True)
+    for row, got in zip(df.itertuples(), out.itertuples()):
+        start = row.pos - 1 - window // 2
+        seq = chloroplast.genome.fetch(row.chrom, start, start + window)
+        rev = str(Seq(seq).reverse_complement())
+        fwd_lp = _masked_lp(tiny_mlm, seq, window // 2)
+        rev_lp = _masked_lp(tiny_mlm, rev, window // 2 - 1)
+        assert rev[window // 2 - 1] == COMP[row.ref]
+        llr_f = fwd_lp[IDX[row.alt]] - fwd_lp[IDX[row.ref]]
+        llr_r = rev_lp[IDX[COMP[row.alt]]] - rev_lp[IDX[COMP[row.ref]]]
+        assert got.llr == pytest.approx((llr_f + llr_r) / 2, abs=1e-5)
+        # the naive alternatives are measurably different: uncomplemented alleles / unmirrored position
+        wrong_bases = rev_lp[IDX[row.alt]] - rev_lp[IDX[row.ref]]
+        wrong_pos = _masked_lp(tiny_mlm, rev, window // 2)
+        wrong_pos = wrong_pos[IDX[COMP[row.alt]]] - wrong_pos[IDX[COMP[row.ref]]]
+        assert abs(got.llr - (llr_f + wrong_bases) / 2) > 1e-4
+        assert abs(got.llr - (llr_f + wrong_pos) / 2) > 1e-4
+
+
+class _Counting:
+    """Wraps a model and records how many sequences each log_probs call received."""
+
+    def __init__(self, model):
+        self.model, self.info, self.calls = model, model.info, []
+
+    def log_probs(self, seqs, masked=None, *, batch_size=64):
+        self.calls.append(len(seqs))
+        return self.model.log_probs(seqs, masked, batch_size=batch_size)
+
+
+def test_one_masked_pass_scores_all_three_alternatives(chloroplast, tiny_mlm):
+    chrom = chloroplast.genome.chroms[0]
+    ref = chloroplast.genome.fetch(chrom, 999, 1000)
+    site = pd.DataFrame([(chrom, 1000, ref, a) for a in "ACGT" if a != ref], columns=["chrom", "pos", "ref", "alt"])
+    counting = _Counting(tiny_mlm)
+    together = va.mlm_llr(counting, chloroplast, site, rc=True)
+    assert counting.calls == [1, 1]  # one forward window per strand for the 3 alternatives
+    apart = pd.concat([va.mlm_llr(tiny_mlm, chloroplast, site.iloc[[i]], rc=True) for i in range(3)])
+    np.testing.assert_allclose(together["llr"], apart["llr"], atol=1e-6)
+    # and many sites share one batched forward per strand
+    counting.calls.clear()
+    many = pd.concat([site.assign(pos=p, ref=chloroplast.genome.fetch(chrom, p - 1, p)) for p in range(3000, 3040)])
+    many = many[many["ref"] != many["alt"]]
+    va.mlm_llr(counting, chloroplast, many, rc=True, batch_size=64)
+    assert counting.calls == [40, 40]
+
+
+def test_contig_edge_windows_shift_and_stay_exact(chloroplast, tiny_mlm):
+    g = chloroplast.genome
+    chrom = g.chroms[0]
+    n = g.lengths[chrom]
+    window = 31
+    for pos in (1, 3, n):
+        ref = g.fetch(chrom, pos - 1, pos)
+        alt = "A" if ref != "A" else "C"
+        out = va.mlm_llr(tiny_mlm, chloroplast, pd.DataFrame([(chrom, pos, ref, alt)],
+                                                             columns=["chrom", "pos", "ref", "alt"]),
+                         window=window, rc=False)
+        start = 0 if pos < window else n - window
+        seq = g.fetch(chrom, start, start + window)
+        lp = _masked_lp(tiny_mlm, seq, pos - 1 - start)
+        assert out["llr"].iat[0] == pytest.approx(lp[IDX[alt]] - lp[IDX[ref]], abs=1e-5)
+
+
+def test_llr_matches_gpn_definition_on_random_gpn_model(tmp_path, chloroplast, rng):
+    """Our masked LLR through the HF adapter == GPN's run_vep recipe on the raw GPNForMaskedLM logits."""
+    import gpn
+    from tokenizers import Regex, Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    gpn.register_auto_classes()
+    from gpn.model import GPNConfig, GPNForMaskedLM
+
+    from glm_explore.models import load_model
+
+    vocab = {t: i for i, t in enumerate(["[PAD]", "[MASK]", "[UNK]", "a", "c", "g", "t"])}
+    tk = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
+    tk.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
+    tok = PreTrainedTokenizerFast(tokenizer_object=tk, unk_token="[UNK]", pad_token="[PAD]", mask_token="[MASK]")
+    torch.manual_seed(7)
+    raw = GPNForMaskedLM(GPNConfig(vocab_size=len(vocab), hidden_size=16, intermediate_size=32,
+                                   num_hidden_layers=2, first_kernel_size=5, rest_kernel_size=3,
+                                   dilation_cycle=2)).eval()
+    raw.save_pretrained(tmp_path)
+    tok.save_pretrained(tmp_path)
+    adapter = load_model(str(tmp_path))
+    assert adapter.info.objective == "mlm"
+
+    W = 64  # GPN's windows are even (512): pos_rev = W // 2 - 1
+    df = _snvs(chloroplast, [1_500, 9_999, 120_000], rng)
+    ours = va.mlm_llr(adapter, chloroplast, df, window=W, rc=True)
+
+    def gpn_llr(seq: str, pos: int, ref: str, alt: str) -> float:  # MLMforVEPModel.get_llr
+        ids = tok(seq.lower(), add_special_tokens=False)["input_ids"]
+        ids[pos] = tok.mask_token_id
+        with torch.no_grad():
+            logits = raw(input_ids=torch.tensor([ids])).logits[0, pos]
+        return float(logits[vocab[alt.lower()]] - logits[vocab[ref.lower()]])
+
+    for row, got in zip(df.itertuples(), ours.itertuples()):
+        pos0 = row.pos - 1
+        start, end = pos0 - W // 2, pos0 + W // 2  # run_vep.get_tokenized_seq
+        seq_fwd = chloroplast.genome.fetch(row.chrom, start, end).upper()
+        seq_rev = str(Seq(seq_fwd).reverse_complement())
+        pos_fwd, pos_rev = W // 2, W // 2 - 1
+        ref_rev, alt_rev = str(Seq(row.ref).reverse_complement()), str(Seq(row.alt).reverse_complement())
+        assert seq_fwd[pos_fwd] == row.ref and seq_rev[pos_rev] == ref_rev
+        expected = (gpn_llr(seq_fwd, pos_fwd, row.ref, row.alt) + gpn_llr(seq_rev, pos_rev, ref_rev, alt_rev)) / 2
+        assert got.llr == pytest.approx(expected, abs=1e-4)
+
+
+# ------------------------------------------------------------------------------------------ CLM
+def test_clm_delta_equals_hand_computation(chloroplast, tiny_clm, rng):
+    df = _snvs(chloroplast, [800, 30_000], rng)
+    W = 33
+    for reduce in ("sum", "mean"):
+        for both in (False, True):
+            out = va.clm_delta(tiny_clm, chloroplast, df, window=W, reduce=reduce, both_strands=both)
+            for row, got in zip(df.itertuples(), out.itertuples()):
+                start = row.pos - 1 - W // 2
+                ref_seq = chloroplast.genome.fetch(row.chrom, start, start + W)
+                alt_seq = ref_seq[:W // 2] + row.alt + ref_seq[W // 2 + 1:]
+
+                def ll(s: str, reduce: str = reduce) -> float:
+                    lp = tiny_clm.log_probs([s])[0]
+                    total = sum(lp[IDX[b], i] for i, b in enumerate(s))
+                    return total / len(s) if reduce == "mean" else total
+                exp = ll(alt_seq) - ll(ref_seq)
+                if both:
+                    exp = (exp + ll(str(Seq(alt_seq).reverse_complement())) -
+                           ll(str(Seq(ref_seq).reverse_complement()))) / 2
+                assert got.llr == pytest.approx(exp, abs=1e-4), (reduce, both)
+
+
+def test_score_variants_dispatch_and_region_class(chloroplast, tiny_mlm, tiny_clm, rng):
+    df = _snvs(chloroplast, [100, 60_000, 110_000], rng)
+    for model, col in ((tiny_mlm, "logp_ref"), (tiny_clm, "ll_ref")):
+        out = va.score_variants(model, chloroplast, df, window=21)
+        assert col in out and out["llr"].notna().all()
+        chrom = chloroplast.genome.chroms[0]
+        assert list(out["region_class"]) == [CLASSES[chloroplast.labels[chrom][p - 1]] for p in df["pos"]]
+
+
+# ------------------------------------------------------------------------------------------ bad rows
+def test_bad_rows_get_their_reasons(chloroplast, tiny_mlm):
+    g = chloroplast.genome
+    chrom = g.chroms[0]
+    ref = g.fetch(chrom, 99, 100)
+    wrong = [b for b in "ACGT" if b != ref][0]
+    alt = [b for b in "ACGT" if b not in (ref, wrong)][0]
+    rows = [
+        (chrom, 100, ref, alt, "ok"),
+        (f"chr{chrom}", 100, ref, alt, "ok"),  # chr-prefix alias
+        (chrom, 100, wrong, alt, va.REASON_REF),
+        (chrom, 100, ref + "A", alt, va.REASON_INDEL),
+        (chrom, 100, ref, "<DEL>", va.REASON_SYMBOLIC),
+        (chrom, 100, ref, "N", va.REASON_NON_ACGT),
+        (chrom, 100, ref, ref, va.REASON_SAME),
+        ("chrNope", 100, ref, alt, va.REASON_CONTIG),
+        (chrom, g.lengths[chrom] + 1, "A", "C", va.REASON_RANGE),
+        (chrom, 0, "A", "C", va.REASON_RANGE),
+    ]
+    df = pd.DataFrame(rows, columns=["chrom", "pos", "ref", "alt", "expect"])
+    out = va.mlm_llr(tiny_mlm, chloroplast, df, window=21)
+    assert list(out["status"]) == list(df["expect"])
+    assert out["llr"].notna().tolist() == [e == "ok" for e in df["expect"]]
+    assert out["llr"].iat[0] == pytest.approx(out["llr"].iat[1])
+    with pytest.raises(va.VariantError, match="REF mismatch.*genome has"):
+        va.delta_track(tiny_mlm, chloroplast, va.Variant(chrom, 100, wrong, alt))
+    with pytest.raises(va.VariantError, match="variants table lacks"):
+        va.mlm_llr(tiny_mlm, chloroplast, df.drop(columns="alt"))
+
+
+def _write_vcf(path, chroms_lengths: dict[str, int], lines: list[str], bgzip: bool = False) -> None:
+    header = ["##fileformat=VCFv4.2", *[f"##contig=<ID={c},length={n}>" for c, n in chroms_lengths.items()],
+              "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"]
+    text = "\n".join(header + lines) + "\n"
+    if bgzip:
+        from Bio import bgzf
+
+        with bgzf.BgzfWriter(str(path), "wb") as fh:
+            fh.write(text)
+    else:
+        path.write_text(text)
+
+
+@pytest.mark.parametrize("bgzip", [False, True])
+def test_vcf_reader_reasons_and_summary(tmp_path, chloroplast, bgzip):
+    g = chloroplast.genome
+    c = g.chroms[0]
+    s = g.fetch(c, 0, 2000)
+    wrong = [b for b in "ACGT" if b != s[499]][0]
+    others = [b for b in "ACGT" if b != s[599]]
+    lines = [
+        f"{c}\t100\tgood\t{s[99]}\t{others[0] if s[99] != others[0] else 'A'}\t.\t.\t.",
+        f"chr{c}\t200\talias\t{s[199]}\t{[b for b in 'ACGT' if b != s[199]][0]}\t.\t.\t.",
+        f"{c}\t300\tindel\t{s[299:301]}\t{s[299]}\t.\t.\t.",
+        f"{c}\t400\tsymbolic\t{s[399]}\t<DEL>\t.\t.\t.",
+        f"{c}\t500\tmismatch\t{wrong}\t{s[499]}\t.\t.\t.",
+        f"{c}\t600\tmulti\t{s[599]}\t{others[0]},{others[1]},{s[599]}TT\t.\t.\t.",
+        f"{c}\t700\tnonacgt\t{s[699]}\tN\t.\t.\t.",
+        f"{c}\t{g.lengths[c] + 5}\trange\tA\tC\t.\t.\t.",
+        "chrMissing\t10\tcontig\tA\tC\t.\t.\t.",
+    ]
+    path = tmp_path / ("t.vcf.gz" if bgzip else "t.vcf")
+    _write_vcf(path, {c: g.lengths[c], "chrMissing": 100}, lines, bgzip)
+    reader = va.VcfReader(path, chloroplast, batch_size=3)
+    oks, bads = zip(*reader)
+    ok, bad = pd.concat(oks), pd.concat(bads)
+    assert sorted(ok["id"]) == ["alias", "good", "multi", "multi"]
+    assert set(ok["chrom"]) == {c}  # resolved names
+    reasons = dict(zip(bad["id"], bad["reason"]))
+    assert reasons == {"indel": va.REASON_INDEL, "symbolic": va.REASON_SYMBOLIC, "mismatch": va.REASON_REF,
+                       "multi": va.REASON_INDEL, "nonacgt": va.REASON_NON_ACGT, "range": va.REASON_RANGE,
+                       "contig": va.REASON_CONTIG}
+    summ = reader.summary
+    assert (summ.records, summ.alleles, summ.scored) == (9, 11, 4)
+    assert summ.skipped == {va.REASON_INDEL: 2, va.REASON_SYMBOLIC: 1, va.REASON_REF: 1, va.REASON_NON_ACGT: 1,
+                            va.REASON_RANGE: 1, va.REASON_CONTIG: 1}
+    assert summ.scored + sum(summ.skipped.values()) == summ.alleles
+
+
+@pytest.mark.parametrize("content, match", [
+    (b"", "empty"),
+    (b"chrom\tpos\tref\talt\nchrI\t1\tA\tC\n", "not a VCF"),
+    (gzip.compress(b">seq\nACGT\n"), "not a VCF"),
+    (b"\x1f\x8b\x08\x00garbage", "damaged gzip"),
+])
+def test_bad_vcf_files_raise_clear_errors(tmp_path, chloroplast, content, match):
+    path = tmp_path / "bad.vcf.gz"
+    path.write_bytes(content)
+    with pytest.raises(va.VariantError, match=match):
+        va.VcfReader(path, chloroplast)
+    with pytest.raises(va.VariantError, match="not found"):
+        va.VcfReader(tmp_path / "missing.vcf", chloroplast)
+
+
+def _synthetic_vcf(path, data, n: int, rng) -> None:
+    g = data.genome
+    c = g.chroms[0]
+    seq = g.fetch(c)
+    pos = np.sort(rng.integers(1, g.lengths[c] + 1, n))
+    alt = np.array(list("ACGT"))[rng.integers(0, 4, n)]
+    lines = [f"{c}\t{p}\tv{i}\t{seq[p - 1]}\t{a}\t.\t.\t." for i, (p, a) in enumerate(zip(pos, alt))]
+    _write_vcf(path, {c: g.lengths[c]}, lines)
+
+
+def test_streaming_memory_does_not_grow_with_file(tmp_path, chloroplast, rng):
+    peaks = {}
+    for n in (20_000, 200_000):
+        path = tmp_path / f"{n}.vcf"
+        _synthetic_vcf(path, chloroplast, n, rng)
+        reader = va.VcfReader(path, chloroplast, batch_size=2000)
+        tracemalloc.start()
+        seen = 0
+        for ok, bad in reader:
+            seen += len(ok) + len(bad)
+        peaks[n] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert seen == n == reader.summary.alleles
+    # 10× the records, same batch: the peak must not scale with the file (a list of all rows would be ~10×)
+    assert peaks[200_000] < 1.5 * peaks[20_000], peaks
+
+
+# ------------------------------------------------------------------------------------------ single-variant views
+def test_embedding_shift_equals_hand_computation_and_is_local(chloroplast, tiny_mlm):
+    g = chloroplast.genome
+    chrom = g.chroms[0]
+    ref = g.fetch(chrom, 4999, 5000)
+    v = va.Variant(chrom, 5000, ref, "A" if ref != "A" else "G")
+    es = va.embedding_shift(tiny_mlm, chloroplast, v, window=61)
+    seq = g.fetch(chrom, 4999 - 30, 4999 + 31)
+    alt_seq = seq[:30] + v.alt + seq[31:]
+    h_ref, h_alt = (np.asarray(h, float) for h in tiny_mlm.hidden_states([seq, alt_seq]))
+    a, b = h_ref.mean(0), h_alt.mean(0)
+    assert es.euclidean == pytest.approx(np.linalg.norm(b - a), rel=1e-4)
+    assert es.cosine_distance == pytest.approx(1 - a @ b / np.linalg.norm(a) / np.linalg.norm(b), abs=1e-6)
+    np.testing.assert_allclose(es.local, np.linalg.norm(h_alt - h_ref, axis=1), rtol=1e-4, atol=1e-6)
+    rf = tiny_mlm.info.receptive_field
+    far = np.abs(np.arange(61) - 30) > rf
+    assert es.local[far].max() < 1e-5 and es.local[~far].max() > 1e-3
+
+
+def test_delta_track_matches_llr_and_is_zero_beyond_receptive_field(chloroplast, tiny_mlm):
+    g = chloroplast.genome
+    chrom = g.chroms[0]
+    ref = g.fetch(chrom, 7999, 8000)
+    v = va.Variant(chrom, 8000, ref, "T" if ref != "T" else "C")
+    tr = va.delta_track(tiny_mlm, chloroplast, v, half_width=20)
+    assert tr.ref.log_probs.shape == tr.alt.log_probs.shape == (4, 41)
+    assert tr.positions[tr.offset] == 8000 and tr.alt.seq[tr.offset] == v.alt
+    llr = va.mlm_llr(tiny_mlm, chloroplast, pd.DataFrame([(chrom, 8000, v.ref, v.alt)],
+                                                        columns=["chrom", "pos", "ref", "alt"]), rc=False)
+    assert tr.llr == pytest.approx(llr["llr"].iat[0], abs=1e-5)
+    dist = np.abs(np.arange(41) - tr.offset)
+    rf = tiny_mlm.info.receptive_field
+    assert tr.dependency[dist > rf].max() < 1e-4
+    assert tr.dependency[(dist > 0) & (dist <= rf)].max() > 1e-3
+    assert np.abs(tr.delta[:, tr.offset]).max() < 1e-5  # the variant column is masked in both
+
+
+# ------------------------------------------------------------------------------------------ CLI
+def test_cli_score_vcf_writes_chunks_and_reports_skips(tmp_path, chloroplast, capsys):
+    import pyarrow.parquet as pq
+
+    from glm_explore.cli import main
+    from glm_explore.models import load_model
+
+    g = chloroplast.genome
+    c = g.chroms[0]
+    s = g.fetch(c, 0, 5000)
+    lines = [f"{c}\t{p}\tv{p}\t{s[p - 1]}\t{'A' if s[p - 1] != 'A' else 'C'}\t.\t.\t." for p in (300, 1300, 2300, 3300)]
+    lines.insert(2, f"{c}\t2000\tbad\t{s[1999]}{s[2000]}\t{s[1999]}\t.\t.\t.")
+    vcf = tmp_path / "in.vcf"
+    _write_vcf(vcf, {c: g.lengths[c]}, lines)
+    out = tmp_path / "scores.parquet"
+    rc = main(["score-vcf", str(vcf), "--genome", "chloroplast", "--model", "default-mlm", "--out", str(out),
+               "--batch-size", "2", "--quiet"])
+    assert rc == 0
+    pf = pq.ParquetFile(out)
+    assert pf.metadata.num_rows == 4 and pf.num_row_groups >= 2  # written chunk by chunk
+    table = pf.read().to_pandas()
+    expected = va.mlm_llr(load_model("default-mlm"), chloroplast, table[["chrom", "pos", "ref", "alt"]])
+    np.testing.assert_allclose(table["llr"], expected["llr"], atol=1e-5)
+    skipped = pd.read_csv(out.with_suffix(".skipped.tsv"), sep="\t")
+    assert list(skipped["id"]) == ["bad"] and skipped["reason"].iat[0] == va.REASON_INDEL
+    assert "4 scored" in capsys.readouterr().err
+
+    notvcf = tmp_path / "x.vcf"
+    notvcf.write_text("hello\n")
+    assert main(["score-vcf", str(notvcf), "--genome", "chloroplast", "--out", str(tmp_path / "y.parquet")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not a VCF" in err[0]
+
+
+# ------------------------------------------------------------------------------------------ demo VCF
+def test_demo_vcf_is_labelled_synthetic_and_its_synonymy_is_right(yeast):
+    from Bio.SeqFeature import CompoundLocation, SimpleLocation
+
+    header = gzip.open(va.DEMO_VCF, "rt").read(4000)
+    assert "SYNTHETIC" in header
+    reader = va.VcfReader(va.DEMO_VCF, yeast, batch_size=10_000)
+    ok = pd.concat([b for b, _ in reader])
+    summ = reader.summary
+    assert summ.skipped == {va.REASON_INDEL: 1, va.REASON_SYMBOLIC: 1, va.REASON_REF: 1, va.REASON_RANGE: 1,
+                            va.REASON_CONTIG: 1}
+    cds = ok[ok["CLASS"] == "CDS"]
+    assert len(cds) >= 300 and set(cds["CODON_POS"]) == {"1", "2", "3"}
+    assert not ((cds["EFFECT"] == "synonymous") & (cds["CODON_POS"] == "2")).any()  # true for the standard code
+    assert {"synonymous", "missense"} <= set(cds["EFFECT"])
+    labels = [CLASSES[yeast.labels[c][p - 1]] for c, p in zip(ok["chrom"], ok["pos"])]
+    synthetic = ok["id"].str.startswith("synthetic_")
+    assert (np.array(labels)[synthetic.to_numpy()] == ok.loc[synthetic, "CLASS"].to_numpy()).all()
+
+    # independent synonymy check with Biopython's own locations (strand, multi-part join) + translate
+    f = yeast.annotation.features
+    parts = f[f["Feature"] == "CDS"].groupby("ID")
+    chrom_seqs: dict[str, str] = {}
+    for r in cds.sample(120, random_state=0).itertuples():
+        feat = parts.get_group(f"CDS:{r.GENE}")
+        strand = 1 if feat["Strand"].iat[0] == "+" else -1
+        locs = [SimpleLocation(int(s), int(e), strand) for s, e in sorted(zip(feat["Start"], feat["End"]))]
+        loc = locs[0] if len(locs) == 1 else CompoundLocation(locs if strand == 1 else locs[::-1])
+        seq = chrom_seqs.setdefault(r.chrom, yeast.genome.fetch(r.chrom))
+        ref_p = str(loc.extract(Seq(seq)).translate())
+        mut = seq[:r.pos - 1] + r.alt + seq[r.pos:]
+        alt_p = str(loc.extract(Seq(mut)).translate())
+        diff = [i for i, (x, y) in enumerate(zip(ref_p, alt_p)) if x != y]
+        expect = "synonymous" if not diff else "nonsense" if alt_p[diff[0]] == "*" else \
+            "stop_lost" if ref_p[diff[0]] == "*" else "missense"
+        assert r.EFFECT == expect, r
+        if diff:
+            assert r.AA == f"{ref_p[diff[0]]}{diff[0] + 1}{alt_p[diff[0]]}"
+
+
+def test_score_summary_and_mann_whitney_match_scipy(rng):
+    from scipy import stats
+
+    df = pd.DataFrame({"g": ["a"] * 30 + ["b"] * 40, "llr": np.r_[rng.normal(0, 1, 30), rng.normal(-1, 1, 40)]})
+    summ = va.score_summary(df, "g").set_index("g")
+    a = df.loc[df.g == "a", "llr"].to_numpy()
+    lo, hi = stats.t.interval(0.95, len(a) - 1, loc=a.mean(), scale=stats.sem(a))
+    assert summ.loc["a", "ci_low"] == pytest.approx(lo) and summ.loc["a", "ci_high"] == pytest.approx(hi)
+    cmp = va.compare_groups(a, df.loc[df.g == "b", "llr"], ("a", "b"))
+    assert cmp.p_value == pytest.approx(stats.mannwhitneyu(a, df.loc[df.g == "b", "llr"]).pvalue)
+    syn = va.synonymy(pd.DataFrame({"EFFECT": ["synonymous", "missense", "nonsense", None]})).tolist()
+    assert syn[:3] == ["synonymous", "nonsynonymous", "nonsynonymous"] and pd.isna(syn[3])
+
+
+# ------------------------------------------------------------------------------------------ page
+PAGE = str(__import__("pathlib").Path(__file__).resolve().parents[1] / "pages" / "variants.py")
+
+
+def test_page_single_variant_on_chloroplast():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(PAGE, default_timeout=240)
+    at.session_state["dataset_key"] = "chloroplast"
+    at.run()
+    assert not at.exception and not at.error
+    assert any("Negative LLR" in i.value for i in at.info)  # the sign convention is stated
+    at.number_input(key="variants_pos").set_value(1000)
+    at.slider(key="variants_half").set_value(5)
+    at.button(key="variants_single_go").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    metrics = {m.label: m.value for m in at.metric}
+    table = at.dataframe[0].value
+    assert len(table) == 3 and table["llr"].notna().all()  # all three alternatives at the site
+    picked = table[table["alt"] == at.session_state["variants_single"][5]]
+    assert metrics["LLR (this ALT)"] == f"{picked['llr'].iat[0]:+.3f}"
+    # a REF that does not match the genome is an error message, not a traceback
+    at.text_input(key="variants_ref").set_value("A" if table["ref"].iat[0] != "A" else "C")
+    at.button(key="variants_single_go").click().run()
+    assert not at.exception and len(at.error) == 1 and "REF mismatch" in at.error[0].value
+
+
+def test_page_batch_demo_vcf_on_yeast():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(PAGE, default_timeout=240)
+    at.session_state["dataset_key"] = "yeast"
+    at.run()
+    at.number_input(key="variants_limit").set_value(12)
+    at.button(key="variants_batch_go").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("SYNTHETIC" in w.value for w in at.warning)
+    assert any("12 scored" in m.value and "REF mismatch: 1" in m.value for m in at.markdown)
+    scores = at.dataframe[2].value
+    assert len(scores) == 12 and scores["llr"].notna().all() and "region_class" in scores
