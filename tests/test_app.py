@@ -1,0 +1,34 @@
+"""AppTest: app.py and the home page, on both bundled genomes and both default models."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ROOT
+from streamlit.testing.v1 import AppTest
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+
+
+def test_app_opens_on_yeast_with_default_mlm():
+    at = _app().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.sidebar.selectbox(key="model_key").value == "default-mlm"
+    assert at.sidebar.selectbox(key="dataset_key").value == "yeast"
+    text = " ".join(s.value for s in at.subheader)
+    assert "default-mlm" in text and "Yeast" in text
+    contigs = at.dataframe[-1].value
+    assert len(contigs) == 16 and contigs["length"].sum() == 12_071_326
+
+
+@pytest.mark.parametrize("model, genome, n_contigs", [("default-clm", "chloroplast", 1), ("default-mlm", "chloroplast", 1)])
+def test_sidebar_switches_model_and_genome(model, genome, n_contigs):
+    at = _app().run()
+    at.sidebar.selectbox(key="model_key").select(model).run()
+    at.sidebar.selectbox(key="dataset_key").select(genome).run()
+    assert not at.exception and not at.error
+    text = " ".join(s.value for s in at.subheader)
+    assert model in text and "chloroplast" in text
+    assert len(at.dataframe[-1].value) == n_contigs
