@@ -261,3 +261,26 @@ def test_page_apptest():
     at.run()
     assert not at.exception
     assert at.error and "limit" in at.error[0].value
+
+
+def test_page_apptest_pasted_sequence_clm():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(ROOT) / "app.py"), default_timeout=120)
+    at.session_state["dataset_key"] = "chloroplast"
+    at.session_state["model_key"] = "default-clm"
+    at.run()
+    at.switch_page("pages/logits.py")
+    at.run()
+    at.radio(key="logits_input").set_value("Pasted sequence")
+    at.run()
+    assert at.selectbox(key="logits_mode").options == [lg.MODES["next"]]  # a CLM offers next-token only
+    at.text_area(key="logits_paste").set_value("acgtacgatcgatcgatgcatgcatgcatgactgactagc")
+    at.button(key="logits_go").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert len(at.get("plotly_chart")) == 1 and at.dataframe[0].value["pos"].tolist() == list(range(1, 41))
+    at.text_area(key="logits_paste").set_value(">hdr\nACGT")
+    at.button(key="logits_go").click()
+    at.run()
+    assert not at.exception and "FASTA header" in at.error[0].value
