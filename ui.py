@@ -61,12 +61,12 @@ def parse_hf_key(key: str) -> tuple[bool, str]:
     return key[3] == "1", key[5:]
 
 
-def model_options() -> dict[str, str]:
-    """Sidebar model choices: key → label (the loaded HF model's key too, when there is one)."""
+def model_options(state_key: str = "model_key") -> dict[str, str]:
+    """Model choices: key → label (with the HF models chosen in the sidebar / under ``state_key``)."""
     opts = {k: label for k, (_, label) in BUILTIN_MODELS.items()}
-    key = st.session_state.get("model_key", "")
-    if key.startswith("hf:"):
-        opts[key] = f"HF: {parse_hf_key(key)[1]}" + (" (remote code allowed)" if parse_hf_key(key)[0] else "")
+    for key in dict.fromkeys([st.session_state.get("model_key", ""), st.session_state.get(state_key, "")]):
+        if key.startswith("hf:"):
+            opts[key] = f"HF: {parse_hf_key(key)[1]}" + (" (remote code allowed)" if parse_hf_key(key)[0] else "")
     opts[HF_OPTION] = "Hugging Face / local model…"
     return opts
 

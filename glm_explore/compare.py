@@ -17,7 +17,7 @@ from .genome import Region, parse_region
 from .models.base import GenomicLM, Progress
 from .sequence import ALPHABET
 
-MAX_COMPARE_SNV_SITES = 200  # positions (× 3 alternatives) scored per model on the compare page
+MAX_COMPARE_SNV_SITES = 200  # default cap on positions (× 3 alternatives) for region_snvs
 
 
 def compare_logits(models: Mapping[str, GenomicLM], data, region: str | Region, *,
@@ -64,19 +64,14 @@ def correlation(x: Sequence[float], y: Sequence[float]) -> dict:
 
 
 def region_snvs(genome, region: str | Region, *, max_sites: int = MAX_COMPARE_SNV_SITES) -> pd.DataFrame:
-    """Every single-base substitution in ``region`` (1-based text or a Region): ``chrom, pos, ref, alt``.
+    """Every single-base substitution at the first ``max_sites`` positions of ``region``.
 
-    ``pos`` is 1-based; positions with a non-ACGT reference are left out; at most ``max_sites``
-    positions (the first ones of the region).
+    ``region`` is 1-based text or a :class:`Region`; returns ``chrom, pos, ref, alt`` with ``pos``
+    1-based, three rows per position; positions with a non-ACGT reference are left out.
     """
-    from .errors import InputTooLargeError
-
     g = getattr(genome, "genome", genome)
     reg = g.check_region(parse_region(region) if isinstance(region, str) else region)
-    if reg.length > max_sites:
-        raise InputTooLargeError(f"Scoring every substitution is limited to {max_sites} bp here; the region is "
-                                 f"{reg.length:,} bp. Pick a shorter region.")
-    seq = g.fetch(reg.chrom, reg.start, reg.end).upper()
+    seq = g.fetch(reg.chrom, reg.start, min(reg.end, reg.start + max(0, int(max_sites)))).upper()
     rows = [(reg.chrom, reg.start + i + 1, b, alt) for i, b in enumerate(seq) if b in ALPHABET
             for alt in ALPHABET if alt != b]
     return pd.DataFrame(rows, columns=["chrom", "pos", "ref", "alt"])
@@ -108,26 +103,31 @@ def compare_variant_scores(models: Mapping[str, GenomicLM], data, variants: pd.D
 
 
 def compare_embeddings(models: Mapping[str, GenomicLM], data, *, length: int = 256, cap_per_class: int = 40,
-                       chroms: list[str] | None = None, seed: int = 0, progress: Progress | None = None
-                       ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """The same labelled windows embedded by each model → ({label: frame with umap1/umap2}, separation table).
+                       chroms: list[str] | None = None, seed: int = 0, projection: str = "umap",
+                       progress: Progress | None = None) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """The same labelled windows embedded by each model → ({label: frame}, separation table).
+
+    Each frame is :func:`glm_explore.embed.window_frame` with ``umap1, umap2`` (``projection="umap"``)
+    or ``pca1, pca2`` (``"pca"``).
 
     Windows come from :func:`glm_explore.windows.make_windows` (region-class labels, held-out
-    split); each model's last-layer mean-pooled embedding is projected with UMAP and scored with
+    split; the labelled centre is 100 bp, or half the window if shorter); each model's last-layer
+    embedding mean-pooled over that centre is projected with UMAP and scored with
     :func:`glm_explore.reduce.separation` (kNN accuracy, silhouette, probe macro-F1 on held-out
     windows). One separation row per model.
     """
     from .embed import embed_windows, window_frame
-    from .reduce import separation, separation_table, umap_coords
+    from .reduce import pca_coords, separation, separation_table, umap_coords
     from .windows import make_windows
 
-    windows = make_windows(data, length=length, cap_per_class=cap_per_class, chroms=chroms, seed=seed)
+    center = min(100, length // 2)  # labelled (and pooled) centre: the windows module's 100 bp, or half
+    windows = make_windows(data, length=length, center=center, cap_per_class=cap_per_class, chroms=chroms, seed=seed)
     frames, seps = {}, []
     for i, (label, model) in enumerate(models.items()):
         sub = _sub(progress, i, len(models), label)
-        emb = embed_windows(model, windows.sequences, layers=-1, progress=sub, name=label)
+        emb = embed_windows(model, windows.sequences, layers=-1, center=center, progress=sub, name=label)
         X = emb.features()
-        proj = umap_coords(X, seed=seed)
+        proj = umap_coords(X, seed=seed) if projection == "umap" else pca_coords(X, seed=seed)
         frames[label] = window_frame(windows, None, [proj])
         seps.append(separation(X, windows.labels, windows.train_mask, name=label, seed=seed))
     return frames, separation_table(seps)
