@@ -235,6 +235,9 @@ def nucleotide_logits(model: GenomicLM, source: str | Window, *, mode: str = "au
         if len(seq) > MAX_LOGITS_BP:
             raise InputTooLargeError(f"{name or 'The sequence'} is {len(seq):,} bp; the limit is {MAX_LOGITS_BP:,} bp.")
         offset, n, chrom, start, note, flank = 0, len(seq), None, 0, "", 0
+    if model.info.max_len and len(seq) > model.info.max_len:
+        raise InputTooLargeError(f"{model.info.name} reads at most {model.info.max_len:,} bp; this input is "
+                                 f"{len(seq):,} bp. Choose a shorter region or sequence.")
     lp = position_log_probs(model, seq, mode=mode, rc=rc, batch_size=batch_size,
                             positions=np.arange(offset, offset + n), progress=progress)
     return PositionLogits(log_probs=np.ascontiguousarray(lp[:, offset:offset + n], dtype=np.float32),
@@ -402,6 +405,10 @@ def _cli(args: argparse.Namespace) -> int:
         if name not in records:
             raise GlmExploreError(f"{args.fasta} has no record {name!r}; it has {', '.join(list(records)[:5])}.")
         source = sequence_input(records[name], name=f"record {name!r}")
+    n = source.region.length if isinstance(source, Window) else len(source)
+    if args.dependency and n > MAX_DEPENDENCY_BP:
+        raise InputTooLargeError(f"--dependency is limited to {MAX_DEPENDENCY_BP} bp; this input is {n:,} bp. "
+                                 "Drop --dependency or choose a shorter region.")
     result = nucleotide_logits(model, source, mode=mode, rc=args.rc, batch_size=args.batch_size, name=name)
     df = position_table(result, data)
     _write_table(df, args.out)

@@ -216,14 +216,18 @@ def test_figures_build(tiny_mlm, tiny_clm, chloroplast):
 
 def test_cli_writes_parquet(tmp_path, chloroplast, capsys):
     out = tmp_path / "x.parquet"
+    dep = tmp_path / "dep.parquet"
     rc = cli_main(["logits", "--genome", "chloroplast", "--model", "default-mlm", "--region", f"{CP}:3001-3030",
-                   "--out", str(out)])
+                   "--out", str(out), "--dependency", str(dep)])
     assert rc == 0
     df = pd.read_parquet(out)
     assert df["pos"].tolist() == list(range(3001, 3031))
     assert "".join(df["ref"]) == chloroplast.genome.fetch(CP, 3000, 3030)
     np.testing.assert_allclose(df[["p_A", "p_C", "p_G", "p_T"]].sum(axis=1), 1.0, atol=1e-5)
     assert "wrote 30 positions" in capsys.readouterr().out
+    d = pd.read_parquet(dep)
+    assert d.shape == (30, 31) and d["query_pos"].tolist() == list(range(3001, 3031))
+    assert np.isnan(d["3005"][4]) and np.nanmin(d.drop(columns="query_pos").to_numpy()) >= 0
 
 
 def test_cli_bad_region_one_line_nonzero_exit(tmp_path):
