@@ -1,6 +1,15 @@
 """Per-position nucleotide predictions: exact masked marginals (MLM), next-token (CLM), tracks.
 
 All arrays are (4, L) over A,C,G,T in natural log unless a name says bits.
+
+Typical use::
+
+    w = region_window(data.genome, "chrI:1001-1512", model)   # region + receptive-field context
+    res = nucleotide_logits(model, w)                          # PositionLogits, (4, L) log-probs
+    table = position_table(res, data)                          # one row per position (1-based pos)
+    dep = dependency_map(model, region_window(data.genome, "chrI:1001-1100", model))   # (L, L)
+
+Command line: ``python -m glm_explore logits --region chrI:1000-1500 --out x.parquet``.
 """
 
 from __future__ import annotations
