@@ -30,10 +30,15 @@ def test_app_opens_on_yeast_with_default_mlm():
 
 @pytest.mark.parametrize("model, genome, n_contigs", [("default-clm", "chloroplast", 1), ("default-mlm", "chloroplast", 1)])
 def test_sidebar_switches_model_and_genome(model, genome, n_contigs):
-    at = _app().run()
-    at.sidebar.selectbox(key="model_key").select(model).run()
-    at.sidebar.selectbox(key="dataset_key").select(genome).run()
+    # AppTest drops sidebar widgets from its tree after a rerun under st.navigation, so the choice is
+    # made through session state (the selectboxes' keys) before the first run.
+    at = _app()
+    at.session_state["model_key"] = model
+    at.session_state["dataset_key"] = genome
+    at.run()
     assert not at.exception and not at.error
+    assert at.sidebar.selectbox(key="model_key").value == model
+    assert at.sidebar.selectbox(key="dataset_key").value == genome
     text = " ".join(s.value for s in at.subheader)
     assert model in text and "chloroplast" in text
     assert len(_contigs(at)) == n_contigs
