@@ -488,6 +488,33 @@ def delta_track(model: GenomicLM, genome, variant: Variant, *, half_width: int =
     return VariantTracks(variant, ref_pl, alt_pl, off, llr)
 
 
+def sequence_llr(model: GenomicLM, seq: str, pos: int, alt: str, *, rc: bool = True, reduce: str = "sum") -> float:
+    """Score substituting base ``pos`` (1-based) of a pasted ``seq`` by ``alt``; the sequence is the window.
+
+    MLM: masked LLR at that position (RC-averaged with complemented alleles at ``L − pos`` when ``rc``);
+    CLM: Δ log-likelihood of the whole sequence (``reduce`` sum/mean; both strands when ``rc``).
+    Negative = alt less likely = more likely deleterious.
+    """
+    from .sequence import clean_sequence
+
+    seq = clean_sequence(seq, name="sequence")
+    alt = str(alt).upper()
+    if not 1 <= int(pos) <= len(seq):
+        raise VariantError(f"Position {pos} is outside the sequence (1-{len(seq)}).")
+    ref = seq[int(pos) - 1]
+    if ref not in _BASE or alt not in _BASE or ref == alt:
+        raise VariantError(f"Need an A/C/G/T base at position {pos} (found {ref}) and a different A/C/G/T ALT "
+                           f"(got {alt!r}).")
+    i = int(pos) - 1
+    if model.info.objective == "mlm":
+        lp = masked_site_log_probs(model, [seq], [i], rc=rc)[0]
+        return float(lp[_BASE[alt]] - lp[_BASE[ref]])
+    alt_seq = seq[:i] + alt + seq[i + 1:]
+    seqs = [seq, alt_seq] + ([reverse_complement(seq), reverse_complement(alt_seq)] if rc else [])
+    ll = sequence_log_likelihood(model, seqs, reduce=reduce)
+    return float(np.mean(ll[1::2] - ll[0::2]))
+
+
 def parse_variant(text: str) -> Variant:
     """``chrI:1000A>G`` / ``chrI:1000:A:G`` / ``chrI 1000 A G`` (1-based) → :class:`Variant`."""
     import re

@@ -114,6 +114,24 @@ def test_one_masked_pass_scores_all_three_alternatives(chloroplast, tiny_mlm):
     assert counting.calls == [40, 40]
 
 
+def test_sequence_llr_on_a_pasted_sequence(tiny_mlm, tiny_clm, rng):
+    from conftest import random_dna
+
+    seq = random_dna(rng, 30)
+    i = 11
+    alt = "A" if seq[i] != "A" else "G"
+    f = _masked_lp(tiny_mlm, seq, i)
+    r = _masked_lp(tiny_mlm, str(Seq(seq).reverse_complement()), 30 - 1 - i)
+    expect = (f[IDX[alt]] - f[IDX[seq[i]]] + r[IDX[COMP[alt]]] - r[IDX[COMP[seq[i]]]]) / 2
+    assert va.sequence_llr(tiny_mlm, seq, i + 1, alt) == pytest.approx(expect, abs=1e-5)
+    alt_seq = seq[:i] + alt + seq[i + 1:]
+    lp_ref, lp_alt = tiny_clm.log_probs([seq])[0], tiny_clm.log_probs([alt_seq])[0]
+    d = sum(lp_alt[IDX[b], k] for k, b in enumerate(alt_seq)) - sum(lp_ref[IDX[b], k] for k, b in enumerate(seq))
+    assert va.sequence_llr(tiny_clm, seq, i + 1, alt, rc=False) == pytest.approx(d, abs=1e-4)
+    with pytest.raises(va.VariantError, match="outside"):
+        va.sequence_llr(tiny_mlm, seq, 31, "A")
+
+
 def test_contig_edge_windows_shift_and_stay_exact(chloroplast, tiny_mlm):
     g = chloroplast.genome
     chrom = g.chroms[0]
