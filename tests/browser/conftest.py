@@ -1,0 +1,125 @@
+"""Real-browser fixtures: a `streamlit run app.py` server and Debian's headless Chromium via Playwright.
+
+Chromium is the system one (``apt-get install -y chromium``); ``playwright install`` is never
+run (it downloads browsers; CI has no network). Missing Chromium is a test *failure* with a
+message saying what to install, never a skip. Screenshots and the server log go to
+``test-artifacts/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("GLM_EXPLORE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
+SERVER_START_S = 180
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _log_tail(path: Path, n: int = 40) -> str:
+    with contextlib.suppress(OSError):
+        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
+    return ""
+
+
+@pytest.fixture(scope="session")
+def streamlit_server():
+    """Base URL of ``streamlit run app.py`` on a free localhost port (own process group, stopped after)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = _free_port()
+    log_path = ARTIFACTS / "streamlit-server.log"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONWARNINGS": "ignore",
+           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
+           "--server.runOnSave", "false"]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)  # its own process group: we stop exactly that group
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited with code {proc.returncode} before it was healthy:\n"
+                            f"{_log_tail(log_path)}")
+            with contextlib.suppress(OSError):
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.status == 200 and r.read().strip() == b"ok":
+                        break
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit was not healthy after {SERVER_START_S} s:\n{_log_tail(log_path)}")
+            time.sleep(0.5)
+        yield base
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=15)
+    log_text = log_path.read_text(errors="replace")
+    assert "Traceback" not in log_text, f"the server logged a traceback:\n{_log_tail(log_path, 80)}"
+
+
+@pytest.fixture(scope="session")
+def browser_context(tmp_path_factory):
+    """Headless system Chromium with a fresh user-data dir (persistent context)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: the browser tests need Debian's chromium "
+                    "(`apt-get install -y chromium`; never `playwright install`). Set GLM_EXPLORE_CHROMIUM "
+                    "to use another path.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        ctx = pw.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, headless=True,
+            args=CHROMIUM_ARGS, viewport={"width": 1500, "height": 1100}, accept_downloads=False,
+        )
+        ctx.set_default_timeout(60_000)
+        try:
+            yield ctx
+        finally:
+            ctx.close()
+
+
+@pytest.fixture()
+def app(browser_context, streamlit_server, request):
+    """A fresh tab (= a fresh Streamlit session) with helpers; checked for errors when the test ends."""
+    from browser_helpers import App
+
+    page = browser_context.new_page()
+    a = App(page, streamlit_server, request.node.name)
+    page.on("pageerror", lambda exc: a.js_errors.append(str(exc)))
+    try:
+        yield a
+    finally:
+        with contextlib.suppress(Exception):
+            a.screenshot("end")
+        page.close()
