@@ -125,7 +125,7 @@ def crop_bounds(length: int, pooling: str, center: int, receptive_field: int | N
 
 def embed_windows(model: GenomicLM, seqs: Sequence[str], *, layers: Sequence[int] | str | int = -1,
                   pooling: str = DEFAULT_POOLING, center: int = 100, rc: bool | None = None,
-                  batch_size: int = 64, crop: bool = True, progress: Progress | None = None,
+                  batch_size: int = 128, crop: bool = True, progress: Progress | None = None,
                   name: str = "") -> Embeddings:
     """Pooled embeddings of equal-length windows → :class:`Embeddings` with ``vectors`` (N, n_layers, D).
 
@@ -226,7 +226,7 @@ def add_cli(subparsers) -> None:
     p.add_argument("--no-umap", action="store_true", help="skip UMAP (PCA only)")
     p.add_argument("--k", type=int, default=4, help="k-mer baseline k (1-6)")
     p.add_argument("--no-metrics", action="store_true", help="skip the separation table")
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--batch-size", type=int, default=128)
     p.set_defaults(func=_run_cli)
 
 
@@ -274,3 +274,11 @@ def _run_cli(args) -> int:
                                          model_name=model.info.name)
         print(reduce.separation_table(seps).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     return 0
+
+
+def one_pass_layers(model: GenomicLM) -> bool:
+    """True when every layer comes from one forward pass (built-in ConvLM, or a model with ``hidden_layers``),
+    so embedding all layers (for a layer sweep) costs no more than embedding the last one."""
+    from .models.convnet import ConvLM
+
+    return callable(getattr(model, "hidden_layers", None)) or isinstance(getattr(model, "model", None), ConvLM)

@@ -80,7 +80,7 @@ with ui.user_errors():
         c1, c2, c3 = st.columns(3)
         chroms = c1.multiselect("Chromosomes", data.genome.chroms, key="embeddings_chroms",
                                 placeholder="all chromosomes")
-        cap = c1.number_input("Windows per class and split (cap)", 5, 5000, 150, key="embeddings_cap")
+        cap = c1.number_input("Windows per class and split (cap)", 2, 5000, 150, key="embeddings_cap")
         center = c2.number_input("Centre length that must lie in one class (bp)", 1, 512, 100, key="embeddings_center")
         layers = c2.multiselect(f"Layers (0 = input, {n} = last; several are concatenated)", list(range(n + 1)),
                                 [n], key="embeddings_layers")
@@ -131,7 +131,7 @@ if params and params[:2] == (model_key, data_key):
                       "probe = logistic regression; CI = bootstrap 95 % over held-out windows.")
         pick = right.selectbox("Confusion matrix of", [s.name for s in seps], key="embeddings_cm")
         right.plotly_chart(confusion_heatmap(next(s.confusion for s in seps if s.name == pick)))
-        points = event.selection.points if event else []
+        points = event["selection"]["points"] if event else []  # dict access: also works for a set state
         if points:
             row = frame.iloc[int(points[0]["customdata"][0])]
             st.subheader(f"Selected window {row['region']}")

@@ -157,17 +157,19 @@ def test_page_end_to_end_on_chloroplast(monkeypatch, tmp_path, chloroplast, defa
     """Embed → table + confusion + scatter; the numbers equal a direct library computation."""
     from streamlit.testing.v1 import AppTest
 
+    import glm_explore.reduce
     from glm_explore.reduce import compare_separation
     from glm_explore.windows import make_windows
 
     monkeypatch.setenv("HOME", str(tmp_path))  # persisted st.cache_data goes to a fresh ~/.streamlit/cache
+    monkeypatch.setattr(glm_explore.reduce, "warm_umap", lambda: None)  # the page's background numba warm-up
     at = AppTest.from_file(APP, default_timeout=240)
     at.session_state["dataset_key"] = "chloroplast"
     at.run()
     at.switch_page("pages/embeddings.py")
     at.run()
     assert not at.exception
-    at.number_input(key="embeddings_cap").set_value(6)
+    at.number_input(key="embeddings_cap").set_value(4)
     at.slider(key="embeddings_k").set_value(2)
     at.button(key="embeddings_go").click()
     at.run()
@@ -177,7 +179,7 @@ def test_page_end_to_end_on_chloroplast(monkeypatch, tmp_path, chloroplast, defa
     assert list(table["features"]) == ["default-mlm", "2-mer frequencies", "default-mlm + 2-mers"]
     assert len(at.get("plotly_chart")) == 2  # scatter + confusion matrix
 
-    ws = make_windows(chloroplast, cap_per_class=6)
+    ws = make_windows(chloroplast, cap_per_class=4)
     emb = embed_windows(default_mlm, ws.sequences, layers=-1)
     want = compare_separation(emb.features(), ws.sequences, ws.labels, ws.train_mask, k=2)
     np.testing.assert_allclose(table["probe macro-F1"], [round(s.macro_f1, 3) for s in want], atol=1e-3)
@@ -188,3 +190,17 @@ def test_page_end_to_end_on_chloroplast(monkeypatch, tmp_path, chloroplast, defa
     at.toggle(key="embeddings_sweep_on").set_value(True)
     at.run()
     assert not at.exception and len(at.get("plotly_chart")) == 3
+
+    # select a point (what a click sends): its window is shown and can be handed to the logits page
+    row = 3
+    at.session_state["embeddings_scatter"] = {"selection": {"points": [{"customdata": [row]}], "point_indices": [row],
+                                                            "box": [], "lasso": []}}
+    at.run()
+    region = f"{ws.table['chrom'][row]}:{ws.table['start'][row] + 1}-{ws.table['end'][row]}"
+    assert not at.exception and at.subheader[-1].value == f"Selected window {region}"
+    assert at.code[0].value == ws.table["sequence"][row]
+    at.button(key="embeddings_to_logits").click()
+    at.run()
+    assert not at.exception
+    assert at.session_state["handoff_region"] == region
+    assert at.text_input(key="logits_region").value == region  # the logits page opened with it
