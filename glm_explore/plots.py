@@ -320,12 +320,13 @@ def embedding_scatter(frame: pd.DataFrame, *, color: str = "class", x: str = "x"
     number in ``frame`` so a selection maps back to a window.
     """
     fig = go.Figure()
+    scatter = go.Scatter if len(frame) <= 5000 else go.Scattergl  # SVG (no WebGL needed) unless many points
     rows = np.arange(len(frame))
     hover = "%{customdata[1]}<br>class: %{customdata[2]}<extra>%{customdata[3]}</extra>"
     extra = frame[color].astype(str) if color != "class" else frame["split"].astype(str)
     custom = np.stack([rows, frame["region"].astype(str), frame["class"].astype(str), extra], axis=1)
     if pd.api.types.is_numeric_dtype(frame[color]):
-        fig.add_trace(go.Scattergl(
+        fig.add_trace(scatter(
             x=frame[x], y=frame[y], mode="markers", customdata=custom, hovertemplate=hover, name=color,
             marker=dict(size=6, color=frame[color], colorscale="Viridis", showscale=True,
                         colorbar=dict(title=color)),
@@ -338,7 +339,7 @@ def embedding_scatter(frame: pd.DataFrame, *, color: str = "class", x: str = "x"
         for i, cat in enumerate(cats):
             m = (values == cat).to_numpy()
             col = CLASS_COLORS.get(cat, palette[i % len(palette)]) if color == "class" else palette[i % len(palette)]
-            fig.add_trace(go.Scattergl(
+            fig.add_trace(scatter(
                 x=frame[x][m], y=frame[y][m], mode="markers", name=f"{cat} ({int(m.sum())})",
                 customdata=custom[m], hovertemplate=hover, marker=dict(size=6, color=col, opacity=0.8),
             ))
