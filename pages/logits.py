@@ -67,6 +67,7 @@ with ui.user_errors():
                         format_func={"information": "p · IC (bits)", "probability": "probability"}.get)
         submitted = st.form_submit_button("Compute predictions", type="primary", key="logits_go")
     if submitted:
+        st.session_state.pop("logits_params", None)  # a rejected input must not leave the previous run's results
         if source == "FASTA record":
             if payload is None:
                 raise FastaError("Choose a FASTA file first.")
