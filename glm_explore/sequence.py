@@ -16,6 +16,7 @@ from .errors import InvalidSequenceError
 ALPHABET = "ACGT"
 N_CODE = 4
 IUPAC = set("ACGTNRYSWKMBDHV")
+_IUPAC_BOTH_CASES = IUPAC | {c.lower() for c in IUPAC}
 
 _COMPLEMENT = str.maketrans("ACGTNRYSWKMBDHVacgtnryswkmbdhv", "TGCANYRSWMKVHDBtgcanyrswmkvhdb")
 _ENCODE = np.full(256, N_CODE, dtype=np.int8)
@@ -33,21 +34,21 @@ def clean_sequence(seq: str, *, allow_n: bool = True, name: str = "sequence") ->
     anything that is not an IUPAC nucleotide code, when it is empty, or (``allow_n=False``)
     when it contains N.
     """
-    s = _WHITESPACE.sub("", seq).upper()
+    s = _WHITESPACE.sub("", seq)
     if s.startswith(">"):
         raise InvalidSequenceError(
             f"{name} starts with '>' — that is a FASTA header; paste only the bases or upload a FASTA file."
         )
     if not s:
         raise InvalidSequenceError(f"{name} is empty: give at least one A, C, G or T.")
-    bad = set(s) - IUPAC
+    bad = set(s) - _IUPAC_BOTH_CASES  # checked before upper(): 'ß'.upper() is 'SS', 'ﬆ'.upper() is 'ST'
     if bad:
         first = min(s.index(c) for c in bad)
         raise InvalidSequenceError(
             f"{name} has a character that is not a nucleotide: {s[first]!r} at position {first + 1} "
             f"(1-based). Use A, C, G, T (IUPAC codes such as R or Y become N)."
         )
-    s = re.sub("[RYSWKMBDHV]", "N", s)
+    s = re.sub("[RYSWKMBDHV]", "N", s.upper())
     if not allow_n and "N" in s:
         raise InvalidSequenceError(f"{name} contains N (or IUPAC ambiguity codes); this step needs A/C/G/T only.")
     if set(s) == {"N"}:
