@@ -224,7 +224,7 @@ def logits_tracks(table: pd.DataFrame, *, data=None, logo: str = "information", 
     rows = 4 if with_ann else 3
     titles = ["logo (bits: p · IC)" if logo == "information" else "logo (probability)", "P(ref)",
               "entropy (bits)"] + (["annotation"] if with_ann else [])
-    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.04,
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         row_heights=[0.4, 0.2, 0.2, 0.2][:rows] if with_ann else [0.5, 0.25, 0.25],
                         subplot_titles=titles)
     pos = table["pos"].to_numpy()
@@ -255,7 +255,7 @@ def logits_tracks(table: pd.DataFrame, *, data=None, logo: str = "information", 
         fig.update_yaxes(range=[0, 1], row=1, col=1)
     fig.update_xaxes(range=[start - 1, start + len(pos)], row=rows, col=1)
     fig.update_xaxes(title_text="position (1-based)", row=rows, col=1)
-    fig.update_layout(title=title, height=height or (560 if with_ann else 460), plot_bgcolor="white",
+    fig.update_layout(title=title, height=height or (620 if with_ann else 500), plot_bgcolor="white",
                       margin=dict(l=10, r=10, t=60 if title else 30, b=10), hovermode="closest",
                       legend=dict(orientation="h", y=-0.12), bargap=0.05)
     return fig
@@ -268,7 +268,7 @@ def logits_comparison(tables: dict[str, pd.DataFrame], *, logo: str = "informati
 
     labels = list(tables)
     n = len(labels)
-    fig = make_subplots(rows=n + 1, cols=1, shared_xaxes=True, vertical_spacing=0.05,
+    fig = make_subplots(rows=n + 1, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         subplot_titles=[f"{k}: logo" for k in labels] + ["P(ref)"])
     palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd"]
     for r, (label, table) in enumerate(tables.items(), start=1):
