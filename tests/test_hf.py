@@ -443,3 +443,49 @@ def test_every_page_runs_with_an_hf_model(built):
             at.run()
             assert not at.exception and not at.error, [e.value for e in at.error]
             assert at.dataframe and len(at.dataframe[0].value) == 30
+
+
+def test_bpe_snv_rule(built, adapters, rng):
+    """Scorable iff ref and alt tokenize to the same number of tokens with exactly one differing."""
+    _, _, tok = built["bpe"]
+    seq = random_dna(rng, 60)
+    seen = set()
+    for offset in range(0, 60, 3):
+        for alt in "ACGT":
+            if alt == seq[offset]:
+                continue
+            mut = seq[:offset] + alt + seq[offset + 1:]
+            r, a = tok.tokenize(seq), tok.tokenize(mut)
+            ok = len(r) == len(a) and sum(x != y for x, y in zip(r, a)) == 1
+            reason = adapters["bpe"].snv_skip_reason(seq, offset, alt)
+            assert (reason is None) == ok, (offset, alt, r, a, reason)
+            seen.add(ok)
+    assert adapters["kmer"].snv_skip_reason(seq, 5, "A" if seq[5] != "A" else "C") is None
+    assert seen == {True, False}  # the sample exercised both outcomes
+
+
+def test_kmer_clm_marginalises_over_token_prefixes(tmp_path, rng):
+    """A causal 6-mer model: P(x_i | x_<i) = Σ over tokens whose first bases match the prefix inside
+    the token, enumerated over the vocabulary strings here with plain loops."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    _, tok = build_kmer_esm(tmp_path / "tok")
+    torch.manual_seed(5)
+    model = GPT2LMHeadModel(GPT2Config(vocab_size=len(tok), n_embd=16, n_layer=1, n_head=2, n_positions=64)).eval()
+    model.save_pretrained(tmp_path / "clm")
+    tok.save_pretrained(tmp_path / "clm")
+    m = load_model(str(tmp_path / "clm"))
+    assert (m.info.objective, m.info.tokenization) == ("clm", "kmer")
+    seq = random_dna(rng, 15)  # ACGTAC-style 6-mers ×2 + 3 single bases
+    ids = tok(seq)["input_ids"][:-1]  # <cls> tokens… (the causal model ignores what follows)
+    with torch.no_grad():
+        probs = torch.softmax(model(input_ids=torch.tensor([ids])).logits[0].double(), -1).numpy()
+    vocab = {t: i for t, i in tok.get_vocab().items() if t and set(t) <= set(BASES)}
+    pieces, expect, at = tok.tokenize(seq), np.zeros((4, 15)), 0
+    for t, piece in enumerate(pieces):
+        for j in range(len(piece)):
+            for w, wid in vocab.items():
+                if len(w) > j and w[:j] == piece[:j]:
+                    expect[BASES.index(w[j]), at + j] += probs[t, wid]  # row t predicts token t (after <cls>)
+        at += len(piece)
+    np.testing.assert_allclose(m.log_probs([seq])[0], np.log(expect / expect.sum(axis=0)), atol=1e-5)

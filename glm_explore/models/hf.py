@@ -30,7 +30,9 @@ Every output is per nucleotide: log-probs (N, 4, L) over A,C,G,T and hidden stat
   prefix inside the token and whose next base is b.
 * **bpe** (variable-length tokens, DNABERT-2): bases are aligned to tokens through the tokenizer's
   offsets. Predictions use the same conditioning over tokens **of the same length** as the reference
-  token (an approximation: a different-length token would shift the alignment).
+  token (an approximation: a different-length token would shift the alignment). A SNV is scorable
+  only when ref and alt tokenize to the same number of tokens differing in one token
+  (:meth:`HFAdapter.snv_skip_reason` says why not, as DNALLM does).
 
 Hidden states of k-mer / BPE models are broadcast from each token to the bases it covers.
 ``onehot_forward`` (gradients for attribution) exists only for character-level models, through
@@ -448,6 +450,24 @@ class HFAdapter:
             raise InputTooLargeError(f"{len(seq):,} bp make {len(ids):,} tokens but {self.info.name} reads at most "
                                      f"{self._max_tokens:,} tokens (~{self.info.max_len:,} bp): use a shorter region.")
         return _Tokens(ids, base_tok, tok_start, tok_len)
+
+    def snv_skip_reason(self, seq: str, offset: int, alt: str) -> str | None:
+        """Why a SNV at 0-based ``offset`` of ``seq`` cannot be scored exactly-enough, or None.
+
+        Character and k-mer models score every SNV (k-mer: through the token containing it). A BPE
+        model scores it only when the ref and alt sequences tokenize to the same number of tokens
+        differing in exactly one token (DNALLM's rule); otherwise the reason is returned.
+        """
+        if self.tokenization != "bpe":
+            return None
+        ref_ids = self._encode_core(seq)[0]
+        alt_ids = self._encode_core(seq[:offset] + alt + seq[offset + 1:])[0]
+        if len(ref_ids) != len(alt_ids):
+            return f"alt changes the BPE tokenization ({len(ref_ids)} → {len(alt_ids)} tokens)"
+        n_diff = sum(a != b for a, b in zip(ref_ids, alt_ids))
+        if n_diff != 1:
+            return f"alt changes {n_diff} BPE tokens (scored only when exactly one token differs)"
+        return None
 
     def _forward(self, ids: torch.Tensor, hidden: bool = False):
         kw = {"output_hidden_states": True} if hidden else {}
