@@ -7,8 +7,23 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
+def _sidebar_ready(app) -> None:
+    # the first script run loads the default genome and model: wait for the sidebar it draws
+    app.sidebar().get_by_role("combobox", name="Genome", exact=True).first.wait_for(timeout=240_000)
+    app.wait_idle(240)
+
+
+def _open(app, query: str = "") -> None:
+    # open the app's root first: on a fresh server a deep link alone can be served from pages/ without
+    # app.py (no st.navigation, no sidebar) until app.py has run once
+    app.open()
+    _sidebar_ready(app)
+    app.open("variants", query)
+    _sidebar_ready(app)
+
+
 def test_single_variant_from_handoff(app):
-    app.open("variants", "region=NC_000932:1000-1000")
+    _open(app, "region=NC_000932:1000-1000")
     app.select("Genome", "chloroplast", where=app.sidebar())
     main = app.main().inner_text()
     assert "Negative LLR" in main  # the sign convention is on the page
@@ -25,7 +40,7 @@ def test_single_variant_from_handoff(app):
 
 
 def test_batch_demo_vcf_on_yeast(app):
-    app.open("variants")
+    _open(app)
     app.page.get_by_role("tab", name="Batch (VCF)").click()
     app.type_text("Score at most this many alleles", "10", submit=False)
     app.press("Score VCF")
