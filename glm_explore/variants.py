@@ -128,7 +128,10 @@ def check_variant(genome: Genome, chrom: str, pos: int, ref: str, alt: str,
         name = genome.resolve(str(chrom))
     except RegionError:
         return REASON_CONTIG, None, -1
-    pos0 = int(pos) - 1
+    try:
+        pos0 = int(pos) - 1
+    except (TypeError, ValueError):
+        return REASON_RANGE, name, -1
     if not 0 <= pos0 < genome.lengths[name]:
         return REASON_RANGE, name, pos0
     base = cache[name][pos0] if cache is not None else genome.fetch(name, pos0, pos0 + 1)
@@ -558,7 +561,8 @@ def check_vcf_path(path: str | Path) -> Path:
         head = fh.read(64)
     if not head:
         raise VariantError(f"{path.name} is empty: a VCF needs a '##fileformat=VCF' header and records.")
-    if head[:2] == b"\x1f\x8b":
+    gz = head[:2] == b"\x1f\x8b"
+    if gz:
         import gzip
 
         try:
@@ -569,7 +573,49 @@ def check_vcf_path(path: str | Path) -> Path:
     if not head.startswith(b"##fileformat=VCF"):
         raise VariantError(f"{path.name} is not a VCF: it must start with '##fileformat=VCFv4.x' "
                            "(plain or bgzipped).")
+    _check_vcf_lines(path, gz=gz)
     return path
+
+
+def _check_vcf_lines(path: Path, *, gz: bool) -> None:
+    """One streaming pass of line checks before htslib sees the file.
+
+    cyvcf2 (htslib) crashes the whole process (segfault) on some malformed records, e.g. a POS that
+    is not a number in a record with a FORMAT column; these checks turn such lines into a
+    :class:`VariantError` naming the line.
+    """
+    import gzip
+
+    opener = gzip.open if gz else open
+    columns = None
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as fh:
+            for i, line in enumerate(fh, start=1):
+                line = line.rstrip("\r\n")
+                if line.startswith("##") or not line.strip():
+                    continue
+                cols = line.split("\t")
+                if line.startswith("#"):
+                    if not line.startswith("#CHROM") or len(cols) < 8:
+                        raise VariantError(f"{path.name} line {i}: the header line must be '#CHROM POS ID REF "
+                                           "ALT QUAL FILTER INFO' (tab-separated).")
+                    columns = len(cols)
+                    continue
+                if columns is None:
+                    raise VariantError(f"{path.name} line {i}: a record comes before the '#CHROM …' header line; "
+                                       "add the header.")
+                if len(cols) < 8 or len(cols) > columns:
+                    raise VariantError(f"{path.name} line {i}: a record needs 8 to {columns} tab-separated columns "
+                                       f"(as many as the '#CHROM' line), found {len(cols)}.")
+                if not cols[1].isdigit():
+                    raise VariantError(f"{path.name} line {i}: POS must be a whole number, got {cols[1]!r}.")
+                if not cols[0] or not cols[3] or not cols[4]:
+                    raise VariantError(f"{path.name} line {i}: CHROM, REF and ALT must not be empty "
+                                       "(use '.' for a missing ALT).")
+    except (OSError, EOFError) as exc:
+        raise VariantError(f"{path.name} cannot be read to the end ({exc}); re-compress it with bgzip.") from exc
+    if columns is None:
+        raise VariantError(f"{path.name} has no '#CHROM POS ID REF ALT QUAL FILTER INFO' header line.")
 
 
 def _quiet_htslib() -> None:

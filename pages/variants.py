@@ -8,6 +8,7 @@ import streamlit as st
 
 import ui
 from glm_explore import variants as va
+from glm_explore.errors import RegionError
 from glm_explore.genome import parse_region
 from glm_explore.plots import synonymy_comparison, variant_score_histogram, variant_tracks
 
@@ -56,14 +57,20 @@ single_tab, batch_tab = st.tabs(["Single variant", "Batch (VCF)"])
 with single_tab, ui.user_errors():
     model, data = ui.current_model(), ui.current_data()
     g = data.genome
-    handed = parse_region(ui.incoming_region(f"{g.chroms[0]}:1000-1000"))
+    try:  # a 1-bp region handed over by the logits page (or the URL); its centre otherwise
+        handed = parse_region(ui.incoming_region(f"{g.chroms[0]}:1000-1000"))
+    except RegionError:
+        handed = parse_region(f"{g.chroms[0]}:1000-1000")
     chrom0 = handed.chrom if handed.chrom in g.lengths else g.chroms[0]
+    p0 = min((handed.start + handed.end - 1) // 2, g.lengths[chrom0] - 1)
     with st.form("variants_single_form"):
         c1, c2, c3, c4 = st.columns(4)
         chrom = c1.selectbox("Chromosome", g.chroms, index=g.chroms.index(chrom0), key="variants_chrom")
-        pos = c2.number_input("Position (1-based)", 1, None, (handed.start + 1 + handed.end) // 2, key="variants_pos")
+        pos = c2.number_input("Position (1-based)", 1, None, p0 + 1, key="variants_pos")
         ref = c3.text_input("REF (blank = the genome's base)", "", max_chars=1, key="variants_ref")
-        alt = c4.selectbox("ALT", list("ACGT"), index=2, key="variants_alt")
+        base = g.fetch(chrom0, p0, p0 + 1)
+        alt = c4.selectbox("ALT", list("ACGT"), index=("ACGT".index(base) + 2) % 4 if base in "ACGT" else 0,
+                           key="variants_alt")
         half = st.slider("Bases shown each side", 5, 100, 30, key="variants_half")
         rc = st.checkbox("Average scores with the reverse-complement strand", True, key="variants_rc")
         go = st.form_submit_button("Score variant", type="primary", key="variants_single_go")
