@@ -8,7 +8,8 @@
   bases are merged into one run; runs shorter than ``min_len`` are dropped; each run is widened
   by ``flank`` bases each side and cut at ``max_len`` around its peak. Across many windows the
   distribution is pooled, so every window is held to the same threshold.
-* **Matching** (:func:`match_seqlets`): each seqlet's one-hot sequence is the TOMTOM query
+* **Matching** (:func:`match_seqlets`): each seqlet's attribution-weighted PWM (one-hot where
+  |s| ≥ threshold, fading to uniform 0.25 where |s| is small) is the TOMTOM query
   (memelite's implementation, complete scores, both strands) against JASPAR CORE from pyjaspar's
   bundled SQLite release (offline; default JASPAR2024, fungi: 178 motifs). q-values are
   Benjamini–Hochberg over the database for each query (as TOMTOM reports them).
@@ -34,7 +35,7 @@ from .sequence import one_hot
 JASPAR_RELEASE = "JASPAR2024"
 JASPAR_TAX_GROUPS = ("fungi", "plants", "vertebrates", "insects", "nematodes", "urochordates")
 SEQLET_COLUMNS = ["window", "start", "end", "pos_start", "pos_end", "length", "sequence", "score", "peak",
-                  "sign", "chrom"]
+                  "sign", "chrom", "weight"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -81,7 +82,8 @@ def call_seqlets(result: Attributions | ISMResult | np.ndarray, seq: str | None 
 
     ``result`` is an :class:`Attributions`, an :class:`ISMResult`, or a (4, L) / (L,) array (then
     pass ``seq``). ``threshold`` overrides the robust-z rule. Columns: :data:`SEQLET_COLUMNS`
-    (``score`` = Σ s over the seqlet, ``peak`` = the largest |s|, ``sign`` +1 / −1).
+    (``score`` = Σ s over the seqlet, ``peak`` = the largest |s|, ``sign`` +1 / −1, ``weight`` =
+    per-base min(1, |s| / threshold), used by :func:`seqlet_query`).
     """
     s = position_scores(result)
     seq = seq if seq is not None else getattr(result, "seq", None)
@@ -103,7 +105,8 @@ def call_seqlets(result: Attributions | ISMResult | np.ndarray, seq: str | None 
         total = float(seg.sum())
         rows.append({"window": window, "start": lo, "end": hi, "pos_start": start0 + lo + 1, "pos_end": start0 + hi,
                      "length": hi - lo, "sequence": seq[lo:hi], "score": total, "peak": float(np.abs(seg).max()),
-                     "sign": 1 if total >= 0 else -1, "chrom": chrom})
+                     "sign": 1 if total >= 0 else -1, "chrom": chrom,
+                     "weight": np.clip(np.abs(seg) / t, 0.0, 1.0).round(4)})
     df = pd.DataFrame(rows, columns=SEQLET_COLUMNS)
     df.attrs["threshold"] = t
     return df.sort_values("peak", ascending=False, ignore_index=True)
@@ -209,17 +212,33 @@ def tomtom_matches(queries: list[np.ndarray], motifs: tuple[JasparMotif, ...] | 
     return out
 
 
+def seqlet_query(sequence: str, weight: np.ndarray | None = None) -> np.ndarray:
+    """(4, w) TOMTOM query of a seqlet: the attribution-weighted PWM w_i · onehot_i + (1 − w_i) · 0.25.
+
+    Bases the map gives full weight count as observed; low-attribution bases (the widening flanks,
+    merged gaps) fade to uninformative uniform columns, so random flanking bases do not pick the
+    match. ``weight=None`` gives the plain one-hot sequence.
+    """
+    x = one_hot(sequence).astype(float)
+    if weight is None:
+        return x
+    w = np.asarray(weight, dtype=float)[None, :]
+    return w * x + (1 - w) * 0.25
+
+
 def match_seqlets(seqlets: pd.DataFrame, motifs: tuple[JasparMotif, ...] | None = None, *, n_top: int = 3
                   ) -> pd.DataFrame:
     """The seqlet table with the best JASPAR matches added: ``match_1_id``, ``match_1_name``,
-    ``match_1_p``, ``match_1_q`` … ``match_{n_top}_*`` (TOMTOM on each seqlet's one-hot sequence)."""
+    ``match_1_p``, ``match_1_q`` … ``match_{n_top}_*`` (TOMTOM on each seqlet's attribution-weighted
+    PWM, :func:`seqlet_query`)."""
     out = seqlets.copy()
     if out.empty:
         for k in range(1, n_top + 1):
             for col in ("id", "name", "p", "q"):
                 out[f"match_{k}_{col}"] = pd.Series(dtype=object if col in ("id", "name") else float)
         return out
-    tables = tomtom_matches([one_hot(s) for s in out["sequence"]], motifs, n_top=n_top)
+    weights = out["weight"] if "weight" in out else [None] * len(out)
+    tables = tomtom_matches([seqlet_query(s, w) for s, w in zip(out["sequence"], weights)], motifs, n_top=n_top)
     for k in range(n_top):
         out[f"match_{k + 1}_id"] = [t["matrix_id"].iloc[k] if len(t) > k else None for t in tables]
         out[f"match_{k + 1}_name"] = [t["name"].iloc[k] if len(t) > k else None for t in tables]

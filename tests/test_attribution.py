@@ -1,0 +1,346 @@
+"""Attribution maps, ISM, seqlets, JASPAR matching and the attribution page.
+
+Independent references: a PWM oracle with a JASPAR fungal motif planted at known positions
+(tests/toy_models.py), brute-force single-mutant scoring through ``model.log_probs``, string
+dinucleotide counts, captum-free completeness sums.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from conftest import ROOT, random_dna
+from sklearn.metrics import roc_auc_score
+from toy_models import PWMOracle, plant
+
+from glm_explore import attribution as A
+from glm_explore import motifs as M
+from glm_explore.errors import GlmExploreError
+from glm_explore.sequence import encode, one_hot, reverse_complement
+
+MOTIF_ID = "MA0412.3"  # UME6 (URS1), 12 bp; its consensus is matched back to it by TOMTOM
+SITES = [30, 95, 160]
+CP = "NC_000932"
+
+
+@pytest.fixture(scope="module")
+def fungi():
+    return M.jaspar_motifs("fungi")
+
+
+@pytest.fixture(scope="module")
+def oracle_case(fungi):
+    motif = M.find_motif(MOTIF_ID, fungi)
+    site = "".join("ACGT"[i] for i in motif.pwm.argmax(axis=0))
+    rng = np.random.default_rng(7)
+    seq, planted = plant(random_dna(rng, 200), site, SITES)
+    return PWMOracle(motif.pwm), seq, planted, motif
+
+
+# --------------------------------------------------------------------------------------------
+# Oracle: every method ranks the planted bases highest; TOMTOM names the planted motif
+# --------------------------------------------------------------------------------------------
+
+CASES = [("integrated_gradients", "zeros"), ("integrated_gradients", "uniform"), ("integrated_gradients", "shuffle"),
+         ("saliency", "zeros"), ("input_x_gradient", "zeros"), ("deeplift", "zeros"), ("deeplift", "shuffle")]
+
+
+@pytest.mark.parametrize("method,baseline", CASES)
+def test_oracle_methods_rank_planted_positions(oracle_case, method, baseline):
+    oracle, seq, planted, _ = oracle_case
+    res = A.attribute(oracle, seq, method=method, baseline=baseline, n_steps=50, n_baselines=10)
+    assert res.values.shape == (4, len(seq))
+    assert roc_auc_score(planted, np.abs(res.per_position)) >= 0.95
+
+
+def test_oracle_ism_ranks_planted_positions_and_matches_brute_force(oracle_case):
+    oracle, seq, planted, _ = oracle_case
+    ism = A.saturation_mutagenesis(oracle, seq, batch_size=97)
+    assert roc_auc_score(planted, np.abs(ism.importance)) >= 0.95
+    ref = oracle.score_string(seq)
+    for i in [0, 31, 100, 199]:
+        for b in "ACGT":
+            want = 0.0 if b == seq[i] else oracle.score_string(seq[:i] + b + seq[i + 1:]) - ref
+            assert ism.delta["ACGT".index(b), i] == pytest.approx(want, abs=1e-4)
+
+
+def test_oracle_seqlets_cover_sites_and_tomtom_names_the_motif(oracle_case, fungi):
+    oracle, seq, planted, motif = oracle_case
+    res = A.attribute(oracle, seq, method="integrated_gradients", baseline="zeros")
+    seqlets = M.call_seqlets(res)
+    covered = np.zeros(len(seq), dtype=bool)
+    for row in seqlets.itertuples():
+        covered[row.start:row.end] = True
+    assert covered[planted].all()  # every planted base is inside a seqlet
+    assert len(seqlets) == len(SITES)
+    table = M.match_seqlets(seqlets, fungi)
+    assert (table["match_1_id"] == motif.matrix_id).all()
+    assert (table["match_1_p"] < table["match_2_p"]).all()
+
+
+# --------------------------------------------------------------------------------------------
+# Targets equal independent computations through model.log_probs
+# --------------------------------------------------------------------------------------------
+
+def _pll(model, seq, start, end):
+    total = 0.0
+    for i in range(start, end):
+        masked = np.zeros((1, len(seq)), dtype=bool)
+        masked[0, i] = True
+        total += float(model.log_probs([seq], masked)[0][encode(seq[i])[0], i])
+    return total
+
+
+def test_targets_equal_log_probs(tiny_mlm, tiny_clm, rng):
+    seq = random_dna(rng, 40)
+    masked = np.zeros((1, 40), dtype=bool)
+    masked[0, 17] = True
+    want = tiny_mlm.log_probs([seq], masked)[0][encode(seq[17])[0], 17]
+    x = torch.from_numpy(one_hot(seq))[None]
+    with torch.no_grad():
+        assert float(A.make_target(tiny_mlm, seq, "mlm_position", 17)(x)) == pytest.approx(want, abs=1e-5)
+        span = A.make_target(tiny_mlm, seq, "mlm_span", 5, 35)
+        assert span.copies == tiny_mlm.info.receptive_field + 1  # mask groups: R + 1 copies, not 30
+        assert float(span(x)) == pytest.approx(_pll(tiny_mlm, seq, 5, 35), abs=1e-4)
+        lp = tiny_clm.log_probs([seq])[0]
+        want_clm = sum(lp[encode(seq[i])[0], i] for i in range(10, 30))
+        assert float(A.make_target(tiny_clm, seq, "clm_span", 10, 30)(x)) == pytest.approx(want_clm, abs=1e-4)
+
+
+def test_wrong_target_for_objective_and_bad_positions(tiny_mlm, tiny_clm):
+    seq = "ACGTNACGTA" * 3
+    with pytest.raises(GlmExploreError, match="causal"):
+        A.make_target(tiny_clm, seq, "mlm_position", 3)
+    with pytest.raises(GlmExploreError, match="masked LM"):
+        A.make_target(tiny_mlm, seq, "clm_span", 0, 10)
+    with pytest.raises(GlmExploreError, match="not A/C/G/T"):
+        A.make_target(tiny_mlm, seq, "mlm_position", 4)
+    with pytest.raises(GlmExploreError, match="not inside"):
+        A.make_target(tiny_mlm, seq, "mlm_span", 20, 40)
+    with pytest.raises(GlmExploreError, match="Unknown attribution method"):
+        A.attribute(A.make_target(tiny_mlm, seq, "mlm_position", 3), seq, method="shap")
+
+
+# --------------------------------------------------------------------------------------------
+# IG completeness, gradient correction, DeepLift warnings
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("baseline", ["zeros", "uniform", "shuffle"])
+def test_ig_completeness_within_one_percent(tiny_mlm, tiny_clm, rng, baseline):
+    seq = random_dna(rng, 40)
+    for model, kind, span in [(tiny_mlm, "mlm_position", (24, None)), (tiny_mlm, "mlm_span", (12, 20)),
+                              (tiny_clm, "clm_span", (0, 40))]:
+        target = A.make_target(model, seq, kind, *span)
+        res = A.attribute(target, seq, method="integrated_gradients", baseline=baseline, n_steps=50, n_baselines=2)
+        # f(x) and f(x') independently of the target module: through model.log_probs / one-hot algebra
+        if kind == "mlm_position":
+            masked = np.zeros((1, 40), dtype=bool)
+            masked[0, 24] = True
+            f_x = float(model.log_probs([seq], masked)[0][encode(seq[24])[0], 24])
+        elif kind == "mlm_span":
+            f_x = _pll(model, seq, 12, 20)
+        else:
+            f_x = float((model.log_probs([seq])[0] * one_hot(seq)).sum())
+        assert res.target_value == pytest.approx(f_x, abs=1e-4)
+        gap = abs(res.values.sum() - (f_x - res.baseline_value))
+        assert gap <= 0.01 * abs(f_x - res.baseline_value)
+        assert abs(res.delta) == pytest.approx(gap, abs=1e-4)
+    if baseline == "zeros":
+        assert np.all(res.values[one_hot(seq) == 0] == 0)  # (x − 0) ⊙ g is zero off the observed base
+
+
+def test_gradient_correction_and_saliency(tiny_mlm, rng):
+    seq = random_dna(rng, 30)
+    target = A.make_target(tiny_mlm, seq, "mlm_position", 15)
+    raw = A.attribute(target, seq, method="saliency")
+    cor = A.attribute(target, seq, method="saliency", correct=True)
+    np.testing.assert_allclose(cor.hypothetical, raw.hypothetical - raw.hypothetical.mean(axis=0), atol=1e-6)
+    np.testing.assert_allclose(cor.hypothetical.sum(axis=0), 0, atol=1e-6)
+    np.testing.assert_allclose(cor.values, cor.hypothetical * one_hot(seq), atol=1e-7)
+    # Saliency = the gradient: check one entry by a finite difference along that input coordinate
+    x = torch.from_numpy(one_hot(seq))[None]
+    b, i, eps = 2, 10, 1e-2
+    xp, xm = x.clone(), x.clone()
+    xp[0, b, i] += eps
+    xm[0, b, i] -= eps
+    with torch.no_grad():
+        fd = (float(target(xp)) - float(target(xm))) / (2 * eps)
+    assert raw.hypothetical[b, i] == pytest.approx(fd, rel=0.05, abs=1e-3)
+    assert np.all(raw.hypothetical[:, 15] == 0)  # the masked target position cannot matter
+    ixg = A.attribute(target, seq, method="input_x_gradient")
+    np.testing.assert_allclose(ixg.values, raw.hypothetical * one_hot(seq), atol=1e-6)
+
+
+def test_deeplift_warns_on_gelu_layernorm(tiny_mlm, oracle_case, rng):
+    seq = random_dna(rng, 30)
+    res = A.attribute(A.make_target(tiny_mlm, seq, "mlm_position", 15), seq, method="deeplift")
+    assert any("GELU" in n and "LayerNorm" in n for n in res.notes)
+    assert res.delta is not None
+    oracle, oseq, _, _ = oracle_case
+    assert not any("unreliable" in n for n in A.attribute(oracle, oseq, method="deeplift").notes)
+
+
+def test_dinucleotide_shuffle_preserves_dinucleotide_counts(rng):
+    seq = random_dna(rng, 300)
+    shuffles = A.dinucleotide_shuffles(seq, 5, seed=3)
+    assert shuffles.shape == (5, 4, 300)
+    want = Counter(seq[i:i + 2] for i in range(299))
+    for x in shuffles:
+        assert np.all(x.sum(axis=0) == 1)
+        s = "".join("ACGT"[k] for k in x.argmax(axis=0))
+        assert Counter(s[i:i + 2] for i in range(299)) == want
+        assert s[0] == seq[0] and s[-1] == seq[-1] and s != seq
+    np.testing.assert_array_equal(shuffles, A.dinucleotide_shuffles(seq, 5, seed=3))  # seeded
+
+
+# --------------------------------------------------------------------------------------------
+# ISM = brute-force single-mutant scoring through model.log_probs
+# --------------------------------------------------------------------------------------------
+
+def _mutants(seq: str) -> list[tuple[int, int, str]]:
+    return [(i, b, seq[:i] + base + seq[i + 1:]) for i, c in enumerate(seq) for b, base in enumerate("ACGT")
+            if base != c]
+
+
+def _brute(scores: np.ndarray, ref: float, muts: list[tuple[int, int, str]], length: int) -> np.ndarray:
+    out = np.zeros((4, length))
+    for (i, b, _), v in zip(muts, scores):
+        out[b, i] = v - ref
+    return out
+
+
+def test_ism_equals_brute_force_on_tiny_models(tiny_mlm, tiny_clm, rng):
+    """Brute force: every mutant as a string through model.log_probs (batched), no target module."""
+    seq, p = random_dna(rng, 28), 14
+    L, muts = 28, _mutants(seq)
+    ref_code = encode(seq[p])[0]
+    strings = [seq] + [m for _, _, m in muts]
+    masked = np.zeros((len(strings), L), dtype=bool)
+    masked[:, p] = True
+    lp = tiny_mlm.log_probs(strings, masked)[:, ref_code, p]
+    want = _brute(lp[1:], lp[0], muts, L)
+    ism = A.saturation_mutagenesis(A.make_target(tiny_mlm, seq, "mlm_position", p), seq, batch_size=50)
+    assert np.isnan(ism.delta[:, p]).all() and any("undefined" in n for n in ism.notes)
+    keep = np.arange(L) != p
+    np.testing.assert_allclose(ism.delta[:, keep], want[:, keep], atol=1e-5)
+    assert np.abs(want[:, np.abs(np.arange(L) - p) > tiny_mlm.info.receptive_field]).max() < 1e-6
+
+    # pseudo-log-likelihood of [10, 16): one masked copy per (string, span position)
+    span = range(10, 16)
+    rows = [(k, i) for k in range(len(strings)) for i in span]
+    masked = np.zeros((len(rows), L), dtype=bool)
+    masked[np.arange(len(rows)), [i for _, i in rows]] = True
+    lp = tiny_mlm.log_probs([strings[k] for k, _ in rows], masked)
+    own = [lp[r, encode(strings[k][i])[0], i] for r, (k, i) in enumerate(rows)]
+    pll = np.asarray(own).reshape(len(strings), len(span)).sum(axis=1)
+    got = A.saturation_mutagenesis(A.make_target(tiny_mlm, seq, "mlm_span", 10, 16), seq, batch_size=64)
+    np.testing.assert_allclose(got.delta, _brute(pll[1:], pll[0], muts, L), atol=1e-4)
+
+    lp = tiny_clm.log_probs(strings)
+    ll = np.array([(lp[k] * one_hot(s))[:, 5:20].sum() for k, s in enumerate(strings)])
+    clm = A.saturation_mutagenesis(A.make_target(tiny_clm, seq, "clm_span", 5, 20), seq)
+    np.testing.assert_allclose(clm.delta, _brute(ll[1:], ll[0], muts, L), atol=1e-4)
+    assert np.all(clm.delta[:, 20:] == 0)  # a causal model cannot look right of the span
+
+
+# --------------------------------------------------------------------------------------------
+# Seqlets, JASPAR offline, FIMO
+# --------------------------------------------------------------------------------------------
+
+def test_seqlets_from_a_known_map():
+    s = np.zeros(100)
+    s[10:16] = 5.0
+    s[14] = 0.0  # a 1-base gap is merged
+    s[50:52] = -6.0  # too short: dropped
+    s[70:78] = -4.0
+    noise = np.random.default_rng(0).normal(0, 0.05, 100)
+    seq = "A" * 100
+    df = M.call_seqlets(s + noise, seq, flank=1, min_len=4)
+    assert sorted(zip(df["start"], df["end"])) == [(9, 17), (69, 79)]
+    assert set(df["sign"]) == {1, -1}
+    t = M.seqlet_threshold(s + noise)
+    a = np.abs(s + noise)
+    assert t == pytest.approx(np.median(a) + 4 * max(1.4826 * np.median(np.abs(a - np.median(a))), 0.01 * a.max()))
+    # across windows the threshold is pooled: a weak window alone has seqlets, next to a strong one none
+    weak = s / 40 + noise / 10
+    assert len(M.call_seqlets(weak, seq, flank=1)) == 2
+    pooled = M.seqlets_many([s + noise, weak], flank=1, seq=seq)
+    assert set(pooled["window"]) == {0} and pooled.attrs["threshold"] == pytest.approx(
+        M.seqlet_threshold([s + noise, weak]))
+
+
+def test_jaspar_and_tomtom_never_touch_the_network(monkeypatch, fungi):
+    def refuse(*args, **kwargs):
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    M.jaspar_motifs.cache_clear()
+    motifs = M.jaspar_motifs("fungi")
+    assert len(motifs) == 178 and all(m.pwm.shape[0] == 4 for m in motifs)
+    np.testing.assert_allclose(motifs[0].pwm.sum(axis=0), 1.0)
+    m = M.find_motif(MOTIF_ID, motifs)
+    site = "".join("ACGT"[i] for i in m.pwm.argmax(axis=0))
+    top = M.tomtom_matches([one_hot(site)], motifs, n_top=1)[0]
+    assert top["matrix_id"].iloc[0] == MOTIF_ID
+    with pytest.raises(GlmExploreError):
+        M.find_motif("NOT_A_MOTIF", motifs)
+
+
+def test_fimo_finds_planted_sites_on_both_strands(fungi, rng):
+    m = M.find_motif(MOTIF_ID, fungi)
+    site = "".join("ACGT"[i] for i in m.pwm.argmax(axis=0))
+    bg = random_dna(rng, 150)
+    seq = bg[:20] + site + bg[32:90] + reverse_complement(site) + bg[102:]
+    hits = M.scan_motif(seq, m, threshold=1e-4, start=1000)
+    got = {(r.start, r.strand) for r in hits.itertuples()}
+    assert (20, "+") in got and (90, "-") in got
+    row = hits[hits["start"] == 90].iloc[0]
+    assert row["pos_start"] == 1091 and row["pos_end"] == 1102 and row["matched"] == site
+
+
+# --------------------------------------------------------------------------------------------
+# Region API and the page
+# --------------------------------------------------------------------------------------------
+
+def test_attribute_region_crops_to_region(chloroplast, tiny_mlm):
+    attr, ism = A.attribute_region(tiny_mlm, chloroplast.genome, f"{CP}:1001-1030", method="saliency", ism=True,
+                                   target_spec="1010")
+    assert attr.values.shape == (4, 30) and attr.positions[0] == 1001
+    assert attr.seq == chloroplast.genome.fetch(CP, 1000, 1030)
+    assert "1010" in attr.target and np.isnan(ism.delta[:, 9]).all()
+    with pytest.raises(GlmExploreError, match="outside the region"):
+        A.attribute_region(tiny_mlm, chloroplast.genome, f"{CP}:1001-1030", target_spec="2000")
+    with pytest.raises(GlmExploreError, match="limit"):
+        A.attribute_region(tiny_mlm, chloroplast.genome, f"{CP}:1-5000")
+
+
+def test_attribution_page(chloroplast):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(ROOT) / "app.py"), default_timeout=240)
+    at.session_state["dataset_key"] = "chloroplast"
+    at.run()
+    at.switch_page("pages/attribution.py")
+    at.run()
+    assert not at.exception
+    at.text_input(key="attribution_region").set_value(f"{CP}:1001-1040")
+    at.selectbox(key="attribution_method").set_value("saliency")
+    at.button(key="attribution_go").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert len(at.get("plotly_chart")) >= 1
+    assert any("1021" in c.value for c in at.caption)  # default target: the region centre, 1-based
+    at.selectbox(key="attribution_fimo").set_value(at.selectbox(key="attribution_fimo").options[1])
+    at.run()
+    assert not at.exception and not at.error
+    assert any("FIMO hit" in c.value for c in at.caption)
+    at.text_input(key="attribution_region").set_value(f"{CP}:1-5000")
+    at.button(key="attribution_go").click()
+    at.run()
+    assert not at.exception and at.error and "limit" in at.error[0].value
