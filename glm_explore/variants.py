@@ -592,8 +592,10 @@ def _check_vcf_lines(path: Path, *, gz: bool) -> None:
         with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as fh:
             for i, line in enumerate(fh, start=1):
                 line = line.rstrip("\r\n")
-                if line.startswith("##") or not line.strip():
+                if line.startswith("##"):
                     continue
+                if not line.strip():
+                    raise VariantError(f"{path.name} line {i} is blank: remove blank lines (htslib cannot read them).")
                 cols = line.split("\t")
                 if line.startswith("#"):
                     if not line.startswith("#CHROM") or len(cols) < 8:
@@ -752,6 +754,43 @@ def score_vcf(model: GenomicLM, genome, path: str | Path, *, batch_size: int = 2
                 break
     finally:
         reader.close()
+
+
+def score_vcf_table(model: GenomicLM, genome, path: str | Path, *, limit: int | None = None, batch_size: int = 500,
+                    max_skipped: int = 1000, progress: Progress | None = None, **kwargs
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, VcfSummary]:
+    """:func:`score_vcf` collected into one table (for pages and notebooks; use the CLI for big files).
+
+    Returns ``(scores, skipped, summary)``; ``skipped`` keeps at most ``max_skipped`` rows (the
+    summary counts all). Adds a ``synonymy`` column when the VCF has an ``EFFECT`` INFO field.
+    """
+    total = count_records(path) if progress else None
+    if total and limit:
+        total = min(total, limit)
+    scored, skipped, summary, kept = [], [], VcfSummary(), 0
+    for ok, bad, so_far in score_vcf(model, genome, path, batch_size=batch_size, limit=limit, progress=progress,
+                                     total=total, **kwargs):
+        scored.append(ok)
+        summary = so_far
+        if kept < max_skipped:
+            skipped.append(bad.head(max_skipped - kept))
+            kept += len(skipped[-1])
+    out = (pd.concat(scored, ignore_index=True) if scored
+           else pd.DataFrame(columns=["chrom", "pos", "ref", "alt", "status", "llr"]))
+    if "EFFECT" in out:
+        out["synonymy"] = synonymy(out)
+    bad = (pd.concat(skipped, ignore_index=True) if skipped
+           else pd.DataFrame(columns=["chrom", "pos", "ref", "alt", "id", "reason"]))
+    return out, bad, summary
+
+
+def score_site(model: GenomicLM, genome, chrom: str, pos: int, *, rc: bool = True, **kwargs) -> pd.DataFrame:
+    """All three alternatives at one site (1-based ``pos``), from one masked pass per strand (MLM)."""
+    g = _genome(genome)
+    ref = g.fetch(g.resolve(chrom), int(pos) - 1, int(pos)) if 1 <= int(pos) <= g.lengths[g.resolve(chrom)] else "N"
+    site = pd.DataFrame([(chrom, int(pos), ref, a) for a in ALPHABET if a != ref],
+                        columns=["chrom", "pos", "ref", "alt"])
+    return score_variants(model, genome, site, rc=rc, **kwargs)
 
 
 # --------------------------------------------------------------------------------------- CLI

@@ -32,24 +32,9 @@ def run_cached(key: str, params: tuple, fn):
 
 
 def single(model, data, v: va.Variant, half_width: int, rc: bool, progress):
-    site = pd.DataFrame([(v.chrom, v.pos, v.ref, a) for a in "ACGT" if a != v.ref], columns=["chrom", "pos", "ref", "alt"])
-    scores = va.score_variants(model, data, site, rc=rc)
-    tracks = va.delta_track(model, data, v, half_width=half_width, progress=progress)
+    tracks = va.delta_track(model, data, v, half_width=half_width, progress=progress)  # checks REF first
+    scores = va.score_site(model, data, v.chrom, v.pos, rc=rc)
     return scores, tracks, va.embedding_shift(model, data, v)
-
-
-def batch(model, data, path: str, limit: int, progress):
-    total = min(va.count_records(path), limit + 10)
-    scored, skipped, summary = [], [], va.VcfSummary()
-    for ok, bad, summary_so_far in va.score_vcf(model, data, path, batch_size=100, limit=limit, progress=progress,
-                                                total=total):
-        scored.append(ok)
-        summary = summary_so_far
-        skipped.append(bad.head(1000))
-    out = pd.concat(scored, ignore_index=True) if scored else pd.DataFrame(columns=["chrom", "pos", "ref", "alt", "llr"])
-    if "EFFECT" in out:
-        out["synonymy"] = va.synonymy(out)
-    return out, pd.concat(skipped, ignore_index=True) if skipped else pd.DataFrame(), summary
 
 
 model_key = st.session_state.get("model_key", "default-mlm")
@@ -117,7 +102,8 @@ with batch_tab, ui.user_errors():
         if Path(p[2]) == va.DEMO_VCF:
             st.warning(va.DEMO_NOTE + (" It belongs to the yeast genome: pick Yeast in the sidebar."
                                        if "yeast" not in data.name.lower() else ""))
-        scores, skipped, summary = run_cached("variants_batch_cache", p, lambda cb: batch(model, data, p[2], p[3], cb))
+        scores, skipped, summary = run_cached("variants_batch_cache", p, lambda cb: va.score_vcf_table(
+            model, data, p[2], limit=p[3], batch_size=100, progress=cb))
         st.markdown(f"**{summary.line()}**")
         with st.expander("Skipped records by reason"):
             st.dataframe(summary.table(), hide_index=True)

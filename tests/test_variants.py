@@ -307,6 +307,23 @@ def test_vcf_reader_reasons_and_summary(tmp_path, chloroplast, bgzip):
     assert summ.scored + sum(summ.skipped.values()) == summ.alleles
 
 
+def test_score_vcf_table_limit_and_score_site(tmp_path, chloroplast, tiny_mlm):
+    g = chloroplast.genome
+    c = g.chroms[0]
+    s = g.fetch(c, 0, 3000)
+    lines = [f"{c}\t{p}\tv{p}\t{s[p - 1]}\t{'A' if s[p - 1] != 'A' else 'C'}\t.\t.\t." for p in range(100, 2100, 100)]
+    lines.insert(1, f"{c}\t150\tbad\t{s[149]}\t<INS>\t.\t.\t.")
+    vcf = tmp_path / "t.vcf"
+    _write_vcf(vcf, {c: g.lengths[c]}, lines)
+    scores, skipped, summ = va.score_vcf_table(tiny_mlm, chloroplast, vcf, limit=7, batch_size=3, window=21)
+    assert len(scores) == summ.scored == 7 and summ.stopped_at_limit and list(skipped["id"]) == ["bad"]
+    direct = va.mlm_llr(tiny_mlm, chloroplast, scores[["chrom", "pos", "ref", "alt"]], window=21)
+    np.testing.assert_allclose(scores["llr"], direct["llr"], atol=1e-6)
+    site = va.score_site(tiny_mlm, chloroplast, f"chr{c}", 500, window=21)
+    assert sorted(site["alt"]) == sorted(set("ACGT") - {s[499]}) and (site["ref"] == s[499]).all()
+    assert site["llr"].notna().all()
+
+
 @pytest.mark.parametrize("content, match", [
     (b"", "empty"),
     (b"chrom\tpos\tref\talt\nchrI\t1\tA\tC\n", "not a VCF"),
