@@ -132,6 +132,18 @@ def test_sequence_llr_on_a_pasted_sequence(tiny_mlm, tiny_clm, rng):
         va.sequence_llr(tiny_mlm, seq, 31, "A")
 
 
+def test_default_window_is_exact_for_a_finite_receptive_field(chloroplast, tiny_mlm, rng):
+    """2·R+1 bases is all the masked position sees: same LLR as GPN-style longer windows (odd and even)."""
+    df = _snvs(chloroplast, [5_000, 90_000], rng)
+    assert va.default_window(tiny_mlm) == 2 * tiny_mlm.info.receptive_field + 1
+    short = va.mlm_llr(tiny_mlm, chloroplast, df)
+    for w in (64, 101):
+        np.testing.assert_allclose(short["llr"], va.mlm_llr(tiny_mlm, chloroplast, df, window=w)["llr"], atol=1e-5)
+    # one base less of context on each side changes the answer (the receptive field is not overstated)
+    shorter = va.mlm_llr(tiny_mlm, chloroplast, df, window=va.default_window(tiny_mlm) - 2)
+    assert np.abs(short["llr"] - shorter["llr"]).max() > 1e-5
+
+
 def test_contig_edge_windows_shift_and_stay_exact(chloroplast, tiny_mlm):
     g = chloroplast.genome
     chrom = g.chroms[0]
