@@ -312,15 +312,17 @@ def test_kmer_two_masks_in_one_token_sum_over_both(built, adapters, rng):
     ids[1] = tok.mask_token_id
     with torch.no_grad():
         probs = torch.softmax(model(input_ids=torch.tensor([ids])).logits[0, 1].double(), -1).numpy()
-    expect = np.zeros((4, 2))
+    expect = np.zeros((4, 3))
     for kmer in ("".join(p) for p in itertools.product(BASES, repeat=6)):
+        w = probs[tok.convert_tokens_to_ids(kmer)]
         if all(kmer[o] == seq[o] for o in (0, 2, 3, 5)):
-            w = probs[tok.convert_tokens_to_ids(kmer)]
             expect[BASES.index(kmer[1]), 0] += w
             expect[BASES.index(kmer[4]), 1] += w
+        if all(kmer[o] == seq[o] for o in (0, 3, 5)):  # unmasked offset 2 of the masked token
+            expect[BASES.index(kmer[2]), 2] += w
     masked = np.zeros((1, 12), bool)
     masked[0, [1, 4]] = True
-    got = adapters["kmer"].log_probs([seq], masked)[0][:, [1, 4]]
+    got = adapters["kmer"].log_probs([seq], masked)[0][:, [1, 4, 2]]
     np.testing.assert_allclose(got, np.log(expect / expect.sum(axis=0)), atol=1e-5)
 
 

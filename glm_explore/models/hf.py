@@ -535,11 +535,11 @@ class HFAdapter:
                 a, m = int(tk.tok_start[t]), int(tk.tok_len[t])
                 p[:, a:a + m] = self._clm_token(probs[t - 1] if t > 0 else None, codes[a:a + m])
             return _normalise_log(p)
-        # fast path (token has at most one masked base): the agreeing tokens are the 4 substitutions
+        # fast path (no masked base in the token): the agreeing tokens are the 4 substitutions
         subst = self._substitutions(seq)  # (4, L) vocab ids, -1 = not in vocabulary
         p = np.where(subst >= 0, probs[tk.base_tok[None, :], np.maximum(subst, 0)], 0.0)
         n_masked = np.bincount(tk.base_tok[masked], minlength=len(tk.ids))
-        for t in np.nonzero(n_masked > 1)[0]:  # several masked bases in one token: sum over them
+        for t in np.nonzero(n_masked)[0]:  # masked token: its other bases sum over the masked ones
             a, m = int(tk.tok_start[t]), int(tk.tok_len[t])
             p[:, a:a + m] = self._mlm_token(probs[t], codes[a:a + m], masked[a:a + m])
         return _normalise_log(p)
