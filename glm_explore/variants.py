@@ -93,13 +93,28 @@ def _labels(g) -> dict[str, np.ndarray] | None:
     return getattr(g, "labels", None)
 
 
+class _LazyChrom:
+    """Slices of one chromosome read on demand through pyfaidx (for chromosomes too big to hold)."""
+
+    def __init__(self, genome: Genome, chrom: str) -> None:
+        self.genome, self.chrom = genome, chrom
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return self.genome.fetch(self.chrom, k.start or 0, k.stop)
+        return self.genome.fetch(self.chrom, k, k + 1)
+
+
 class _ChromCache:
-    """The last two chromosomes as strings: memory bounded by the largest chromosome, not the VCF."""
+    """The last two chromosomes as strings (those over ``max_bp`` are read window by window instead):
+    memory is bounded by the chromosome sizes, never by the VCF's length."""
 
-    def __init__(self, genome: Genome, size: int = 2) -> None:
-        self.genome, self.size, self._d = genome, size, {}
+    def __init__(self, genome: Genome, size: int = 2, max_bp: int = 32_000_000) -> None:
+        self.genome, self.size, self.max_bp, self._d = genome, size, max_bp, {}
 
-    def __getitem__(self, chrom: str) -> str:
+    def __getitem__(self, chrom: str):
+        if self.genome.lengths[chrom] > self.max_bp:
+            return _LazyChrom(self.genome, chrom)
         if chrom not in self._d:
             if len(self._d) >= self.size:
                 self._d.pop(next(iter(self._d)))

@@ -144,6 +144,17 @@ def test_default_window_is_exact_for_a_finite_receptive_field(chloroplast, tiny_
     assert np.abs(short["llr"] - shorter["llr"]).max() > 1e-5
 
 
+def test_big_chromosomes_are_read_window_by_window(chloroplast, tiny_mlm, rng):
+    df = _snvs(chloroplast, [4_000, 100_000, 154_000], rng)
+    cached = va.mlm_llr(tiny_mlm, chloroplast, df, window=31)
+    lazy = va.mlm_llr(tiny_mlm, chloroplast, df, window=31,
+                      _cache=va._ChromCache(chloroplast.genome, max_bp=1000))
+    np.testing.assert_allclose(cached["llr"], lazy["llr"], atol=1e-6)
+    bad = df.assign(ref=[{"A": "C"}.get(r, "A") for r in df["ref"]])
+    assert (va.mlm_llr(tiny_mlm, chloroplast, bad, _cache=va._ChromCache(chloroplast.genome, max_bp=1000))
+            ["status"] == va.REASON_REF).all()
+
+
 def test_contig_edge_windows_shift_and_stay_exact(chloroplast, tiny_mlm):
     g = chloroplast.genome
     chrom = g.chroms[0]
