@@ -6,7 +6,7 @@ Each carries its arrays plus what produced them (model, region, parameters). Coo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -287,3 +287,39 @@ class ISMResult:
         from dataclasses import replace
 
         return replace(self, delta=self.delta[:, lo:hi], seq=self.seq[lo:hi], start=self.start + lo)
+
+
+@dataclass(frozen=True)
+class WindowSet:
+    """Sampled, labelled region-class windows (see :func:`glm_explore.windows.make_windows`).
+
+    ``table`` has one row per window: ``chrom, start, end`` (0-based half-open), ``label`` (class
+    name), ``split`` ('train' / 'test'), ``strand`` ('+', '-', '±' both, '.' none: strand of the
+    annotated genes/transcripts, promoters included, over the window centre), ``gc`` (fraction of
+    the window), ``sequence``. ``counts`` has one row per class: candidate windows per split before
+    sampling (``train_before``, ``test_before``) and after (``train``, ``test``).
+    """
+
+    table: pd.DataFrame
+    counts: pd.DataFrame
+    params: dict
+    split_note: str
+    dropped: tuple[str, ...] = ()  # classes present in the genome with no window passing the centre rule
+    too_small: tuple[str, ...] = ()  # classes with too few training / held-out windows to judge
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def labels(self) -> np.ndarray:
+        return self.table["label"].to_numpy()
+
+    @property
+    def train_mask(self) -> np.ndarray:
+        """(N,) bool: True for training windows, False for held-out ones."""
+        return (self.table["split"] == "train").to_numpy()
+
+    @property
+    def sequences(self) -> list[str]:
+        return self.table["sequence"].tolist()
+
+    def __len__(self) -> int:
+        return len(self.table)

@@ -23,14 +23,13 @@ Coordinates in :class:`WindowSet.table` are 0-based half-open (``start``, ``end`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
 
 from .annotation import CLASSES
 from .datasets import GenomeData
 from .errors import RegionError
+from .results import WindowSet
 
 DEFAULT_LENGTH = 512
 DEFAULT_STRIDE = 100
@@ -39,41 +38,7 @@ DEFAULT_CAP = 200
 MIN_TRAIN = 20  # fewer training windows than this: the class is "too small to judge"
 MIN_TEST = 5
 
-
-@dataclass(frozen=True)
-class WindowSet:
-    """Sampled, labelled windows.
-
-    ``table`` has one row per window: ``chrom, start, end`` (0-based half-open), ``label`` (class
-    name), ``split`` ('train' / 'test'), ``strand`` ('+', '-', '±' both, '.' none: strand of the
-    annotated genes/transcripts, promoters included, over the window centre), ``gc`` (fraction of
-    the window), ``sequence``. ``counts`` has one row per class: candidate windows per split before
-    sampling (``train_before``, ``test_before``) and after (``train``, ``test``).
-    """
-
-    table: pd.DataFrame
-    counts: pd.DataFrame
-    params: dict
-    split_note: str
-    dropped: tuple[str, ...] = ()  # classes present in the genome with no window passing the centre rule
-    too_small: tuple[str, ...] = ()  # classes with < MIN_TRAIN training or < MIN_TEST held-out windows
-    notes: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def labels(self) -> np.ndarray:
-        return self.table["label"].to_numpy()
-
-    @property
-    def train_mask(self) -> np.ndarray:
-        """(N,) bool: True for training windows, False for held-out ones."""
-        return (self.table["split"] == "train").to_numpy()
-
-    @property
-    def sequences(self) -> list[str]:
-        return self.table["sequence"].tolist()
-
-    def __len__(self) -> int:
-        return len(self.table)
+__all__ = ["WindowSet", "make_windows", "candidate_windows", "choose_split", "region_string"]
 
 
 def region_string(chrom: str, start: int, end: int) -> str:

@@ -126,7 +126,7 @@ if params and params[:2] == (model_key, data_key):
                                 title=f"{emb.model} · layer(s) {', '.join(map(str, layers))} · {len(frame):,} windows")
         event = left.plotly_chart(fig, key="embeddings_scatter", on_select="rerun", selection_mode=("points", "box"))
         table = rd.separation_table(seps)
-        right.dataframe(table.round(3), hide_index=True)
+        right.dataframe(table.iloc[:, :6].round(3), hide_index=True)  # per-class F1 below the plot
         right.caption(f"Held-out windows: {seps[0].n_test:,} (training {seps[0].n_train:,}). kNN k={rd.KNN_K}; "
                       "probe = logistic regression; CI = bootstrap 95 % over held-out windows.")
         pick = right.selectbox("Confusion matrix of", [s.name for s in seps], key="embeddings_cm")
@@ -146,7 +146,8 @@ if params and params[:2] == (model_key, data_key):
             st.caption("Click a point (or box-select) to see its window and open it on other pages.")
         if len(emb.layers) > 1 and st.toggle("Layer sweep: probe macro-F1 for every layer", key="embeddings_sweep_on"):
             st.plotly_chart(layer_sweep_plot(sweep(model_key, data_key, wp, ep, k, emb, ws)), key="embeddings_sweep")
-        with st.expander("Windows per class (before / after sampling)"):
+        with st.expander("Per-class F1 (held-out windows) and windows per class before / after sampling"):
+            st.dataframe(table.drop(columns=["dims", "kNN accuracy", "silhouette"]).round(3), hide_index=True)
             st.dataframe(ws.counts, hide_index=True)
         d1, d2, d3 = st.columns(3)
         d1.download_button("Windows + embeddings (Parquet)", frame.drop(columns=["x", "y"]).to_parquet(index=False), "windows.parquet", key="embeddings_dl_parquet")
