@@ -29,6 +29,7 @@ splits multi-allelic records and reports every record it cannot score with a rea
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -592,12 +593,15 @@ def check_vcf_path(path: str | Path) -> Path:
     return path
 
 
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def _check_vcf_lines(path: Path, *, gz: bool) -> None:
     """One streaming pass of line checks before htslib sees the file.
 
-    cyvcf2 (htslib) crashes the whole process (segfault) on some malformed records, e.g. a POS that
-    is not a number in a record with a FORMAT column; these checks turn such lines into a
-    :class:`VariantError` naming the line.
+    cyvcf2 (htslib) crashes the whole process (segfault) on some malformed records: a POS that is
+    not a number in a record with a FORMAT column, a blank line, a NUL byte in CHROM. These checks
+    turn such lines into a :class:`VariantError` naming the line.
     """
     import gzip
 
@@ -611,6 +615,10 @@ def _check_vcf_lines(path: Path, *, gz: bool) -> None:
                     continue
                 if not line.strip():
                     raise VariantError(f"{path.name} line {i} is blank: remove blank lines (htslib cannot read them).")
+                bad = _CONTROL_CHARS.search(line)
+                if bad:
+                    raise VariantError(f"{path.name} line {i} holds a control character ({bad.group()!r}); "
+                                       "is it really a text VCF?")
                 cols = line.split("\t")
                 if line.startswith("#"):
                     if not line.startswith("#CHROM") or len(cols) < 8:
