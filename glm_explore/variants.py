@@ -738,6 +738,8 @@ def count_records(path: str | Path) -> int:
     """Number of data records in a VCF (one cheap streaming pass, for progress bars)."""
     import cyvcf2
 
+    path = check_vcf_path(path)  # before htslib: some malformed lines crash it
+    _quiet_htslib()
     try:
         vcf = cyvcf2.VCF(str(path), lazy=True, threads=1)
         n = sum(1 for _ in vcf)
