@@ -21,7 +21,7 @@ st.markdown("Does the model's representation separate CDS, introns, promoters, r
 
 @st.cache_resource(show_spinner=False)
 def umap_warmup():
-    """Compile UMAP's numba kernels once per process, in the background while the user embeds."""
+    """Compile UMAP's numba kernels once per process, in the background while the user reads the PCA."""
     import threading
 
     t = threading.Thread(target=rd.warm_umap, daemon=True)
@@ -70,7 +70,6 @@ def fingerprint(model_key: str, _model) -> str:
     return f"{model_key}:{_model.info.source}:{h.hexdigest()[:16]}"
 
 
-umap_warmup()
 with ui.user_errors():
     model, data = ui.current_model(), ui.current_data()
     model_key = fingerprint(st.session_state.get("model_key", ""), model)
@@ -125,6 +124,7 @@ if params and params[:2] == (model_key, data_key):
         fig = embedding_scatter(frame, color=color, axis_titles=axes,
                                 title=f"{emb.model} · layer(s) {', '.join(map(str, layers))} · {len(frame):,} windows")
         event = left.plotly_chart(fig, key="embeddings_scatter", on_select="rerun", selection_mode=("points", "box"))
+        umap_warmup()  # after the first picture, so numba's compile does not slow the embedding down
         table = rd.separation_table(seps)
         right.dataframe(table.iloc[:, :6].round(3), hide_index=True)  # per-class F1 below the plot
         right.caption(f"Held-out windows: {seps[0].n_test:,} (training {seps[0].n_train:,}). kNN k={rd.KNN_K}; "
