@@ -75,8 +75,8 @@ class CountModel:
                 pos = scorable_positions(codes, self.margin)
                 keys.append(context_codes(codes, pos, left, right) * 4 + codes[pos])
             uniq, counts = np.unique(np.concatenate(keys), return_counts=True)
-            ctx, first = np.unique(uniq // 4, return_index=True)
-            table = np.zeros((len(ctx), 4), dtype=np.int64)
+            ctx = np.unique(uniq // 4)
+            table = np.zeros((len(ctx), 4), dtype=np.int32)
             table[np.searchsorted(ctx, uniq // 4), uniq % 4] = counts
             self.tables.append((ctx, table))
         return self

@@ -34,7 +34,7 @@ LN2 = np.log(2.0)
 WINDOW = 4096
 BASELINE_GRID = {
     "clm": (range(2, 31, 2), {"dirichlet": [2, 8, 32, 128], "witten-bell": [0.5, 1, 2]}),
-    "mlm": (range(1, 16), {"dirichlet": [2, 8, 32, 128], "witten-bell": [0.5, 1, 2]}),
+    "mlm": (range(1, 15), {"dirichlet": [2, 8, 32, 128], "witten-bell": [0.5, 1, 2]}),
 }
 
 
