@@ -40,6 +40,7 @@ import warnings
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import torch
 from torch import nn
 
@@ -521,3 +522,69 @@ def attribute_region(model: GenomicLM, genome, region: Region | str, *, target: 
         ism_res = saturation_mutagenesis(tgt, win.seq, batch_size=batch_size, within=(lo, hi), progress=progress,
                                          **common).crop(lo, hi)
     return attr, ism_res
+
+
+def attribution_table(attr: Attributions | None, ism: ISMResult | None = None) -> pd.DataFrame:
+    """One row per position (for downloads / the CLI): ``chrom, pos`` (1-based), ``ref``, ``attr_A..T``
+    and ``attribution`` (Σ over bases) from ``attr``; ``ism_A..T`` (Δ target) and ``ism_importance``
+    (−mean Δ) from ``ism``."""
+    main = attr if attr is not None else ism
+    if main is None:
+        raise GlmExploreError("Nothing to tabulate: run an attribution method or ISM first.")
+    df = pd.DataFrame({"chrom": main.chrom, "pos": main.positions, "ref": list(main.seq)})
+    if attr is not None:
+        for b, base in enumerate("ACGT"):
+            df[f"attr_{base}"] = attr.values[b]
+        df["attribution"] = attr.per_position
+    if ism is not None:
+        for b, base in enumerate("ACGT"):
+            df[f"ism_{base}"] = ism.delta[b]
+        df["ism_importance"] = ism.importance
+    return df
+
+
+def add_cli(subparsers) -> None:
+    """Register ``attribute``: an attribution map (+ ISM, seqlets matched to JASPAR) of a region."""
+    from .cli import add_genome_model_args
+
+    p = subparsers.add_parser("attribute", help="attribution map / ISM of a region, seqlets matched to JASPAR",
+                              description="Attribute a target (MLM: log P(ref) at a masked position or a span's "
+                              "pseudo-log-likelihood; CLM: a span's log-likelihood) over a region.")
+    p.add_argument("region", help="1-based chrom:start-end (≤ 1 kb)")
+    add_genome_model_args(p)
+    p.add_argument("--target", choices=list(TARGETS), default=None, help="default: mlm_position / clm_span")
+    p.add_argument("--at", default="", help="target position or span, 1-based (default: centre / whole region)")
+    p.add_argument("--method", choices=[*METHODS, "ism"], default="integrated_gradients")
+    p.add_argument("--baseline", choices=list(BASELINES), default="zeros")
+    p.add_argument("--steps", type=int, default=50, help="IG steps (default 50)")
+    p.add_argument("--n-baselines", type=int, default=10, help="shuffled baselines to average (default 10)")
+    p.add_argument("--correct", action="store_true", help="one-hot gradient correction")
+    p.add_argument("--ism", action="store_true", help="also run in-silico mutagenesis")
+    p.add_argument("--jaspar", default="fungi", help="JASPAR CORE taxonomic group for seqlet matching")
+    p.add_argument("--out", default=None, help="per-position table (.tsv or .parquet); seqlets go to stdout")
+    p.set_defaults(func=_run_attribute)
+
+
+def _run_attribute(args) -> int:
+    from . import motifs
+    from .cli import load_genome_arg, load_model_arg
+
+    data, model = load_genome_arg(args.genome), load_model_arg(args.model)
+    attr, ism = attribute_region(model, data.genome, args.region, target=args.target, target_spec=args.at,
+                                 method=args.method, baseline=args.baseline, n_steps=args.steps,
+                                 n_baselines=args.n_baselines, correct=args.correct, ism=args.ism)
+    main = attr if attr is not None else ism
+    print(f"# {main.label} {model.info.name} target: {main.target}")
+    if attr is not None and attr.delta is not None:
+        print(f"# convergence delta {attr.delta:+.3e} ({attr.relative_delta:.2%} of f(x) - f(x'))")
+    for note in main.notes:
+        print(f"# note: {note}")
+    if args.out:
+        table = attribution_table(attr, ism)
+        (table.to_parquet if args.out.endswith(".parquet") else
+         lambda path, index: table.to_csv(path, sep="\t", index=index))(args.out, index=False)
+    seqlets = motifs.match_seqlets(motifs.call_seqlets(main), motifs.jaspar_motifs(args.jaspar))
+    cols = ["chrom", "pos_start", "pos_end", "sequence", "score", "match_1_id", "match_1_name", "match_1_p",
+            "match_1_q"]
+    print(seqlets[cols].to_csv(sep="\t", index=False), end="")
+    return 0

@@ -87,6 +87,8 @@ if params and params[0] == model_key and params[1] == data_key:
         table = seqlet_table(shown, params, tax)
         st.plotly_chart(attribution_tracks(shown, ism=ism_res, data=data, hits=hits, seqlets=table),
                         key="attribution_chart")
+        st.download_button("Download per-position table (CSV)", at.attribution_table(attr, ism_res).to_csv(
+            index=False), f"attribution_{shown.label}.csv", "text/csv", key="attribution_download")
         st.subheader(f"Seqlets: {len(table)} (|s| ≥ {table.attrs.get('threshold', float('nan')):.3g})")
         cols = ["pos_start", "pos_end", "sequence", "score", "match_1_id", "match_1_name", "match_1_p",
                 "match_1_q", "match_2_id", "match_2_name", "match_2_p"]

@@ -344,3 +344,21 @@ def test_attribution_page(chloroplast):
     at.button(key="attribution_go").click()
     at.run()
     assert not at.exception and at.error and "limit" in at.error[0].value
+
+
+def test_cli_attribute(tmp_path, capsys, chloroplast):
+    import pandas as pd
+
+    from glm_explore.cli import main
+
+    out = tmp_path / "attr.tsv"
+    rc = main(["attribute", f"{CP}:1001-1030", "--genome", "chloroplast", "--method", "saliency", "--out", str(out)])
+    assert rc == 0
+    table = pd.read_csv(out, sep="\t")
+    assert list(table["pos"]) == list(range(1001, 1031))
+    assert "".join(table["ref"]) == chloroplast.genome.fetch(CP, 1000, 1030)
+    np.testing.assert_allclose(table[[f"attr_{b}" for b in "ACGT"]].sum(axis=1), table["attribution"], atol=1e-6)
+    printed = capsys.readouterr().out
+    assert "log P(" in printed and "1016" in printed and "match_1_id" in printed
+    assert main(["attribute", f"{CP}:1-5000", "--genome", "chloroplast"]) == 2
+    assert "limit" in capsys.readouterr().err
