@@ -1,6 +1,7 @@
 """Variant scoring speed and memory on the default MLM (yeast).
 
     .venv/bin/python bench/bench_variants.py [--n-batched 256] [--n-naive 24] [--mem-sizes 500,4000]
+                                             [--reader-sizes 10000,100000]
 
 1. Speed, variants/s, all computing the same RC-averaged masked LLR (checked equal):
    * batched — :func:`glm_explore.variants.score_variants`: windows of 2·R+1 (R = receptive field;
@@ -11,7 +12,8 @@
    * naive with the batched window — the same loop at 2·R+1, to separate the two gains.
    Variants are random SNVs over the genome (one alternative per site, so no site sharing helps).
 2. Peak memory of ``python -m glm_explore score-vcf`` on synthetic VCFs of growing length, each in a
-   fresh subprocess (max RSS): flat = memory does not grow with the file.
+   fresh subprocess (max RSS): flat = memory does not grow with the file; and of the streaming
+   reader alone on 10k vs 100k records (the only part whose work grows with the file).
 """
 
 from __future__ import annotations
@@ -81,6 +83,13 @@ def mem_child(vcf: str, out: str) -> None:
     from glm_explore.cli import main
 
     t = time.perf_counter()
+    if out == "reader-only":  # stream the VCF through the reader (no model): the file-length-dependent part
+        data = load_dataset("yeast")
+        reader = va.VcfReader(vcf, data, batch_size=1000)
+        n = sum(len(ok) for ok, _ in reader)
+        print(json.dumps({"rc": 0, "seconds": time.perf_counter() - t, "rows": n,
+                          "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+        return
     rc = main(["score-vcf", vcf, "--genome", "yeast", "--model", "default-mlm", "--out", out, "--quiet",
                "--batch-size", "1000"])
     print(json.dumps({"rc": rc, "seconds": time.perf_counter() - t,
@@ -93,6 +102,7 @@ def main() -> None:
     ap.add_argument("--n-naive", type=int, default=24)
     ap.add_argument("--mem-sizes", default="500,4000", help="comma-separated VCF lengths for the memory test")
     ap.add_argument("--mem-child", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--reader-sizes", default="10000,100000", help="VCF lengths streamed by the reader alone")
     args = ap.parse_args()
     if args.mem_child:
         return mem_child(*args.mem_child)
@@ -136,6 +146,18 @@ def main() -> None:
                 rows = pd.read_parquet(Path(tmp) / f"{n}.pq").shape[0]
                 print(f"  {n:>7,} variants: {info['max_rss_mib']:7.0f} MiB max RSS, {info['seconds']:6.1f} s "
                       f"({rows:,} rows written, {n / info['seconds']:.1f} variants/s)")
+    reader_sizes = [int(x) for x in args.reader_sizes.split(",") if x]
+    if reader_sizes:
+        print("\npeak memory of the streaming VCF reader alone (fresh process each, max RSS):")
+        with tempfile.TemporaryDirectory() as tmp:
+            for n in reader_sizes:
+                vcf = Path(tmp) / f"{n}.vcf"
+                write_vcf(vcf, random_snvs(data, n, seed=n), data)
+                res = subprocess.run([sys.executable, __file__, "--mem-child", str(vcf), "reader-only"],
+                                     capture_output=True, text=True, check=True)
+                info = json.loads(res.stdout.strip().splitlines()[-1])
+                print(f"  {n:>7,} records: {info['max_rss_mib']:7.0f} MiB max RSS, {info['seconds']:6.1f} s "
+                      f"({info['rows']:,} SNVs passed)")
 
 
 if __name__ == "__main__":
