@@ -630,7 +630,8 @@ def _check_vcf_lines(path: Path, *, gz: bool) -> None:
                     raise VariantError(f"{path.name} line {i}: a record comes before the '#CHROM …' header line; "
                                        "add the header.")
                 if len(cols) < 8 or len(cols) > columns:
-                    raise VariantError(f"{path.name} line {i}: a record needs 8 to {columns} tab-separated columns "
+                    want = "8" if columns == 8 else f"8 to {columns}"
+                    raise VariantError(f"{path.name} line {i}: a record needs {want} tab-separated columns "
                                        f"(as many as the '#CHROM' line), found {len(cols)}.")
                 if not cols[1].isdigit():
                     raise VariantError(f"{path.name} line {i}: POS must be a whole number, got {cols[1]!r}.")
