@@ -109,13 +109,31 @@ def browser_context(tmp_path_factory):
             ctx.close()
 
 
+@pytest.fixture(scope="session")
+def warm_server(browser_context, streamlit_server):
+    """Open the root page once before any deep link.
+
+    Streamlit (1.67) treats a fresh server as a classic ``pages/`` multipage app until the main script
+    has called ``st.navigation`` once, so a first visit straight to ``/logits`` would run
+    ``pages/logits.py`` without ``app.py`` (no sidebar). Visiting ``/`` first avoids that.
+    """
+    from browser_helpers import App
+
+    page = browser_context.new_page()
+    try:
+        App(page, streamlit_server, "warmup").open()
+    finally:
+        page.close()
+    return streamlit_server
+
+
 @pytest.fixture()
-def app(browser_context, streamlit_server, request):
+def app(browser_context, warm_server, request):
     """A fresh tab (= a fresh Streamlit session) with helpers; checked for errors when the test ends."""
     from browser_helpers import App
 
     page = browser_context.new_page()
-    a = App(page, streamlit_server, request.node.name)
+    a = App(page, warm_server, request.node.name)
     page.on("pageerror", lambda exc: a.js_errors.append(str(exc)))
     try:
         yield a

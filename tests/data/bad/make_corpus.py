@@ -132,6 +132,10 @@ write("vcf/unsorted.vcf", VCF_HEAD + rec("ctgA", 2500) + rec("ctgA", 100) + rec(
 write("vcf/header_only.vcf", VCF_HEAD)
 write("vcf/binary.vcf", b"\x00BCF\x02" + bytes(rng.randrange(256) for _ in range(200)))
 write("vcf/non_numeric_pos.vcf", VCF_HEAD + "ctgA\tten\t.\tA\tC\t.\tPASS\t.\n")
+# these three crashed the whole process inside cyvcf2/htslib (segfault) before variants checked lines first
+write("vcf/crash_pos_not_number_with_format.vcf", VCF_HEAD + "100\tT\tN\t.\t\tacg\tchrQ\tN\tctgA\n")
+write("vcf/crash_blank_line.vcf", VCF_HEAD + rec("ctgA", 100) + "\n" + rec("ctgA", 200))
+write("vcf/crash_nul_in_chrom.vcf", VCF_HEAD + rec("ctgA", 100) + "ct\x00A\t500\t.\tA\tC\t.\tPASS\t.\n")
 write("vcf/lowercase_alleles.vcf", VCF_HEAD + rec("ctgA", 100, ref=CTG_A[99].lower(), alt=wrong(CTG_A[99]).lower()))
 
 # --- regions: one case per line in regions/regions.tsv (written by hand, see that file) ------------
