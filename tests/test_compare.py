@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hf_builders import build_char_bert, build_char_gpt2
 from scipy.stats import rankdata
-from test_hf import build_char_bert, build_char_gpt2
 
 from glm_explore import compare as cmp
 from glm_explore.logits import nucleotide_logits, position_table, region_window

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import random_dna
+from hf_builders import build_bpe_bert, build_char_bert, build_char_gpt2, build_gpn, build_kmer_esm
 
 from glm_explore.errors import InputTooLargeError, ModelLoadError, UnsupportedByModelError
 from glm_explore.logits import masked_marginals
@@ -22,109 +23,6 @@ from glm_explore.models.capabilities import capability_matrix, feature_status
 from glm_explore.models.hf import HFAdapter, load_hf_model, remote_code_files
 
 BASES = "ACGT"
-
-
-# ------------------------------------------------------------------------------------------ builders
-
-def char_tokenizer(specials: list[str], *, lower: bool = False, template: bool = True, **special_kw):
-    from tokenizers import Regex, Tokenizer, models, pre_tokenizers, processors
-    from transformers import PreTrainedTokenizerFast
-
-    letters = [b.lower() for b in BASES] if lower else list(BASES) + ["N"]
-    vocab = {t: i for i, t in enumerate(specials + letters)}
-    tk = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
-    tk.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
-    if template:
-        tk.post_processor = processors.TemplateProcessing(
-            single="[CLS] $A [SEP]", special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])])
-    return PreTrainedTokenizerFast(tokenizer_object=tk, unk_token="[UNK]", **special_kw), vocab
-
-
-def build_char_bert(folder):
-    from transformers import BertConfig, BertForMaskedLM
-
-    tok, vocab = char_tokenizer(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"], pad_token="[PAD]",
-                                cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]")
-    torch.manual_seed(0)
-    model = BertForMaskedLM(BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=2,
-                                       num_attention_heads=2, intermediate_size=32, max_position_embeddings=1400,
-                                       pad_token_id=0)).eval()
-    model.save_pretrained(folder)
-    tok.save_pretrained(folder)
-    return model, tok
-
-
-def build_char_gpt2(folder):
-    from transformers import GPT2Config, GPT2LMHeadModel
-
-    tok, vocab = char_tokenizer(["[PAD]", "[UNK]", "[BOS]"], template=False, pad_token="[PAD]", bos_token="[BOS]",
-                                eos_token="[BOS]")
-    torch.manual_seed(1)
-    model = GPT2LMHeadModel(GPT2Config(vocab_size=len(vocab), n_embd=16, n_layer=2, n_head=2, n_positions=96,
-                                       bos_token_id=vocab["[BOS]"], eos_token_id=vocab["[BOS]"])).eval()
-    model.save_pretrained(folder)
-    tok.save_pretrained(folder)
-    return model, tok
-
-
-def build_kmer_esm(folder, k: int = 6):
-    """Nucleotide-Transformer-style: ESM MLM, vocabulary of all 6-mers + single bases + N."""
-    from transformers import EsmConfig, EsmForMaskedLM, EsmTokenizer
-
-    folder.mkdir(parents=True, exist_ok=True)
-    vocab = ["<unk>", "<pad>", "<mask>", "<cls>", "<eos>", "<bos>"] + \
-        ["".join(p) for p in itertools.product(BASES, repeat=k)] + list(BASES) + ["N"]
-    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n")
-    tok = EsmTokenizer(str(folder / "vocab.txt"))
-    torch.manual_seed(2)
-    model = EsmForMaskedLM(EsmConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=2,
-                                     num_attention_heads=2, intermediate_size=32, max_position_embeddings=64,
-                                     pad_token_id=1, mask_token_id=2, position_embedding_type="absolute")).eval()
-    model.save_pretrained(folder)
-    tok.save_pretrained(folder)
-    return model, tok
-
-
-def build_bpe_bert(folder, training_seq: str):
-    """DNABERT-2-style: BPE tokenizer trained on a few kb, BERT MLM."""
-    from tokenizers import Tokenizer, models, processors, trainers
-    from transformers import BertConfig, BertForMaskedLM, PreTrainedTokenizerFast
-
-    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    tk = Tokenizer(models.BPE(unk_token="[UNK]"))
-    trainer = trainers.BpeTrainer(vocab_size=80, special_tokens=specials, initial_alphabet=list(BASES),
-                                  show_progress=False)
-    tk.train_from_iterator([training_seq[i:i + 200] for i in range(0, len(training_seq), 200)], trainer)
-    v = tk.get_vocab()
-    tk.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", v["[CLS]"]), ("[SEP]", v["[SEP]"])])
-    tok = PreTrainedTokenizerFast(tokenizer_object=tk, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
-                                  sep_token="[SEP]", mask_token="[MASK]")
-    torch.manual_seed(3)
-    model = BertForMaskedLM(BertConfig(vocab_size=len(v), hidden_size=16, num_hidden_layers=2,
-                                       num_attention_heads=2, intermediate_size=32, max_position_embeddings=128,
-                                       pad_token_id=v["[PAD]"])).eval()
-    model.save_pretrained(folder)
-    tok.save_pretrained(folder)
-    return model, tok
-
-
-def build_gpn(folder):
-    """Random-weight GPN (convnet, one-hot embedding) with GPN's lower-case character vocabulary."""
-    import gpn
-
-    gpn.register_auto_classes()
-    from gpn.model import GPNConfig, GPNForMaskedLM
-
-    tok, vocab = char_tokenizer(["[PAD]", "[MASK]", "[UNK]"], lower=True, template=False, pad_token="[PAD]",
-                                mask_token="[MASK]")
-    torch.manual_seed(4)
-    model = GPNForMaskedLM(GPNConfig(vocab_size=len(vocab), hidden_size=16, intermediate_size=32,
-                                     num_hidden_layers=2, first_kernel_size=5, rest_kernel_size=3,
-                                     dilation_cycle=2)).eval()
-    model.save_pretrained(folder)
-    tok.save_pretrained(folder)
-    return model, tok
 
 
 @pytest.fixture(scope="module")
