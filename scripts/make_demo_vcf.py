@@ -24,7 +24,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from Bio.Data import CodonTable
-from Bio.Seq import reverse_complement
 
 from glm_explore.annotation import CLASS_CODE, CLASSES
 from glm_explore.datasets import DATA_DIR, load_dataset
