@@ -13,7 +13,7 @@ import sys
 from .errors import GlmExploreError
 
 # Tool modules that register a subcommand with add_cli(subparsers). Add yours here.
-COMMAND_MODULES: list[str] = ["logits", "variants", "check", "embed"]
+COMMAND_MODULES: list[str] = ["logits", "variants", "check", "embed", "attribution"]
 
 
 def add_genome_model_args(p: argparse.ArgumentParser) -> None:
