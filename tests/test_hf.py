@@ -62,6 +62,7 @@ def test_info_filled_in(adapters):
     # max length in bases: (positions − ESM's 2 offset − <cls> <eos>) × 6; BERT: 96 − [CLS] [SEP]
     assert adapters["kmer"].info.max_len == (64 - 2 - 2) * 6
     assert adapters["bert"].info.max_len == 1398
+    assert adapters["gpn"].info.max_len == 100_000  # convolutional: no position limit
 
 
 @pytest.mark.parametrize("name", ["bert", "gpt2", "kmer", "bpe", "gpn"])

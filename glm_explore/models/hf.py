@@ -374,6 +374,8 @@ class HFAdapter:
 
     @staticmethod
     def _token_limit(cfg) -> int | None:
+        if getattr(cfg, "model_type", "") in GPN_MODEL_TYPES and getattr(cfg, "encoder", "") != "roformer":
+            return None  # convolutional GPN: no position embeddings, any length
         n = _first_attr(cfg, "max_position_embeddings", "n_positions", "max_seq_len", "max_sequence_length")
         if not n or getattr(cfg, "position_embedding_type", "absolute") not in ("absolute", None):
             return None if not n or getattr(cfg, "model_type", "") != "esm" else int(n) - 2
