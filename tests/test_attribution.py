@@ -130,28 +130,32 @@ def test_wrong_target_for_objective_and_bad_positions(tiny_mlm, tiny_clm):
 # IG completeness, gradient correction, DeepLift warnings
 # --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("baseline", ["zeros", "uniform", "shuffle"])
-def test_ig_completeness_within_one_percent(tiny_mlm, tiny_clm, rng, baseline):
-    seq = random_dna(rng, 40)
-    for model, kind, span in [(tiny_mlm, "mlm_position", (24, None)), (tiny_mlm, "mlm_span", (12, 20)),
-                              (tiny_clm, "clm_span", (0, 40))]:
-        target = A.make_target(model, seq, kind, *span)
-        res = A.attribute(target, seq, method="integrated_gradients", baseline=baseline, n_steps=50, n_baselines=2)
-        # f(x) and f(x') independently of the target module: through model.log_probs / one-hot algebra
-        if kind == "mlm_position":
-            masked = np.zeros((1, 40), dtype=bool)
-            masked[0, 24] = True
-            f_x = float(model.log_probs([seq], masked)[0][encode(seq[24])[0], 24])
-        elif kind == "mlm_span":
-            f_x = _pll(model, seq, 12, 20)
-        else:
-            f_x = float((model.log_probs([seq])[0] * one_hot(seq)).sum())
-        assert res.target_value == pytest.approx(f_x, abs=1e-4)
-        gap = abs(res.values.sum() - (f_x - res.baseline_value))
-        assert gap <= 0.01 * abs(f_x - res.baseline_value)
-        assert abs(res.delta) == pytest.approx(gap, abs=1e-4)
+@pytest.mark.parametrize("kind,baseline", [("mlm_position", "zeros"), ("mlm_position", "uniform"),
+                                           ("mlm_position", "shuffle"), ("mlm_span", "uniform"),
+                                           ("clm_span", "shuffle"), ("clm_span", "zeros")])
+def test_ig_completeness_within_one_percent(tiny_mlm, tiny_clm, rng, kind, baseline):
+    seq = random_dna(rng, 32)
+    model, span = {"mlm_position": (tiny_mlm, (16, None)), "mlm_span": (tiny_mlm, (12, 18)),
+                   "clm_span": (tiny_clm, (0, 32))}[kind]
+    target = A.make_target(model, seq, kind, *span)
+    res = A.attribute(target, seq, method="integrated_gradients", baseline=baseline, n_steps=50, n_baselines=2)
+    # f(x) independently of the target module: through model.log_probs / one-hot algebra
+    if kind == "mlm_position":
+        masked = np.zeros((1, 32), dtype=bool)
+        masked[0, 16] = True
+        f_x = float(model.log_probs([seq], masked)[0][encode(seq[16])[0], 16])
+    elif kind == "mlm_span":
+        f_x = _pll(model, seq, 12, 18)
+    else:
+        f_x = float((model.log_probs([seq])[0] * one_hot(seq)).sum())
+    assert res.target_value == pytest.approx(f_x, abs=1e-4)
+    gap = abs(res.values.sum() - (f_x - res.baseline_value))
+    assert gap <= 0.01 * abs(f_x - res.baseline_value)
+    assert abs(res.delta) == pytest.approx(gap, abs=1e-4)
     if baseline == "zeros":
         assert np.all(res.values[one_hot(seq) == 0] == 0)  # (x − 0) ⊙ g is zero off the observed base
+        if kind == "clm_span":
+            assert res.baseline_value == 0.0  # Σ_b x_b · log P(b) vanishes at x′ = 0
 
 
 def test_gradient_correction_and_saliency(tiny_mlm, rng):
