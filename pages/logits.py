@@ -107,19 +107,22 @@ if params and params[0] == model_key and params[1] == data_key:
             if st.button("Score variants at this position →", key="logits_to_variants"):
                 ui.handoff_region(f"{res.chrom}:{pos}-{pos}", "pages/variants.py")
 
-        with st.expander(f"Nucleotide dependency map (≤ {lg.MAX_DEPENDENCY_BP} bp)"):
-            st.caption("d(i, j) = max over the 3 substitutions at query i of max_b |Δ log-odds p_j(b)| "
-                       "(Tomaz da Silva et al. 2024); predictions from one unmasked forward per mutant.")
-            lo, hi = st.slider("Sub-region (1-based)", int(res.positions[0]), int(res.positions[-1]),
-                               (int(res.positions[0]), int(min(res.positions[-1], res.positions[0] + 99))),
-                               key="logits_dep_range")
-            if st.button("Compute dependency map", key="logits_dep_go"):
-                if hi - lo + 1 > lg.MAX_DEPENDENCY_BP:
-                    raise InputTooLargeError(f"Pick at most {lg.MAX_DEPENDENCY_BP} bp (you picked {hi - lo + 1}).")
-                st.session_state["logits_dep"] = (params, f"{res.chrom}:{lo}-{hi}" if res.chrom else res.seq[lo - 1:hi])
-            if st.session_state.get("logits_dep", (None,))[0] == params:
-                dep = compute_dependency(model_key, data_key, params[2], st.session_state["logits_dep"][1])
-                st.plotly_chart(dependency_heatmap(dep), key="logits_dep_chart")
+        if res.length < 2:  # a 1-bp input has no pairs (and a slider needs min < max)
+            st.caption("The nucleotide dependency map needs at least 2 positions.")
+        else:
+            with st.expander(f"Nucleotide dependency map (≤ {lg.MAX_DEPENDENCY_BP} bp)"):
+                st.caption("d(i, j) = max over the 3 substitutions at query i of max_b |Δ log-odds p_j(b)| "
+                           "(Tomaz da Silva et al. 2024); predictions from one unmasked forward per mutant.")
+                lo, hi = st.slider("Sub-region (1-based)", int(res.positions[0]), int(res.positions[-1]),
+                                   (int(res.positions[0]), int(min(res.positions[-1], res.positions[0] + 99))),
+                                   key="logits_dep_range")
+                if st.button("Compute dependency map", key="logits_dep_go"):
+                    if hi - lo + 1 > lg.MAX_DEPENDENCY_BP:
+                        raise InputTooLargeError(f"Pick at most {lg.MAX_DEPENDENCY_BP} bp (you picked {hi - lo + 1}).")
+                    st.session_state["logits_dep"] = (params, f"{res.chrom}:{lo}-{hi}" if res.chrom else res.seq[lo - 1:hi])
+                if st.session_state.get("logits_dep", (None,))[0] == params:
+                    dep = compute_dependency(model_key, data_key, params[2], st.session_state["logits_dep"][1])
+                    st.plotly_chart(dependency_heatmap(dep), key="logits_dep_chart")
 
         with st.expander("MLM vs CLM on the same input (both built-in models)"):
             if st.button("Compare MLM and CLM", key="logits_compare"):

@@ -396,3 +396,53 @@ def test_malicious_pickle_never_runs():
     with pytest.raises(errors.ModelLoadError):
         load_model(str(BAD / "model" / "hf_malicious_pickle"))
     assert not marker.exists()
+
+
+def _model_script(spec: str) -> None:
+    """The sidebar's 'Hugging Face / local model…' choice with a folder typed in, as every page loads it."""
+    import streamlit as st
+
+    import ui
+
+    st.session_state["model_key"] = ui.hf_key(spec, trust_remote_code=False)  # what typing the folder sets
+    with ui.user_errors():
+        model = ui.current_model()
+        st.success(f"loaded {model.info.name}")
+
+
+@pytest.mark.parametrize("case", _cases("model"))
+def test_page_model(case):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_model_script, args=(str(BAD / case["file"]),), default_timeout=120)
+    at.run()
+    _check_page(case, at)
+    if case["expect"] == "accepted":
+        assert len(at.success) == 1
+
+
+@pytest.fixture(scope="module")
+def ref_upload_state(tmp_path_factory):
+    """Session state of a user who uploaded ref.fa (what the sidebar form stores)."""
+    from glm_explore.genome import normalize_fasta
+
+    fa = normalize_fasta(BAD / "ref.fa", tmp_path_factory.mktemp("upload"))
+    return {"fasta": str(fa), "annotation": None, "name": "ref.fa", "dir": str(fa.parent)}
+
+
+@pytest.mark.parametrize("text,expect,word", REGIONS, ids=[r[0] for r in REGIONS])
+def test_page_logits_region(text, expect, word, ref_upload_state):
+    """The logits page's region box (AppTest): type the region, press the button."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file("../pages/logits.py", default_timeout=180)
+    at.session_state["user_genome"] = ref_upload_state
+    at.session_state["dataset_key"] = "upload"
+    at.run()
+    at.text_input(key="logits_region").input(text)
+    at.selectbox(key="logits_mode").set_value("unmasked")  # one forward: the region handling is what is tested
+    at.button(key="logits_go").click()
+    at.run()
+    _check_page({"expect": expect, "contains": word}, at)
+    if expect == "accepted":
+        assert at.get("plotly_chart"), "no chart drawn for an accepted region"

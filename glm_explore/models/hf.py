@@ -58,6 +58,8 @@ from .base import ModelInfo
 __all__ = ["HFAdapter", "load_hf_model", "resolve_model_dir", "remote_code_files", "HOW_TO_DOWNLOAD"]
 
 GPN_MODEL_TYPES = {"GPN", "ConvNet", "GPNRoFormer", "GPNStar"}
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "vocab.json", "tokenizer.model",
+                   "special_tokens_map.json")
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 HOW_TO_DOWNLOAD = (
     "glm-explore never downloads models. On a machine with network run `hf download {spec}` "
@@ -225,6 +227,9 @@ def load_hf_model(spec: str, *, trust_remote_code: bool = False) -> HFAdapter:
         raise
     except Exception as exc:
         raise ModelLoadError(f"Cannot load the model in {path}: {type(exc).__name__}: {exc}") from exc
+    if not any((path / f).exists() for f in TOKENIZER_FILES):
+        raise ModelLoadError(f"{path} has no tokenizer files ({', '.join(TOKENIZER_FILES[:3])}, …); save the "
+                             "tokenizer next to the model with tokenizer.save_pretrained(folder).")
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, **kw)
     except Exception as exc:
@@ -262,7 +267,11 @@ def _detect_tokenization(tokenizer, nuc: dict[str, int]) -> tuple[str, int]:
     for s in nuc:
         lengths[len(s)] = lengths.get(len(s), 0) + 1
     singles = all(b in nuc for b in ALPHABET)
-    if singles and set(lengths) == {1}:
+    if not singles:  # every DNA tokenizer (char, k-mer, BPE) has A, C, G and T; else predictions are meaningless
+        missing = ", ".join(b for b in ALPHABET if b not in nuc)
+        raise ModelLoadError(f"This tokenizer ({type(tokenizer).__name__}) has no token for {missing}: it is not a "
+                             "DNA tokenizer. Save the model's own tokenizer next to it (tokenizer.save_pretrained).")
+    if set(lengths) == {1}:
         return "char", 1
     multi = [m for m in lengths if m > 1]
     if singles and len(multi) == 1 and lengths[multi[0]] == 4 ** multi[0]:

@@ -123,7 +123,7 @@ class App:
     def upload(self, uploader_label: str, path: Path, where: Locator | None = None) -> None:
         zone = (where or self.page).locator('[data-testid="stFileUploader"]').filter(has_text=uploader_label).first
         zone.locator('input[type="file"]').set_input_files(str(path))
-        expect(zone).to_contain_text(path.name)
+        expect(zone.get_by_role("button", name=f"Remove {path.name}")).to_be_visible()  # long names are elided
 
     def expand(self, label: str, where: Locator | None = None) -> Locator:
         exp = (where or self.page).locator('[data-testid="stExpander"]').filter(has_text=label).first
