@@ -390,3 +390,13 @@ def test_kmer_clm_marginalises_over_token_prefixes(tmp_path, rng):
                     expect[BASES.index(w[j]), at + j] += probs[t, wid]  # row t predicts token t (after <cls>)
         at += len(piece)
     np.testing.assert_allclose(m.log_probs([seq])[0], np.log(expect / expect.sum(axis=0)), atol=1e-5)
+
+
+def test_folder_without_tokenizer_files_is_refused(built, tmp_path):
+    src, _, _ = built["bert"]
+    folder = tmp_path / "no-tokenizer"
+    folder.mkdir()
+    for name in ("config.json", "model.safetensors"):
+        shutil.copy(src / name, folder / name)
+    with pytest.raises(ModelLoadError, match="no tokenizer files"):
+        load_hf_model(str(folder))
