@@ -45,6 +45,8 @@ with ui.user_errors():
     data_key = f"{st.session_state.get('dataset_key', '')}:{data.name}"
     targets = [k for k in at.TARGETS if k.startswith("mlm" if model.info.is_mlm else "clm")]
     methods = {**at.METHODS, "ism": "In-silico mutagenesis only"}
+    if st.session_state.get("attribution_target") not in targets:  # the model changed objective
+        st.session_state.pop("attribution_target", None)
     with st.form("attribution_form"):
         region = st.text_input(f"Region (1-based chrom:start-end, ≤ {at.MAX_ATTRIBUTION_BP} bp)",
                                ui.incoming_region(f"{data.genome.chroms[0]}:1001-1100"), key="attribution_region")

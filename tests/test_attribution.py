@@ -348,6 +348,9 @@ def test_attribution_page(chloroplast):
     at.button(key="attribution_go").click()
     at.run()
     assert not at.exception and at.error and "limit" in at.error[0].value
+    at.session_state["model_key"] = "default-clm"  # objective changes: only the CLM target is offered
+    at.run()
+    assert not at.exception and at.selectbox(key="attribution_target").value == "clm_span"
 
 
 def test_cli_attribute(tmp_path, capsys, chloroplast):
