@@ -45,6 +45,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -353,7 +354,8 @@ class HFAdapter:
                   "architectures": list(getattr(cfg, "architectures", None) or []),
                   "remote_code": self.remote_code},
         )
-        self._cache: dict = {}
+        self._cache: dict = {}  # tokenizations / substitution tables of recent sequences
+        self._cache_lock = threading.Lock()  # the adapter is shared between Streamlit sessions
         self.supports_onehot = self.tokenization == "char" and self._onehot_route() is not None
         self.approximations = self._approximation_notes()
 
@@ -556,26 +558,34 @@ class HFAdapter:
         return _normalise_log(p)
 
     def _tokenize_cached(self, seq: str) -> _Tokens:
-        if seq not in self._cache:
-            if len(self._cache) > 8:
-                self._cache.clear()
-            self._cache[seq] = self.tokenize(seq)
-        return self._cache[seq]
+        with self._cache_lock:
+            hit = self._cache.get(seq)
+        if hit is None:
+            hit = self.tokenize(seq)
+            with self._cache_lock:
+                if len(self._cache) > 8:
+                    self._cache.clear()
+                self._cache[seq] = hit
+        return hit
 
     def _substitutions(self, seq: str) -> np.ndarray:
         """(4, L) id of the token holding base i with base i replaced by b (-1 if not in the vocabulary)."""
         key = ("subst", seq)
-        if key not in self._cache:
-            tk, up = self._tokenize_cached(seq), seq.upper()
-            out = np.full((4, len(seq)), -1, dtype=np.int64)
-            for t in np.nonzero(tk.tok_len)[0]:
-                a, m = int(tk.tok_start[t]), int(tk.tok_len[t])
-                word = up[a:a + m]
-                for j in range(m):
-                    for b, base in enumerate(ALPHABET):
-                        out[b, a + j] = self._nuc.get(word[:j] + base + word[j + 1:], -1)
+        with self._cache_lock:
+            hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        tk, up = self._tokenize_cached(seq), seq.upper()
+        out = np.full((4, len(seq)), -1, dtype=np.int64)
+        for t in np.nonzero(tk.tok_len)[0]:
+            a, m = int(tk.tok_start[t]), int(tk.tok_len[t])
+            word = up[a:a + m]
+            for j in range(m):
+                for b, base in enumerate(ALPHABET):
+                    out[b, a + j] = self._nuc.get(word[:j] + base + word[j + 1:], -1)
+        with self._cache_lock:
             self._cache[key] = out
-        return self._cache[key]
+        return out
 
     def _mlm_token(self, probs: np.ndarray, ref: np.ndarray, masked: np.ndarray) -> np.ndarray:
         """(4, m) unnormalised P(base b at offset j) from a token-level distribution ``probs`` (V,).
