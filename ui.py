@@ -225,8 +225,11 @@ def upload_genome_form() -> None:
 
 def sidebar() -> None:
     """Model and dataset pickers shared by every page (values in ``st.session_state``)."""
-    st.session_state.setdefault("model_key", DEFAULT_MODEL)
-    st.session_state.setdefault("dataset_key", DEFAULT_DATASET)
+    # st.switch_page (the region hand-off between pages) clears every widget's state, these two
+    # pickers included: restore the user's model and genome from plain (non-widget) copies.
+    for key, default in (("model_key", DEFAULT_MODEL), ("dataset_key", DEFAULT_DATASET)):
+        if key not in st.session_state:
+            st.session_state[key] = st.session_state.get(f"_kept_{key}", default)
     models = model_options()
     st.sidebar.selectbox("Model", list(models), format_func=models.get, key="model_key")
     if st.session_state["model_key"] == HF_OPTION or st.session_state["model_key"].startswith("hf:"):
@@ -240,6 +243,8 @@ def sidebar() -> None:
     if st.session_state["dataset_key"] not in datasets:
         st.session_state["dataset_key"] = DEFAULT_DATASET
     genome_slot.selectbox("Genome", list(datasets), format_func=datasets.get, key="dataset_key")
+    st.session_state["_kept_model_key"] = st.session_state["model_key"]
+    st.session_state["_kept_dataset_key"] = st.session_state["dataset_key"]
 
 
 def handoff_region(region: str, page: str | None = None) -> None:
