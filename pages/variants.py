@@ -125,6 +125,7 @@ with batch_tab, ui.user_errors():
             st.plotly_chart(synonymy_comparison(scores), key="variants_syn")
             cds = scores[scores["synonymy"].notna()]
             st.dataframe(pd.concat([va.score_summary(cds, "synonymy").rename(columns={"synonymy": "group"}),
+                                    va.score_summary(cds, "EFFECT").rename(columns={"EFFECT": "group"}),
                                     va.score_summary(cds, "CODON_POS").assign(
                                         CODON_POS=lambda t: "codon pos " + t["CODON_POS"].astype(str))
                                     .rename(columns={"CODON_POS": "group"})]), hide_index=True)
