@@ -134,9 +134,10 @@ def evaluate(model_dir: Path, *, offsets: int = 20, max_windows: int | None = No
         "n_parameters": adapter.info.n_parameters,
         "training": {k: training.get(k) for k in ("steps", "batch_size", "window", "windows_seen", "lr", "seed",
                                                    "threads", "device", "train_minutes", "train_chroms",
-                                                   "rc_augmentation", "mlm_mask_rate")},
+                                                   "rc_augmentation", "mlm_mask_rate", "max_minutes")},
         "training_command": (f"python -m glm_explore.train --objective {kind} --steps {training.get('planned_steps')} "
-                             f"--threads {training.get('threads')} --out {model_dir.as_posix()}"),
+                             + (f"--max-minutes {training['max_minutes']:g} " if training.get("max_minutes") else "")
+                             + f"--threads {training.get('threads')} --out {model_dir.as_posix()}"),
         "heldout": {
             "chrom": ds.heldout_chrom,
             "n_positions": int(len(pos)),
@@ -150,6 +151,7 @@ def evaluate(model_dir: Path, *, offsets: int = 20, max_windows: int | None = No
             "margin_bits": round(float(diff.mean()), 4),
             "margin_ci95": [round(lo, 4), round(hi, 4)],
             "model_beats_baseline": bool(hi < 0),
+            "windows_model_better": int((np.bincount(np.unique(win, return_inverse=True)[1], weights=diff) < 0).sum()),
         },
         "baseline_selection": {"validation": f"last {VAL_SLICE[1] // 1000} kb of {VAL_SLICE[0]} (not used for training)",
                                "grid": grid},
@@ -162,6 +164,11 @@ def card_markdown(card: dict) -> str:
     h = card["heldout"]
     t = card["training"]
     best = h["baseline"]
+    stop_note = ""
+    if t.get("steps") and t.get("max_minutes") and t.get("planned_steps") and t["steps"] < t["planned_steps"]:
+        stop_note = (f" The run stopped at its {t['max_minutes']:g}-minute cap after {t['steps']} of "
+                     f"{t['planned_steps']} planned steps (the learning-rate schedule follows elapsed time then), "
+                     f"so an exact re-run needs `--steps {t['steps']}` with no time cap — close, not bit-identical.")
     return f"""# Model card: {card['name']}
 
 - **Objective:** {card['objective'].upper()}
@@ -171,7 +178,8 @@ def card_markdown(card: dict) -> str:
   ({t.get('windows_seen')} windows, reverse-complement augmentation), {t.get('train_minutes')} min on
   {t.get('threads')} CPU thread(s) (two models trained side by side on a 2-core machine), seed {t.get('seed')}.
   Data: yeast S288c {t.get('train_chroms')}; {h['chrom']} held out.
-- **Reproduce:** `{card['training_command']}` then `python -m glm_explore.evaluate {card['name']}`.
+- **Reproduce:** `{card['training_command']}` then
+  `python -m glm_explore.evaluate glm_explore/models/weights/{card['name']}`.{stop_note}
 
 ## Held-out {h['chrom']} ({h['n_positions']:,} positions in {h['n_windows']} windows; {h['scoring']})
 
@@ -181,7 +189,8 @@ def card_markdown(card: dict) -> str:
 | count baseline ({best['name']}) | {best['bits']:.4f} | {best['accuracy']:.4f} |
 
 Margin (model − baseline): **{h['margin_bits']:+.4f} bits/base**, 95 % block-bootstrap CI
-[{h['margin_ci95'][0]:+.4f}, {h['margin_ci95'][1]:+.4f}] — {'the model beats the baseline' if h['model_beats_baseline'] else 'the model does NOT beat the baseline'}.
+[{h['margin_ci95'][0]:+.4f}, {h['margin_ci95'][1]:+.4f}] — {'the model beats the baseline' if h['model_beats_baseline'] else 'the interval includes 0: the model does not beat the baseline with 95 % confidence'}.
+The model has the lower cross-entropy in {h.get('windows_model_better', '?')} of {h['n_windows']} windows.
 
 The baseline's order and smoothing were chosen on {card['baseline_selection']['validation']}, never on {h['chrom']}.
 Long contexts keep helping the count model because yeast repeats (Ty elements, subtelomeric

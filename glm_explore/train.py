@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
                        ckpt_path)
             (ckpt_path.parent / "log.json").write_text(json.dumps(log))
     minutes = (time.time() - t0) / 60
-    meta = dict(objective=args.objective, steps=step, planned_steps=args.steps, batch_size=args.batch_size,
+    meta = dict(objective=args.objective, steps=step, planned_steps=args.steps, max_minutes=args.max_minutes, batch_size=args.batch_size,
                 window=args.window, windows_seen=step * args.batch_size, lr=args.lr, seed=args.seed,
                 threads=args.threads, device=args.device, train_minutes=round(minutes, 1),
                 n_parameters=n_params, train_chroms="chrI-chrXV minus the last 100 kb of chrXV (validation)",
