@@ -209,6 +209,15 @@ def logo_heights_from_table(table: pd.DataFrame, kind: str = "information") -> n
     return p * table["ic_bits"].to_numpy(dtype=float)[None, :]
 
 
+def _logo_top(tables, logo: str) -> float:
+    """y-axis top for logos: 1 for probabilities; for p · IC the tallest column (≥ 0.25 bits, ≤ 2),
+    so that weak models' logos stay readable (the axis says bits)."""
+    if logo == "probability":
+        return 1.0
+    top = max((float(np.nanmax(t["ic_bits"])) for t in tables if len(t)), default=2.0)
+    return float(min(2.0, max(0.25, 1.08 * top)))
+
+
 def logits_tracks(table: pd.DataFrame, *, data=None, logo: str = "information", title: str = "",
                   height: int | None = None) -> go.Figure:
     """Aligned tracks over one region, sharing x zoom/pan: sequence logo, P(ref), entropy and (with a
@@ -249,10 +258,7 @@ def logits_tracks(table: pd.DataFrame, *, data=None, logo: str = "information", 
         fig.update_yaxes(visible=False, range=[-0.1, 2.1], row=4, col=1)
     fig.update_yaxes(range=[0, 1], row=2, col=1)
     fig.update_yaxes(range=[0, 2], row=3, col=1)
-    if logo == "information":
-        fig.update_yaxes(range=[0, 2], row=1, col=1)
-    else:
-        fig.update_yaxes(range=[0, 1], row=1, col=1)
+    fig.update_yaxes(range=[0, _logo_top([table], logo)], row=1, col=1)
     fig.update_xaxes(range=[start - 1, start + len(pos)], row=rows, col=1)
     fig.update_xaxes(title_text="position (1-based)", row=rows, col=1)
     fig.update_layout(title=title, height=height or (620 if with_ann else 500), plot_bgcolor="white",
@@ -275,8 +281,8 @@ def logits_comparison(tables: dict[str, pd.DataFrame], *, logo: str = "informati
         pos = table["pos"].to_numpy()
         for tr in logo_traces(logo_heights_from_table(table, logo), int(pos[0]) if len(pos) else 1):
             fig.add_trace(tr, row=r, col=1)
-        fig.update_yaxes(range=[0, 2 if logo == "information" else 1], title_text="bits" if logo == "information"
-                         else "p", row=r, col=1)
+        fig.update_yaxes(range=[0, _logo_top(tables.values(), logo)],  # one scale for every model
+                         title_text="bits" if logo == "information" else "p", row=r, col=1)
         ll = np.nansum(table["log_p_ref"].to_numpy(dtype=float)) / np.log(2)
         fig.add_trace(go.Scatter(x=pos, y=table["p_ref"], mode="lines", line=dict(color=palette[(r - 1) % 4]),
                                  name=f"{label} (Σ log2 P(ref) = {ll:.1f} bits)",
