@@ -7,14 +7,13 @@ import json
 import numpy as np
 import pytest
 import torch
+from conftest import random_dna
 
 from glm_explore.errors import ModelLoadError
 from glm_explore.models import load_model
 from glm_explore.models.base import GenomicLM
 from glm_explore.models.builtin import WEIGHTS_DIR, load_convlm_dir
 from glm_explore.sequence import one_hot
-
-from conftest import random_dna
 
 
 @pytest.mark.parametrize("fixture", ["default_mlm", "default_clm", "tiny_mlm", "tiny_clm"])
