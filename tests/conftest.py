@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,7 +10,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers import ROOT, random_dna  # noqa: F401  (re-exported for older imports)
 
 
 @pytest.fixture(scope="session")
@@ -72,6 +71,3 @@ def tiny_clm():
 def rng():
     return np.random.default_rng(0)
 
-
-def random_dna(rng: np.random.Generator, n: int) -> str:
-    return "".join(rng.choice(list("ACGT"), n))

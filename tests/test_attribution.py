@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, random_dna
+from helpers import ROOT, random_dna
 from sklearn.metrics import roc_auc_score
 from toy_models import PWMOracle, plant
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, random_dna
+from helpers import ROOT, random_dna
 
 from glm_explore.embed import crop_bounds, embed_windows, hidden_layers, pool, pool_slice, window_frame
 from glm_explore.models.base import ModelInfo

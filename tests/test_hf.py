@@ -13,7 +13,7 @@ import shutil
 import numpy as np
 import pytest
 import torch
-from conftest import random_dna
+from helpers import random_dna
 from hf_builders import build_bpe_bert, build_char_bert, build_char_gpt2, build_gpn, build_kmer_esm
 
 from glm_explore.errors import InputTooLargeError, ModelLoadError, UnsupportedByModelError

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, random_dna
+from helpers import ROOT, random_dna
 from scipy.special import logit
 from scipy.stats import entropy
 

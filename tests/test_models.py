@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from conftest import random_dna
+from helpers import random_dna
 
 from glm_explore.errors import ModelLoadError
 from glm_explore.models import load_model

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import random_dna
+from helpers import random_dna
 from sklearn.metrics import f1_score
 
 from glm_explore.reduce import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import random_dna
+from helpers import random_dna
 
 from glm_explore.annotation import CLASSES
 from glm_explore.datasets import load_genome_data
