@@ -183,13 +183,17 @@ def normalize_fasta(src: str | Path, out_dir: str | Path, *, max_bytes: int = MA
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FastaError(f"{src.name} is not UTF-8/ASCII text (byte {exc.start}); is it really a FASTA?") from exc
-    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    if not text.lstrip().startswith(">"):
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").lstrip()
+    if not text.startswith(">"):
         raise FastaError(f"{src.name} does not start with a '>name' header line; add one (e.g. '>seq1').")
     import io
 
     records: dict[str, str] = {}
-    for rec in SeqIO.parse(io.StringIO(text), "fasta"):
+    try:
+        parsed = list(SeqIO.parse(io.StringIO(text), "fasta"))
+    except ValueError as exc:  # Biopython rejects some malformed layouts outright
+        raise FastaError(f"{src.name} is not a readable FASTA: {exc}".split("\n")[0]) from exc
+    for rec in parsed:
         name = rec.id
         if not name:
             raise FastaError(f"{src.name} has a record with an empty name after '>'.")
