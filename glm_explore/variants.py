@@ -221,6 +221,25 @@ def _windows(genome: Genome, cache: _ChromCache, chroms: Sequence[str], pos0: Se
     return seqs, np.array(starts, dtype=np.int64), np.array(offs, dtype=np.int64)
 
 
+def _tokenizer_reasons(model: GenomicLM, genome: Genome, cache: _ChromCache, variants: pd.DataFrame,
+                       reasons: list[str], chroms: list, pos0: np.ndarray, window: int) -> list[str]:
+    """Apply the model's own SNV rule (BPE: same token count, exactly one token differs; DNALLM).
+
+    Models without ``snv_skip_reason`` (character, k-mer, built-in) score every valid SNV.
+    """
+    rule = getattr(model, "snv_skip_reason", None)
+    rows = [i for i, r in enumerate(reasons) if r == OK]
+    if rule is None or not rows:
+        return reasons
+    seqs, _, offs = _windows(genome, cache, [chroms[i] for i in rows], pos0[rows], window)
+    out = list(reasons)
+    for i, seq, off in zip(rows, seqs, offs):
+        why = rule(seq, int(off), str(variants["alt"].iat[i]).upper())
+        if why:
+            out[i] = why
+    return out
+
+
 def _validate(genome: Genome, df: pd.DataFrame, cache: _ChromCache) -> tuple[list[str], list, np.ndarray]:
     missing = {"chrom", "pos", "ref", "alt"} - set(df.columns)
     if missing:
@@ -248,6 +267,7 @@ def mlm_llr(model: GenomicLM, genome, variants: pd.DataFrame, *, window: int | N
     cache = _cache or _ChromCache(g)
     window = window or default_window(model)
     reasons, chroms, pos0 = _validate(g, variants, cache)
+    reasons = _tokenizer_reasons(model, g, cache, variants, reasons, chroms, pos0, window)
     out = variants.copy()
     out["status"] = reasons
     ok = np.array([r == OK for r in reasons], dtype=bool)
@@ -314,6 +334,7 @@ def clm_delta(model: GenomicLM, genome, variants: pd.DataFrame, *, window: int |
     window = window or (min(DEFAULT_WINDOW, model.info.max_len) if model.info.receptive_field is None
                         else min(DEFAULT_WINDOW, 2 * model.info.receptive_field + 1))
     reasons, chroms, pos0 = _validate(g, variants, cache)
+    reasons = _tokenizer_reasons(model, g, cache, variants, reasons, chroms, pos0, window)
     out = variants.copy()
     out["status"] = reasons
     ll_ref = np.full(len(out), np.nan)

@@ -11,6 +11,7 @@ import json
 import shutil
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from helpers import random_dna
@@ -400,3 +401,28 @@ def test_folder_without_tokenizer_files_is_refused(built, tmp_path):
         shutil.copy(src / name, folder / name)
     with pytest.raises(ModelLoadError, match="no tokenizer files"):
         load_hf_model(str(folder))
+
+
+def test_bpe_variants_follow_the_one_token_rule(adapters, chloroplast):
+    """score_variants on a BPE model: SNVs that re-tokenize are skipped with the adapter's reason."""
+    from glm_explore.variants import score_variants
+
+    model = adapters["bpe"]
+    chrom = chloroplast.genome.chroms[0]
+    seq = chloroplast.genome.fetch(chrom)
+    rows = [(chrom, p + 1, seq[p], b) for p in range(20_000, 20_040) for b in BASES if b != seq[p]]
+    df = pd.DataFrame(rows, columns=["chrom", "pos", "ref", "alt"])
+    window = 64
+    out = score_variants(model, chloroplast, df, window=window)
+    from glm_explore.variants import window_bounds
+
+    skipped = 0
+    for (_, pos, _, alt), status, llr in zip(rows, out["status"], out["llr"]):
+        s, o = window_bounds(pos - 1, window, len(seq))
+        why = model.snv_skip_reason(seq[s:s + window], o, alt)
+        if why:
+            skipped += 1
+            assert status == why and np.isnan(llr)
+        else:
+            assert status == "ok" and np.isfinite(llr)
+    assert 0 < skipped < len(rows)  # the rule bites on some, not all, SNVs of real sequence
