@@ -23,7 +23,6 @@ intergenic   everything else
 
 from __future__ import annotations
 
-import gzip
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +32,7 @@ import pandas as pd
 import pyranges as pr
 
 from .errors import AnnotationError
+from .sequence import read_text_file
 
 CLASSES = ["CDS", "UTR", "intron", "tRNA", "rRNA", "ncRNA", "repeat", "promoter", "intergenic"]
 CLASS_CODE = {c: i for i, c in enumerate(CLASSES)}
@@ -66,21 +66,7 @@ class Annotation:
 
 
 def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise AnnotationError(f"{path.name} is a damaged gzip file ({exc}); re-download or re-compress it.") from exc
-    if b"\x00" in raw[:4096]:
-        raise AnnotationError(f"{path.name} looks binary, not a text GFF3/GTF/BED annotation.")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise AnnotationError(
-            f"{path.name} line {line} is not UTF-8 text; save the annotation as UTF-8 (plain ASCII works)."
-        ) from exc
+    return read_text_file(path, AnnotationError, "GFF3/GTF/BED annotation")
 
 
 def annotation_format(path: Path) -> str:

@@ -160,7 +160,7 @@ def normalize_fasta(src: str | Path, out_dir: str | Path, *, max_bytes: int = MA
     from Bio import SeqIO, bgzf
 
     from .errors import InputTooLargeError
-    from .sequence import clean_sequence
+    from .sequence import clean_sequence, read_text_file
 
     src, out_dir = Path(src), Path(out_dir)
     if not src.exists():
@@ -169,20 +169,9 @@ def normalize_fasta(src: str | Path, out_dir: str | Path, *, max_bytes: int = MA
     if size > max_bytes:
         raise InputTooLargeError(f"{src.name} is {size / 2**20:.0f} MiB; the limit is {max_bytes / 2**20:.0f} MiB. "
                                  "Load a smaller genome or pass an indexed FASTA path instead.")
-    raw = src.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise FastaError(f"{src.name} is a truncated or damaged gzip file ({exc}).") from exc
-    if not raw.strip():
+    text = read_text_file(src, FastaError, "FASTA")
+    if not text.strip():
         raise FastaError(f"{src.name} is empty: a FASTA needs a '>name' line followed by bases.")
-    if b"\x00" in raw[:65536]:
-        raise FastaError(f"{src.name} looks binary, not a text FASTA.")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise FastaError(f"{src.name} is not UTF-8/ASCII text (byte {exc.start}); is it really a FASTA?") from exc
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").lstrip()
     if not text.startswith(">"):
         raise FastaError(f"{src.name} does not start with a '>name' header line; add one (e.g. '>seq1').")

@@ -7,7 +7,9 @@ unknown base).
 
 from __future__ import annotations
 
+import gzip
 import re
+from pathlib import Path
 
 import numpy as np
 
@@ -85,3 +87,26 @@ def gc_content(seq: str) -> float:
     s = seq.upper()
     acgt = sum(s.count(b) for b in ALPHABET)
     return (s.count("G") + s.count("C")) / acgt if acgt else float("nan")
+
+
+def read_text_file(path: Path, error: type[Exception], what: str) -> str:
+    """A user's text file (plain or gzip) as str; ``error`` names what is wrong with it.
+
+    Damaged gzip, binary content (a NUL byte in the first 64 kB) and non-UTF-8 bytes (with the line)
+    each raise ``error`` with a message that says what to do.
+    """
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise error(f"{path.name} is a truncated or damaged gzip file ({exc}); re-download or re-compress it."
+                        ) from exc
+    if b"\x00" in raw[:65536]:
+        raise error(f"{path.name} looks binary, not a text {what}.")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise error(f"{path.name} line {line} is not UTF-8 text; save the {what} as UTF-8 (plain ASCII works)."
+                    ) from exc
