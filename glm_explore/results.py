@@ -14,8 +14,37 @@ import pandas as pd
 from .genome import Region
 
 
+class _OnSequence:
+    """Coordinates shared by results over one sequence with ``seq``, ``chrom`` and 0-based ``start``."""
+
+    seq: str
+    chrom: str | None
+    start: int
+
+    @property
+    def length(self) -> int:
+        return len(self.seq)
+
+    @property
+    def region(self) -> Region | None:
+        return None if self.chrom is None else Region(self.chrom, self.start, self.start + self.length)
+
+    @property
+    def positions(self) -> np.ndarray:
+        """(L,) 1-based coordinates (genome coordinates for a region, 1..L otherwise)."""
+        return np.arange(self.start + 1, self.start + self.length + 1)
+
+    @property
+    def label(self) -> str:
+        """``chrom:start-end`` (1-based) or, off the genome, :meth:`_unplaced_label`."""
+        return str(self.region) if self.chrom is not None else self._unplaced_label()
+
+    def _unplaced_label(self) -> str:
+        return getattr(self, "name", "") or "sequence"
+
+
 @dataclass(frozen=True)
-class PositionLogits:
+class PositionLogits(_OnSequence):
     """Per-position predictions over A,C,G,T for one sequence (see :mod:`glm_explore.logits`).
 
     ``log_probs`` is (4, L) natural log, rows A,C,G,T, renormalised per column. ``seq`` is the
@@ -39,24 +68,6 @@ class PositionLogits:
     note: str = ""
 
     @property
-    def length(self) -> int:
-        return len(self.seq)
-
-    @property
-    def region(self) -> Region | None:
-        return None if self.chrom is None else Region(self.chrom, self.start, self.start + self.length)
-
-    @property
-    def label(self) -> str:
-        """``chrom:start-end`` (1-based) or the sequence name."""
-        return str(self.region) if self.chrom is not None else (self.name or "sequence")
-
-    @property
-    def positions(self) -> np.ndarray:
-        """(L,) 1-based coordinates (genome coordinates for a region, 1..L otherwise)."""
-        return np.arange(self.start + 1, self.start + self.length + 1)
-
-    @property
     def approximate(self) -> bool:
         """True for the unmasked single-pass reconstruction of an MLM."""
         return self.mode == "unmasked"
@@ -73,7 +84,7 @@ class PositionLogits:
 
 
 @dataclass(frozen=True)
-class DependencyMap:
+class DependencyMap(_OnSequence):
     """Nucleotide dependency map (Tomaz da Silva et al. 2024) over one sequence.
 
     ``matrix[i, j]`` (L, L) is the largest absolute change in log-odds of the predicted
@@ -89,19 +100,6 @@ class DependencyMap:
     start: int = 0
     name: str = ""
 
-    @property
-    def length(self) -> int:
-        return len(self.seq)
-
-    @property
-    def positions(self) -> np.ndarray:
-        return np.arange(self.start + 1, self.start + self.length + 1)
-
-    @property
-    def label(self) -> str:
-        if self.chrom is None:
-            return self.name or "sequence"
-        return str(Region(self.chrom, self.start, self.start + self.length))
 
 
 @dataclass(frozen=True)
@@ -176,7 +174,7 @@ class Separation:
 
 
 @dataclass(frozen=True)
-class Attributions:
+class Attributions(_OnSequence):
     """An attribution map of one target over one sequence (see :mod:`glm_explore.attribution`).
 
     ``values`` (4, L) is the map drawn in the logo (natural-log units of the target; for one-hot
@@ -203,15 +201,6 @@ class Attributions:
     notes: tuple[str, ...] = ()
 
     @property
-    def length(self) -> int:
-        return len(self.seq)
-
-    @property
-    def positions(self) -> np.ndarray:
-        """(L,) 1-based coordinates."""
-        return np.arange(self.start + 1, self.start + self.length + 1)
-
-    @property
     def per_position(self) -> np.ndarray:
         """(L,) attribution summed over the 4 bases."""
         return np.nansum(self.values, axis=0)
@@ -223,11 +212,8 @@ class Attributions:
             return None
         return abs(self.delta) / max(abs(self.target_value - self.baseline_value), 1e-12)
 
-    @property
-    def label(self) -> str:
-        if self.chrom is None:
-            return f"1-{self.length}"
-        return str(Region(self.chrom, self.start, self.start + self.length))
+    def _unplaced_label(self) -> str:
+        return f"1-{self.length}"
 
     def crop(self, lo: int, hi: int) -> Attributions:
         """The map over ``seq[lo:hi]`` (0-based offsets into this map), coordinates shifted."""
@@ -238,7 +224,7 @@ class Attributions:
 
 
 @dataclass(frozen=True)
-class ISMResult:
+class ISMResult(_OnSequence):
     """In-silico saturation mutagenesis of one target over one sequence.
 
     ``delta`` (4, L): f(sequence with base b at i) − f(reference), natural-log units of the target;
@@ -257,14 +243,6 @@ class ISMResult:
     notes: tuple[str, ...] = ()
 
     @property
-    def length(self) -> int:
-        return len(self.seq)
-
-    @property
-    def positions(self) -> np.ndarray:
-        return np.arange(self.start + 1, self.start + self.length + 1)
-
-    @property
     def importance(self) -> np.ndarray:
         """(L,) −mean Δ over the 3 substitutions: how much the reference base supports the target."""
         d = np.asarray(self.delta, dtype=float)
@@ -277,11 +255,8 @@ class ISMResult:
 
         return one_hot(self.seq) * np.nan_to_num(self.importance)[None, :]
 
-    @property
-    def label(self) -> str:
-        if self.chrom is None:
-            return f"1-{self.length}"
-        return str(Region(self.chrom, self.start, self.start + self.length))
+    def _unplaced_label(self) -> str:
+        return f"1-{self.length}"
 
     def crop(self, lo: int, hi: int) -> ISMResult:
         from dataclasses import replace
