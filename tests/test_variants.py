@@ -180,25 +180,12 @@ def test_contig_edge_windows_shift_and_stay_exact(chloroplast, tiny_mlm):
 
 def test_llr_matches_gpn_definition_on_random_gpn_model(tmp_path, chloroplast, rng):
     """Our masked LLR through the HF adapter == GPN's run_vep recipe on the raw GPNForMaskedLM logits."""
-    import gpn
-    from tokenizers import Regex, Tokenizer, models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast
-
-    gpn.register_auto_classes()
-    from gpn.model import GPNConfig, GPNForMaskedLM
+    from hf_builders import build_gpn
 
     from glm_explore.models import load_model
 
-    vocab = {t: i for i, t in enumerate(["[PAD]", "[MASK]", "[UNK]", "a", "c", "g", "t"])}
-    tk = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
-    tk.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
-    tok = PreTrainedTokenizerFast(tokenizer_object=tk, unk_token="[UNK]", pad_token="[PAD]", mask_token="[MASK]")
-    torch.manual_seed(7)
-    raw = GPNForMaskedLM(GPNConfig(vocab_size=len(vocab), hidden_size=16, intermediate_size=32,
-                                   num_hidden_layers=2, first_kernel_size=5, rest_kernel_size=3,
-                                   dilation_cycle=2)).eval()
-    raw.save_pretrained(tmp_path)
-    tok.save_pretrained(tmp_path)
+    raw, tok = build_gpn(tmp_path)  # the same random-weight GPN the HF adapter tests use
+    vocab = tok.get_vocab()
     adapter = load_model(str(tmp_path))
     assert adapter.info.objective == "mlm"
 
