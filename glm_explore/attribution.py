@@ -16,6 +16,13 @@ Targets are ``torch.nn.Module`` s, so captum's DeepLift can hook the model insid
                       receptive field R share one copy, exact), so one input costs
                       min(span, R + 1) forward passes (``Target.copies``).
 ``clm_span``          log-likelihood of a span Σ_i Σ_b x[b, i] · log P(b | x_<i) — CLM, one pass.
+``probe``             log P(class | v) of a region-class :class:`~glm_explore.results.LinearProbe`
+                      (the embedding explorer's logistic regression), where v is the probe's
+                      layers' hidden states mean-pooled over a span ``[start, end)`` (averaged
+                      with the reverse-complement strand when the probe was fit that way) —
+                      any model with a differentiable ``onehot_hidden``. On a window of the
+                      probe's own length with the span = its pooled centre, v is exactly the
+                      embedding the probe was fit on.
 ===================== =====================================================================
 
 For the span targets the scored base is the input's own (``x``-weighted), so a mutant is scored
@@ -44,17 +51,18 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .errors import GlmExploreError, InvalidSequenceError
+from .errors import GlmExploreError, InvalidSequenceError, UnsupportedByModelError
 from .genome import Region
 from .logits import mask_groups
 from .models.base import GenomicLM, Progress
-from .results import Attributions, ISMResult
+from .results import Attributions, ISMResult, LinearProbe
 from .sequence import encode, one_hot
 
 TARGETS = {
     "mlm_position": "log P(ref) at a position (masked) — MLM",
     "mlm_span": "pseudo-log-likelihood of a span (each position masked) — MLM",
     "clm_span": "log-likelihood of a span — CLM",
+    "probe": "probe: log P(region class | embedding) — the embedding explorer's linear probe",
 }
 METHODS = {
     "integrated_gradients": "Integrated Gradients",
@@ -203,13 +211,82 @@ class CausalSpanTarget(Target):
         return (lp * x)[:, :, self.start:self.end].sum(dim=(1, 2))
 
 
-def make_target(model: GenomicLM, seq: str, kind: str, start: int, end: int | None = None, *, origin: int = 0
-                ) -> Target:
+class ProbeTarget(Target):
+    """log P(``cls`` | pooled embedding of ``[start, end)``) under a fitted :class:`LinearProbe` (natural log).
+
+    The features are recomputed differentiably: the probe's layers from the model's
+    ``onehot_hidden`` (one pass), each mean-pooled over the span and concatenated in the probe's
+    layer order; with ``probe.rc`` the reverse complement (``x`` flipped on both axes: A,C,G,T
+    order makes complementing a flip of the base axis) is run too, its states flipped back in
+    position and pooled over the same span, and the two vectors averaged (as
+    :func:`glm_explore.embed.embed_windows` does).
+    """
+
+    def __init__(self, model: GenomicLM, probe: LinearProbe, cls: str, start: int, end: int, length: int, *,
+                 origin: int = 0) -> None:
+        super().__init__(model)
+        if probe.model != model.info.name:
+            raise GlmExploreError(f"The probe was fit on embeddings of {probe.model}, not {model.info.name}: "
+                                  "fit a probe with this model on the embedding explorer first.")
+        if not callable(getattr(model, "onehot_hidden", None)):
+            raise UnsupportedByModelError(f"{model.info.name} has no differentiable path to its hidden states, so "
+                                          "the probe target cannot be attributed; pick a likelihood target.")
+        n = model.info.n_layers
+        if any(not -n - 1 <= k <= n for k in probe.layers):
+            raise GlmExploreError(f"The probe uses layers {list(probe.layers)}, but {model.info.name} has 0..{n}.")
+        _check_span(start, end, length)
+        self.start, self.end, self.layers, self.rc = start, end, list(probe.layers), probe.rc
+        self.k = probe.class_index(cls)
+        for name in ("weight", "bias", "mean", "scale"):
+            self.register_buffer(name, torch.as_tensor(getattr(probe, name), dtype=torch.float32), persistent=False)
+        self.reuses_modules = probe.rc  # the model runs twice (both strands)
+        where = f"{origin + start + 1}-{origin + end}" if end - start > 1 else f"{origin + start + 1}"
+        self.description = (f"log P({cls} | layer {'+'.join(map(str, probe.layers))} embedding of {where}"
+                            f"{', both strands' if probe.rc else ''}) under the region-class probe")
+
+    def influence(self, length: int) -> np.ndarray:
+        rf = self._rf()
+        out = np.zeros(length, dtype=bool)
+        lo, hi = (0, length) if rf is None else (max(0, self.start - rf), min(length, self.end + rf))
+        out[lo:hi] = True
+        return out
+
+    def _pooled(self, x: torch.Tensor, flip: bool) -> torch.Tensor:
+        states = self.lm.onehot_hidden(x.flip(1, 2) if flip else x, self.layers)
+        return torch.cat([(h.flip(1) if flip else h)[:, self.start:self.end].mean(dim=1) for h in states], dim=1)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, D) the probe's input features for one-hot ``x`` (N, 4, L)."""
+        v = self._pooled(x, False)
+        return (v + self._pooled(x, True)) / 2 if self.rc else v
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = ((self.features(x) - self.mean) / self.scale) @ self.weight.T + self.bias
+        return torch.log_softmax(z, dim=1)[:, self.k]
+
+
+def probe_span(probe: LinearProbe, lo: int, hi: int) -> tuple[int, int]:
+    """The default pooled span of a probe target inside ``[lo, hi)``: what the probe's pooling pools
+    (its centre ``center`` bp, the whole stretch, or the middle base), clipped to the stretch."""
+    from .embed import pool_slice
+
+    sl = pool_slice(hi - lo, probe.pooling, min(probe.center, hi - lo))
+    return lo + sl.start, lo + sl.stop
+
+
+def make_target(model: GenomicLM, seq: str, kind: str, start: int, end: int | None = None, *, origin: int = 0,
+                probe: LinearProbe | None = None, probe_class: str | None = None) -> Target:
     """Build a target of ``kind`` (see :data:`TARGETS`) over ``seq``; ``start``/``end`` 0-based half-open.
 
-    ``mlm_position`` uses ``start`` only. ``origin`` (0-based genome start of ``seq``) only labels
-    the description in genome coordinates.
+    ``mlm_position`` uses ``start`` only; ``probe`` needs ``probe`` and ``probe_class``. ``origin``
+    (0-based genome start of ``seq``) only labels the description in genome coordinates.
     """
+    if kind == "probe":
+        if probe is None or probe_class is None:
+            raise GlmExploreError("The probe target needs a fitted probe and a class: fit one on the embedding "
+                                  "explorer (or `embed --probe-out`) and choose a class.")
+        return ProbeTarget(model, probe, probe_class, start, start + 1 if end is None else end, len(seq),
+                           origin=origin)
     if kind == "mlm_position":
         return MaskedPositionTarget(model, seq, start, origin=origin)
     end = start + 1 if end is None else end
@@ -280,9 +357,9 @@ def deeplift_warnings(target: nn.Module) -> list[str]:
     seen: dict[int, int] = {}
     for m in target.modules():
         seen[id(m)] = seen.get(id(m), 0) + 1
-    if any(c > 1 for c in seen.values()):
-        out.append("DeepLift: a module is registered twice in the model; captum's DeepLift needs every "
-                   "non-linearity used once.")
+    if any(c > 1 for c in seen.values()) or getattr(target, "reuses_modules", False):
+        out.append("DeepLift: a module is registered twice or run twice (e.g. both strands of a probe target); "
+                   "captum's DeepLift needs every non-linearity used once.")
     return out
 
 
@@ -479,13 +556,15 @@ def attribute_region(model: GenomicLM, genome, region: Region | str, *, target: 
                      target_spec: str = "", method: str = "integrated_gradients", baseline: str = "zeros",
                      n_steps: int = 50, n_baselines: int = 10, correct: bool = False, ism: bool = False,
                      flank: int | None = None, max_len: int = MAX_ATTRIBUTION_BP, batch_size: int = 64,
+                     probe: LinearProbe | None = None, probe_class: str | None = None,
                      progress: Progress | None = None) -> tuple[Attributions | None, ISMResult | None]:
     """Attribution (and optionally ISM) of a target over a genome ``region``, cropped to the region.
 
     The model sees ``flank`` bases of context each side (default: its receptive field, at most 256;
     cut at contig edges). ``target`` defaults to ``mlm_position`` (MLM) / ``clm_span`` (CLM);
     ``target_spec`` is a 1-based position or span inside the region (blank: the region centre for a
-    position target, the whole region for a span). ``method='ism'`` runs ISM only.
+    position target, the whole region for a span, the probe's own pooling for ``probe``).
+    ``method='ism'`` runs ISM only.
     """
     from .genome import fetch_window, parse_region
 
@@ -504,12 +583,14 @@ def attribute_region(model: GenomicLM, genome, region: Region | str, *, target: 
             if not ok:
                 raise InvalidSequenceError(f"Region {win.region} has no A/C/G/T base to target.")
             span = (min(ok, key=lambda i: abs(i - centre)), 0)
+        elif kind == "probe" and probe is not None:
+            span = probe_span(probe, lo, hi)
         else:
             span = (lo, hi)
     else:
         span = (span[0] + lo, span[1] + lo)
     tgt = make_target(model, win.seq, kind, span[0], None if kind == "mlm_position" else span[1],
-                      origin=win.context.start)
+                      origin=win.context.start, probe=probe, probe_class=probe_class)
     common = dict(model=model.info.name, chrom=win.context.chrom, start=win.context.start)
     attr = ism_res = None
     if method != "ism":

@@ -21,13 +21,13 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import f1_score, silhouette_score
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from .errors import GlmExploreError
-from .results import Embeddings, Projection, Separation
+from .results import Embeddings, LinearProbe, Projection, Separation
 from .sequence import encode
 
 KNN_K = 15
@@ -191,8 +191,7 @@ def separation(X: np.ndarray, labels: np.ndarray, train_mask: np.ndarray, *, nam
     knn = make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=min(knn_k, len(ytr))))
     knn.fit(Xtr, ytr)
     knn_acc = float((knn.predict(Xte) == yte).mean())
-    probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, class_weight="balanced", C=0.1))
-    probe.fit(Xtr, ytr)
+    probe = probe_pipeline().fit(Xtr, ytr)
     pred = probe.predict(Xte)
     cols = list(probe.classes_) + sorted(set(yte) - set(probe.classes_))  # + classes never seen in training
     classes = tuple(c for c in cols if c in set(yte))
@@ -212,6 +211,42 @@ def separation(X: np.ndarray, labels: np.ndarray, train_mask: np.ndarray, *, nam
     return Separation(name=name, knn_accuracy=knn_acc, silhouette=sil, macro_f1=macro, macro_f1_ci=ci,
                       per_class_f1=per_class, confusion=cm, classes=classes, n_train=int(train_mask.sum()),
                       n_test=int((~train_mask).sum()), n_features=X.shape[1], predictions=pred)
+
+
+def probe_pipeline():
+    """The region-class probe: standardize, then class-balanced multinomial logistic regression (C = 0.1)."""
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, class_weight="balanced", C=0.1))
+
+
+def fit_probe(emb: Embeddings, labels: np.ndarray, train_mask: np.ndarray | None = None, *,
+              layers: Sequence[int] | None = None) -> LinearProbe:
+    """Fit :func:`probe_pipeline` on ``emb.features(layers)`` of training windows → :class:`LinearProbe`.
+
+    ``labels`` (N,) class names; ``train_mask`` (N,) bool (default: all windows train). The probe
+    keeps the embedding recipe (layers, pooling, centre, RC, window length) so that
+    :class:`glm_explore.attribution.ProbeTarget` can recompute its input differentiably. The
+    held-out macro-F1 is the same number :func:`separation` reports for these features.
+    """
+    layers = tuple(layers) if layers is not None else (emb.layers[-1],)
+    X = emb.features(layers).astype(np.float64)
+    labels = np.asarray(labels, dtype=object)
+    train = np.ones(len(X), dtype=bool) if train_mask is None else np.asarray(train_mask, dtype=bool)
+    if len(set(labels[train])) < 2:
+        raise TooFewWindowsError("The training windows hold fewer than 2 classes: a probe needs at least 2.")
+    pipe = probe_pipeline().fit(X[train], labels[train])
+    scaler, lr = pipe[0], pipe[-1]
+    W, b = lr.coef_.astype(np.float64), lr.intercept_.astype(np.float64)
+    if len(lr.classes_) == 2:  # sklearn's binary form: one logit for classes_[1]; as two softmax logits
+        W, b = np.vstack([np.zeros_like(W), W]), np.r_[0.0, b]
+    f1 = float("nan")
+    if (~train).any():
+        yte = labels[~train]
+        f1 = float(f1_score(yte, pipe.predict(X[~train]), labels=sorted(set(yte)), average="macro", zero_division=0))
+    return LinearProbe(classes=tuple(str(c) for c in lr.classes_), weight=W, bias=b,
+                       mean=scaler.mean_.astype(np.float64), scale=scaler.scale_.astype(np.float64),
+                       layers=tuple(int(k) for k in layers), pooling=emb.pooling, center=int(emb.center),
+                       rc=bool(emb.rc), window_length=int(emb.window_length), model=emb.model,
+                       n_train=int(train.sum()), heldout_macro_f1=f1)
 
 
 def compare_separation(model_X: np.ndarray, seqs: Sequence[str], labels: np.ndarray, train_mask: np.ndarray,

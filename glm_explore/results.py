@@ -174,6 +174,79 @@ class Separation:
 
 
 @dataclass(frozen=True)
+class LinearProbe:
+    """A fitted region-class probe over pooled embeddings (see :func:`glm_explore.reduce.fit_probe`).
+
+    Logistic regression on standardized features: the class logits of a feature vector ``v`` (D,)
+    are ``weight @ ((v − mean) / scale) + bias`` (K,), and log P(class | v) is their log-softmax
+    (natural log). ``classes`` (K,) name the rows of ``weight`` (K, D). The embedding recipe it
+    was fit on: ``layers`` (concatenated in this order), ``pooling``, ``center`` (bp), ``rc``
+    (reverse-complement averaging) and ``window_length`` (bp), for model ``model``.
+    ``heldout_macro_f1`` is the probe's macro-F1 on held-out windows (NaN when none were held out).
+    """
+
+    classes: tuple[str, ...]
+    weight: np.ndarray
+    bias: np.ndarray
+    mean: np.ndarray
+    scale: np.ndarray
+    layers: tuple[int, ...]
+    pooling: str
+    center: int
+    rc: bool
+    window_length: int
+    model: str
+    n_train: int = 0
+    heldout_macro_f1: float = float("nan")
+
+    def class_logits(self, X: np.ndarray) -> np.ndarray:
+        """(N, K) class logits of features ``X`` (N, D)."""
+        return ((np.asarray(X, dtype=np.float64) - self.mean) / self.scale) @ self.weight.T + self.bias
+
+    def log_proba(self, X: np.ndarray) -> np.ndarray:
+        """(N, K) log P(class | features), natural log."""
+        z = self.class_logits(X)
+        z = z - z.max(axis=1, keepdims=True)
+        return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+    def class_index(self, name: str) -> int:
+        if name not in self.classes:
+            from .errors import GlmExploreError
+
+            raise GlmExploreError(f"The probe has no class {name!r}; choose one of {', '.join(self.classes)}.")
+        return self.classes.index(name)
+
+    def to_json(self) -> str:
+        import json
+
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        d = {k: (v.tolist() if isinstance(v, np.ndarray) else list(v) if isinstance(v, tuple) else v)
+             for k, v in d.items()}
+        return json.dumps({"glm_explore_probe": 1, **d})
+
+    @classmethod
+    def from_json(cls, text: str) -> LinearProbe:
+        """Read :meth:`to_json` output; a file of another kind raises a what-to-fix error."""
+        import json
+
+        from .errors import GlmExploreError
+
+        try:
+            d = json.loads(text)
+            if not isinstance(d, dict) or d.pop("glm_explore_probe", None) != 1:
+                raise ValueError("not a probe file")
+            arrays = {k: np.asarray(d[k], dtype=np.float64) for k in ("weight", "bias", "mean", "scale")}
+            probe = cls(**{**d, **arrays, "classes": tuple(d["classes"]), "layers": tuple(d["layers"])})
+        except (ValueError, TypeError, KeyError) as exc:
+            raise GlmExploreError("This is not a probe file written by glm-explore: make one with "
+                                  "`python -m glm_explore embed … --probe-out probe.json`.") from exc
+        K, D = probe.weight.shape if probe.weight.ndim == 2 else (0, 0)
+        if K != len(probe.classes) or probe.bias.shape != (K,) or probe.mean.shape != (D,) or probe.scale.shape != (D,):
+            raise GlmExploreError("The probe file's arrays do not fit together (classes × features); write it again.")
+        return probe
+
+
+@dataclass(frozen=True)
 class Attributions(_OnSequence):
     """An attribution map of one target over one sequence (see :mod:`glm_explore.attribution`).
 

@@ -253,6 +253,83 @@ def test_ism_equals_brute_force_on_tiny_models(tiny_mlm, tiny_clm, rng):
 
 
 # --------------------------------------------------------------------------------------------
+# The region-class probe target = sklearn's probe on embed_windows' embeddings
+# --------------------------------------------------------------------------------------------
+
+def _probe_case(model, rng, *, n_classes=3, rc=True):
+    """Random 48-bp windows with random labels; the probe and sklearn's own fit of the same pipeline."""
+    from glm_explore.embed import embed_windows
+    from glm_explore.reduce import fit_probe, probe_pipeline
+
+    seqs = [random_dna(rng, 48) for _ in range(36)]
+    labels = np.resize(["CDS", "intron", "promoter"][:n_classes], 36)
+    train = np.arange(36) < 27
+    emb = embed_windows(model, seqs, layers=[1, 3], center=16, rc=rc)
+    probe = fit_probe(emb, labels, train, layers=[1, 3])
+    sk = probe_pipeline().fit(emb.features((1, 3)).astype(np.float64)[train], labels[train])
+    return seqs, emb, probe, sk
+
+
+@pytest.mark.parametrize("n_classes,rc", [(3, True), (2, False)])
+def test_probe_target_equals_sklearn_probe_on_embeddings(tiny_mlm, tiny_clm, rng, n_classes, rc):
+    from glm_explore.reduce import separation
+
+    for model in (tiny_mlm, tiny_clm):
+        seqs, emb, probe, sk = _probe_case(model, rng, n_classes=n_classes, rc=rc)
+        X = emb.features((1, 3)).astype(np.float64)
+        want = sk.predict_log_proba(X)  # sklearn's own pipeline on numpy embeddings
+        np.testing.assert_allclose(probe.log_proba(X), want, atol=1e-9)
+        assert list(probe.classes) == list(sk.classes_) and probe.rc == rc and probe.center == 16
+        labels, train = np.resize(probe.classes, 36), np.arange(36) < 27
+        assert probe.heldout_macro_f1 == pytest.approx(separation(X, labels, train, n_boot=10).macro_f1)
+        lo, hi = A.probe_span(probe, 0, 48)
+        assert (lo, hi) == (16, 32)  # the centre 16 bp, as embed_windows pooled
+        x = np.stack([one_hot(q) for q in seqs[:6]])
+        for k, cls in enumerate(probe.classes):
+            got = A.score(A.make_target(model, seqs[0], "probe", lo, hi, probe=probe, probe_class=cls), x)
+            np.testing.assert_allclose(got, want[:6, k], atol=1e-5)
+
+
+def test_probe_target_ig_completeness_and_ism_brute_force(tiny_mlm, rng):
+    from glm_explore.embed import embed_windows
+
+    seqs, _, probe, sk = _probe_case(tiny_mlm, rng)
+    seq = seqs[30]
+    target = A.make_target(tiny_mlm, seq, "probe", 16, 32, probe=probe, probe_class="promoter")
+    res = A.attribute(target, seq, method="integrated_gradients", baseline="uniform", n_steps=64)
+    assert abs(res.values.sum() - (res.target_value - res.baseline_value)) <= 0.01 * abs(
+        res.target_value - res.baseline_value)
+    # ISM against brute force: every mutant embedded as a string and scored by sklearn's pipeline
+    muts = _mutants(seq)
+    feats = embed_windows(tiny_mlm, [seq] + [m for _, _, m in muts], layers=[1, 3], center=16, rc=True)
+    k = list(sk.classes_).index("promoter")
+    lp = sk.predict_log_proba(feats.features((1, 3)))[:, k]
+    ism = A.saturation_mutagenesis(target, seq, batch_size=40)
+    np.testing.assert_allclose(ism.delta, _brute(lp[1:], lp[0], muts, len(seq)), atol=1e-4)
+    rf = tiny_mlm.info.receptive_field
+    assert np.all(ism.delta[:, :16 - rf] == 0) and np.all(ism.delta[:, 32 + rf:] == 0)
+    assert any("run twice" in w for w in A.deeplift_warnings(target))  # both strands: DeepLift is warned
+
+
+def test_probe_file_round_trip_and_clear_errors(tiny_mlm, tiny_clm, rng, tmp_path):
+    from glm_explore.results import LinearProbe
+
+    seqs, emb, probe, _ = _probe_case(tiny_mlm, rng)
+    back = LinearProbe.from_json(probe.to_json())
+    np.testing.assert_array_equal(back.log_proba(emb.features((1, 3))), probe.log_proba(emb.features((1, 3))))
+    assert (back.classes, back.layers, back.pooling, back.rc) == (probe.classes, probe.layers, probe.pooling, probe.rc)
+    for bad in ["{}", "[1, 2]", "not json", '{"glm_explore_probe": 1, "classes": ["a"]}']:
+        with pytest.raises(GlmExploreError, match="probe file"):
+            LinearProbe.from_json(bad)
+    with pytest.raises(GlmExploreError, match="no class 'UTR'"):
+        A.make_target(tiny_mlm, seqs[0], "probe", 16, 32, probe=probe, probe_class="UTR")
+    with pytest.raises(GlmExploreError, match="fit on embeddings of tiny-mlm"):
+        A.make_target(tiny_clm, seqs[0], "probe", 16, 32, probe=probe, probe_class="CDS")
+    with pytest.raises(GlmExploreError, match="fitted probe"):
+        A.make_target(tiny_mlm, seqs[0], "probe", 16, 32)
+
+
+# --------------------------------------------------------------------------------------------
 # Seqlets, JASPAR offline, FIMO
 # --------------------------------------------------------------------------------------------
 

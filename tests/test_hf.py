@@ -22,6 +22,7 @@ from glm_explore.logits import masked_marginals
 from glm_explore.models import load_model
 from glm_explore.models.capabilities import capability_matrix, feature_status
 from glm_explore.models.hf import HFAdapter, load_hf_model, remote_code_files
+from glm_explore.sequence import one_hot
 
 BASES = "ACGT"
 
@@ -154,6 +155,25 @@ def test_onehot_forward_matches_log_probs(adapters, name, rng):
     np.testing.assert_allclose(torch.log_softmax(out, dim=1).detach().numpy(), expect, atol=1e-4)
     out[:, 0, 5].sum().backward()
     assert x.grad is not None and torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("name", ["bert", "gpt2", "gpn"])
+def test_onehot_hidden_matches_hidden_states(adapters, name, rng):
+    """The differentiable hidden-state path (probe target) equals the token path, layer by layer."""
+    m = adapters[name]
+    seqs = [random_dna(rng, 24), random_dna(rng, 24)]
+    x = torch.from_numpy(np.stack([one_hot(s) for s in seqs])).requires_grad_(True)
+    layers = [0, -1]
+    if name == "gpn":  # GPN's output has the last layer only, like its token path
+        with pytest.raises(UnsupportedByModelError, match="only its last layer"):
+            m.onehot_hidden(x, [0, -1])
+        layers = [-1, -1]
+    states = m.onehot_hidden(x, layers)
+    for layer, got in zip(layers, states):
+        want = np.stack(m.hidden_states(seqs, layer=layer))
+        np.testing.assert_allclose(got.detach().numpy(), want, atol=1e-4)
+    states[1][:, 10].sum().backward()
+    assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
 
 
 # ---------------------------------------------------------------------------------------- k-mer / BPE

@@ -73,6 +73,21 @@ class ConvLMAdapter:
                     out[k] = row
         return out  # type: ignore[return-value]
 
+    def onehot_hidden(self, x: torch.Tensor, layers: list[int]) -> list[torch.Tensor]:
+        """Differentiable one-hot (N, 4, L) → per-nucleotide states (N, L, D), one per layer in ``layers``
+        (0 = embedding, -1 = last), all from one pass. CLM: the state of base i has seen x_≤i."""
+        net, n = self.model, self.info.n_layers
+        idx = [n + 1 + k if k < 0 else k for k in layers]
+        if not all(0 <= k <= n for k in idx):
+            raise ValueError(f"layers must be in [-{n + 1}, {n}], got {layers}")
+        h = net.embed(net.prepare(channels_from_onehot(x)).transpose(1, 2))
+        states = [h]
+        for block in net.blocks[:max(idx)]:
+            h = block(h)
+            states.append(h)
+        clm = self.info.objective == "clm"
+        return [states[k][:, 1:] if clm else states[k] for k in idx]
+
     def onehot_forward(self, x: torch.Tensor, masked: torch.Tensor | None = None) -> torch.Tensor:
         ch = channels_from_onehot(x)
         if masked is not None:

@@ -658,12 +658,8 @@ class HFAdapter:
         return base(input_ids=ids).last_hidden_state.float().numpy()
 
     # -- protocol: onehot_forward --------------------------------------------------------------
-    def onehot_forward(self, x: torch.Tensor, masked: torch.Tensor | None = None) -> torch.Tensor:
-        """Differentiable one-hot (N, 4, L) → logits (N, 4, L) over A,C,G,T (character-level models).
-
-        MLM: ``masked`` (N, L) positions get the mask token's embedding. CLM: column i are the logits
-        predicting base i from bases < i (zeros at column 0 when the model has no BOS token).
-        """
+    def _onehot_inputs(self, x: torch.Tensor, masked: torch.Tensor | None = None) -> dict:
+        """Model keyword inputs for one-hot (N, 4, L) bases, framed by the special tokens (char models)."""
         route = self._onehot_route() if self.tokenization == "char" else None
         if route is None:
             why = (f"{self.info.name} reads {self.tokenization} tokens, not bases" if self.tokenization != "char"
@@ -671,7 +667,6 @@ class HFAdapter:
             raise UnsupportedByModelError(f"Gradient attributions need a per-base differentiable input, but {why}. "
                                           "Use in-silico mutagenesis (ISM) instead.")
         N, _, L = x.shape
-        P = len(self._prefix)
         base_ids = torch.from_numpy(self._base_ids)
         if route == "inputs_embeds":
             E = self.model.get_input_embeddings().weight
@@ -681,25 +676,47 @@ class HFAdapter:
                 emb = emb * (1 - m) + m * E[self._mask_id]
             pre = E[torch.tensor(self._prefix, dtype=torch.long)].expand(N, -1, -1)
             suf = E[torch.tensor(self._suffix, dtype=torch.long)].expand(N, -1, -1)
-            logits = self.model(inputs_embeds=torch.cat([pre, emb, suf], dim=1)).logits
-        else:
-            V = self.model.config.vocab_size
-            probs = torch.zeros(N, L, V, dtype=x.dtype)
-            probs = probs.index_add(2, base_ids, x.transpose(1, 2))
-            if masked is not None:
-                m = masked.to(x.dtype).unsqueeze(-1)
-                mask_row = torch.nn.functional.one_hot(torch.tensor(self._mask_id), V).to(x.dtype)
-                probs = probs * (1 - m) + m * mask_row
-            pre = torch.nn.functional.one_hot(torch.tensor(self._prefix, dtype=torch.long), V).to(x.dtype)
-            suf = torch.nn.functional.one_hot(torch.tensor(self._suffix, dtype=torch.long), V).to(x.dtype)
-            logits = self.model(input_probs=torch.cat([pre.expand(N, -1, -1), probs, suf.expand(N, -1, -1)],
-                                                      dim=1)).logits
-        logits = logits[..., base_ids]
+            return {"inputs_embeds": torch.cat([pre, emb, suf], dim=1)}
+        V = self.model.config.vocab_size
+        probs = torch.zeros(N, L, V, dtype=x.dtype)
+        probs = probs.index_add(2, base_ids, x.transpose(1, 2))
+        if masked is not None:
+            m = masked.to(x.dtype).unsqueeze(-1)
+            mask_row = torch.nn.functional.one_hot(torch.tensor(self._mask_id), V).to(x.dtype)
+            probs = probs * (1 - m) + m * mask_row
+        pre = torch.nn.functional.one_hot(torch.tensor(self._prefix, dtype=torch.long), V).to(x.dtype)
+        suf = torch.nn.functional.one_hot(torch.tensor(self._suffix, dtype=torch.long), V).to(x.dtype)
+        return {"input_probs": torch.cat([pre.expand(N, -1, -1), probs, suf.expand(N, -1, -1)], dim=1)}
+
+    def onehot_forward(self, x: torch.Tensor, masked: torch.Tensor | None = None) -> torch.Tensor:
+        """Differentiable one-hot (N, 4, L) → logits (N, 4, L) over A,C,G,T (character-level models).
+
+        MLM: ``masked`` (N, L) positions get the mask token's embedding. CLM: column i are the logits
+        predicting base i from bases < i (zeros at column 0 when the model has no BOS token).
+        """
+        L, P = x.shape[2], len(self._prefix)
+        logits = self.model(**self._onehot_inputs(x, masked)).logits[..., torch.from_numpy(self._base_ids)]
         if self.info.objective == "mlm":
             return logits[:, P:P + L].transpose(1, 2)
         if P:
             return logits[:, P - 1:P - 1 + L].transpose(1, 2)
         return torch.cat([torch.zeros_like(logits[:, :1]), logits[:, :L - 1]], dim=1).transpose(1, 2)
+
+    def onehot_hidden(self, x: torch.Tensor, layers: list[int]) -> list[torch.Tensor]:
+        """Differentiable one-hot (N, 4, L) → per-base states (N, L, D) for each of ``layers`` (character
+        models; 0 = embeddings, -1 = last), from one pass."""
+        n, L, P = self.info.n_layers, x.shape[2], len(self._prefix)
+        idx = [n + 1 + k if k < 0 else k for k in layers]
+        if not all(0 <= k <= n for k in idx):
+            raise ValueError(f"layers must be in [-{n + 1}, {n}], got {layers}")
+        inputs = self._onehot_inputs(x)
+        hs = getattr(self.model(**inputs, output_hidden_states=True), "hidden_states", None)
+        if hs is None:  # e.g. GPN: only the base model's last state (as in hidden_states)
+            if set(idx) != {n}:
+                raise UnsupportedByModelError(f"{self.info.name} exposes only its last layer; choose layer -1.")
+            base = getattr(self.model, self.model.base_model_prefix, None) or self.model.base_model
+            hs = {n: base(**inputs).last_hidden_state}
+        return [hs[k][:, P:P + L] for k in idx]
 
 
 def _first_attr(obj, *names):
