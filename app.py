@@ -12,6 +12,7 @@ pages = [
     st.Page("pages/variants.py", title="Variant effects", icon="🧪"),
     st.Page("pages/embeddings.py", title="Embedding explorer", icon="🗺️"),
     st.Page("pages/attribution.py", title="Attribution & motifs", icon="🔍"),
+    st.Page("pages/motifs.py", title="Motifs across windows", icon="🧩"),
     st.Page("pages/compare.py", title="Compare models", icon="⚖️"),
 ]
 nav = st.navigation(pages)

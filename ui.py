@@ -261,3 +261,50 @@ def handoff_region(region: str, page: str | None = None) -> None:
 def incoming_region(default: str) -> str:
     """The region handed over by another page or the URL (``?region=chrI:1001-1512``), else ``default``."""
     return st.query_params.get("region") or st.session_state.get("handoff_region") or default
+
+
+# --------------------------------------------------------------------------------------------
+# The region-class probe, shared by the embedding explorer, attribution and motif pages
+# --------------------------------------------------------------------------------------------
+
+PROBE_CAP = 60  # windows per class and split when a page fits the probe itself
+
+
+def _probe_owner() -> str:
+    """Which model + genome a probe in session state belongs to."""
+    return f"{st.session_state.get('model_key', DEFAULT_MODEL)}|{st.session_state.get('dataset_key', '')}:" \
+           f"{current_data().name}"
+
+
+def remember_probe(probe, windows, source: str) -> None:
+    """Keep the probe (and the windows it was fit on) for the current model and genome."""
+    st.session_state["region_probe"] = {"owner": _probe_owner(), "probe": probe, "windows": windows,
+                                        "source": source}
+
+
+def current_probe() -> dict | None:
+    """``{"probe", "windows", "source"}`` for the current model and genome, or None."""
+    held = st.session_state.get("region_probe")
+    return held if held and held["owner"] == _probe_owner() else None
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _fit_default_probe(owner: str, _model, _data):
+    from glm_explore.embed import fit_region_probe
+
+    bar = st.progress(0.0, "Embedding windows for the probe…")
+    out = fit_region_probe(_model, _data, cap_per_class=PROBE_CAP, seed=0, progress=lambda f, m: bar.progress(f, m))
+    bar.empty()
+    return out
+
+
+def probe_fit_button(key: str) -> None:
+    """Offer to fit the region-class probe here (last layer, the explorer's default recipe)."""
+    st.caption(f"No region-class probe for this model yet. Fit one on the Embedding explorer (your layers and "
+               f"windows), or here: last layer, 512-bp windows, centre 100 bp, {PROBE_CAP} windows per class "
+               "and split.")
+    if st.button("Fit a region-class probe", key=key):
+        with user_errors():
+            probe, ws = _fit_default_probe(_probe_owner(), current_model(), current_data())
+            remember_probe(probe, ws, f"fit here on {probe.n_train} training windows")
+            st.rerun()

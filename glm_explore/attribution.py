@@ -297,13 +297,14 @@ def make_target(model: GenomicLM, seq: str, kind: str, start: int, end: int | No
     raise GlmExploreError(f"Unknown target {kind!r}; choose one of {', '.join(TARGETS)}.")
 
 
-def default_target(model: GenomicLM, seq: str, kind: str | None = None) -> Target:
-    """The default target for a window: MLM → log P(ref) at the centre; CLM → LL of the whole window."""
+def default_target(model: GenomicLM, seq: str, kind: str | None = None, *, origin: int = 0) -> Target:
+    """The default target for a window: MLM → log P(ref) at the centre; CLM → LL of the whole window.
+    ``origin`` (0-based genome start of ``seq``) labels the description."""
     kind = kind or ("mlm_position" if model.info.is_mlm else "clm_span")
     centre = len(seq) // 2
     while kind == "mlm_position" and centre < len(seq) - 1 and seq[centre] not in "ACGT":
         centre += 1
-    return make_target(model, seq, kind, *((centre,) if kind == "mlm_position" else (0, len(seq))))
+    return make_target(model, seq, kind, *((centre,) if kind == "mlm_position" else (0, len(seq))), origin=origin)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -605,6 +606,40 @@ def attribute_region(model: GenomicLM, genome, region: Region | str, *, target: 
     return attr, ism_res
 
 
+def attribute_windows(model: GenomicLM, windows: pd.DataFrame, *, target: str | None = None,
+                      probe: LinearProbe | None = None, probe_class: str | None = None,
+                      method: str = "integrated_gradients", baseline: str = "zeros", n_steps: int = 20,
+                      n_baselines: int = 5, correct: bool = False, batch_size: int = 64,
+                      progress: Progress | None = None) -> list[Attributions]:
+    """One attribution map per window, for seqlets across many windows (:func:`glm_explore.motifs.seqlets_many`).
+
+    ``windows`` has one row per window with ``chrom``, ``start`` (0-based) and ``sequence`` (e.g.
+    the rows of a :class:`~glm_explore.results.WindowSet` table). Each window is its own context.
+    ``target``: ``'probe'`` (log P(``probe_class``), pooled as the probe was fit — on the windows
+    the probe was fit on this is exactly its score), or a likelihood target at its default
+    (:func:`default_target`: MLM log P(ref) at the centre, CLM log-likelihood of the window).
+    """
+    if method not in METHODS:
+        raise GlmExploreError(f"Unknown attribution method {method!r} for many windows; choose one of "
+                              f"{', '.join(METHODS)}.")
+    if len(windows) == 0:
+        raise GlmExploreError("No windows to attribute: choose a class that has windows in the sample.")
+    out = []
+    for i, row in enumerate(windows.itertuples(index=False)):
+        seq = str(row.sequence)
+        if target == "probe":
+            tgt = make_target(model, seq, "probe", *probe_span(probe, 0, len(seq)) if probe else (0, 1),
+                              origin=int(row.start), probe=probe, probe_class=probe_class)
+        else:
+            tgt = default_target(model, seq, target, origin=int(row.start))
+        out.append(attribute(tgt, seq, method=method, baseline=baseline, n_steps=n_steps, n_baselines=n_baselines,
+                             correct=correct, batch_size=batch_size, model=model.info.name, chrom=str(row.chrom),
+                             start=int(row.start)))
+        if progress:
+            progress((i + 1) / len(windows), f"window {i + 1}/{len(windows)}")
+    return out
+
+
 def attribution_table(attr: Attributions | None, ism: ISMResult | None = None) -> pd.DataFrame:
     """One row per position (for downloads / the CLI): ``chrom, pos`` (1-based), ``ref``, ``attr_A..T``
     and ``attribution`` (Σ over bases) from ``attr``; ``ism_A..T`` (Δ target) and ``ism_importance``
@@ -642,8 +677,82 @@ def add_cli(subparsers) -> None:
     p.add_argument("--correct", action="store_true", help="one-hot gradient correction")
     p.add_argument("--ism", action="store_true", help="also run in-silico mutagenesis")
     p.add_argument("--jaspar", default="fungi", help="JASPAR CORE taxonomic group for seqlet matching")
+    _add_probe_args(p)
     p.add_argument("--out", default=None, help="per-position table (.tsv or .parquet); seqlets go to stdout")
     p.set_defaults(func=_run_attribute)
+
+    m = subparsers.add_parser("motifs", help="seqlets across many windows of one region class, named by JASPAR",
+                              description="Attribute many windows of one region class (the embedding explorer's "
+                              "sample), call seqlets with one pooled threshold and match them to JASPAR CORE.")
+    add_genome_model_args(m)
+    m.add_argument("--class", dest="region_class", default="promoter", help="region class (default promoter)")
+    m.add_argument("--n", type=int, default=20, help="windows to attribute (held-out ones first; default 20)")
+    m.add_argument("--target", choices=["default", "probe"], default="default",
+                   help="default: MLM log P(ref) at the centre / CLM window log-likelihood; probe: the class score")
+    _add_probe_args(m, fit_note=" (default for --target probe: fit one here on 60 windows per class and split)")
+    m.add_argument("--method", choices=list(METHODS), default="integrated_gradients")
+    m.add_argument("--baseline", choices=list(BASELINES), default="zeros")
+    m.add_argument("--steps", type=int, default=20, help="IG steps (default 20)")
+    m.add_argument("--jaspar", default="fungi", help="JASPAR CORE taxonomic group")
+    m.add_argument("--q", type=float, default=0.05, help="TOMTOM q-value cut for the summary (default 0.05)")
+    m.add_argument("--seed", type=int, default=0, help="window sample seed")
+    m.add_argument("--out", default=None, help="all seqlets with their matches (.tsv or .parquet)")
+    m.set_defaults(func=_run_motifs)
+
+
+def _add_probe_args(p, fit_note: str = "") -> None:
+    p.add_argument("--probe", default=None, help="probe JSON from `embed --probe-out` (for --target probe)" + fit_note)
+    p.add_argument("--probe-class", default=None, help="region class whose probe score is attributed "
+                   "(default: the --class of `motifs`)")
+
+
+def _write_table(table: pd.DataFrame, path: str) -> None:
+    if path.endswith(".parquet"):
+        table.to_parquet(path, index=False)
+    else:
+        table.to_csv(path, sep="\t", index=False)
+
+
+def _run_motifs(args) -> int:
+    import sys
+
+    from . import motifs
+    from .cli import load_genome_arg, load_model_arg
+    from .embed import fit_region_probe
+    from .windows import make_windows
+
+    if args.n < 1:
+        raise GlmExploreError(f"--n must be at least 1, got {args.n}.")
+    data, model = load_genome_arg(args.genome), load_model_arg(args.model)
+    lib = motifs.jaspar_motifs(args.jaspar)  # a bad --jaspar fails before any work
+    probe = None
+    if args.target == "probe":
+        if args.probe:
+            probe = LinearProbe.load(args.probe)
+            ws = make_windows(data, length=probe.window_length, center=probe.center, seed=args.seed)
+        else:
+            probe, ws = fit_region_probe(model, data, cap_per_class=60, seed=args.seed)
+            print(f"# fit a probe on {probe.n_train} training windows (held-out macro-F1 "
+                  f"{probe.heldout_macro_f1:.3f})", file=sys.stderr)
+    else:
+        ws = make_windows(data, seed=args.seed)
+    table = ws.table[ws.table["label"] == args.region_class]
+    if table.empty:
+        raise GlmExploreError(f"No windows of class {args.region_class!r} in the sample; choose one of "
+                              f"{', '.join(sorted(set(ws.labels)))}.")
+    table = table.sort_values("split", ascending=False, kind="stable").head(args.n)  # held-out ('test') first
+    results = attribute_windows(model, table, target=args.target if args.target == "probe" else None,
+                                probe=probe, probe_class=args.probe_class or args.region_class, method=args.method,
+                                baseline=args.baseline, n_steps=args.steps)
+    seqlets = motifs.match_seqlets(motifs.seqlets_many(results), lib)
+    summary = motifs.motif_summary(seqlets, q=args.q)
+    print(f"# {len(results)} {args.region_class} windows · {model.info.name} · target: {results[0].target}")
+    print(f"# {len(seqlets)} seqlets (|s| ≥ {seqlets.attrs.get('threshold', float('nan')):.3g}); "
+          f"{summary.attrs['unmatched']} without a JASPAR match at q ≤ {args.q}")
+    if args.out:
+        _write_table(seqlets.drop(columns=["weight"]), args.out)
+    print(summary.to_csv(sep="\t", index=False), end="")
+    return 0
 
 
 def _run_attribute(args) -> int:
@@ -651,9 +760,11 @@ def _run_attribute(args) -> int:
     from .cli import load_genome_arg, load_model_arg
 
     data, model = load_genome_arg(args.genome), load_model_arg(args.model)
+    probe = LinearProbe.load(args.probe) if args.probe else None
     attr, ism = attribute_region(model, data.genome, args.region, target=args.target, target_spec=args.at,
                                  method=args.method, baseline=args.baseline, n_steps=args.steps,
-                                 n_baselines=args.n_baselines, correct=args.correct, ism=args.ism)
+                                 n_baselines=args.n_baselines, correct=args.correct, ism=args.ism,
+                                 probe=probe, probe_class=args.probe_class)
     main = attr if attr is not None else ism
     print(f"# {main.label} {model.info.name} target: {main.target}")
     if attr is not None and attr.delta is not None:
@@ -661,9 +772,7 @@ def _run_attribute(args) -> int:
     for note in main.notes:
         print(f"# note: {note}")
     if args.out:
-        table = attribution_table(attr, ism)
-        (table.to_parquet if args.out.endswith(".parquet") else
-         lambda path, index: table.to_csv(path, sep="\t", index=index))(args.out, index=False)
+        _write_table(attribution_table(attr, ism), args.out)
     seqlets = motifs.match_seqlets(motifs.call_seqlets(main), motifs.jaspar_motifs(args.jaspar))
     cols = ["chrom", "pos_start", "pos_end", "sequence", "score", "match_1_id", "match_1_name", "match_1_p",
             "match_1_q"]

@@ -191,6 +191,25 @@ def window_frame(windows, emb: Embeddings | None = None, projections: Sequence =
     return out
 
 
+def fit_region_probe(model: GenomicLM, data, *, layers: Sequence[int] = (-1,), pooling: str = DEFAULT_POOLING,
+                     center: int = 100, rc: bool | None = None, batch_size: int = 128,
+                     progress: Progress | None = None, **window_params):
+    """The region-class probe with the embedding explorer's recipe, in one call.
+
+    :func:`glm_explore.windows.make_windows` (``window_params``: length, stride, cap_per_class, seed, …)
+    → :func:`embed_windows` → :func:`glm_explore.reduce.fit_probe` on the training windows.
+    Returns ``(probe, windows)``.
+    """
+    from .reduce import fit_probe
+    from .windows import make_windows
+
+    ws = make_windows(data, center=center, **window_params)
+    layer_idx = normalize_layers(model, list(layers))
+    emb = embed_windows(model, ws.sequences, layers=layer_idx, pooling=pooling, center=center, rc=rc,
+                        batch_size=batch_size, progress=progress)
+    return fit_probe(emb, ws.labels, ws.train_mask, layers=layer_idx), ws
+
+
 def _parse_layers(text: str) -> list[int] | str:
     if text.strip() == "all":
         return "all"
@@ -227,6 +246,9 @@ def add_cli(subparsers) -> None:
     p.add_argument("--k", type=int, default=4, help="k-mer baseline k (1-6)")
     p.add_argument("--no-metrics", action="store_true", help="skip the separation table")
     p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--probe-out", default=None,
+                   help="also write the region-class probe (fit on training windows) as JSON, for "
+                        "`attribute --target probe` and `motifs`")
     p.set_defaults(func=_run_cli)
 
 
@@ -269,6 +291,11 @@ def _run_cli(args) -> int:
     else:
         frame.to_parquet(out, index=False)
     print(f"wrote {len(frame):,} windows × {X.shape[1]} dims to {out}", file=sys.stderr)
+    if args.probe_out:
+        probe = reduce.fit_probe(emb, ws.labels, ws.train_mask, layers=emb.layers)
+        Path(args.probe_out).write_text(probe.to_json())
+        print(f"wrote the {len(probe.classes)}-class probe (held-out macro-F1 {probe.heldout_macro_f1:.3f}) to "
+              f"{args.probe_out}", file=sys.stderr)
     if not args.no_metrics:
         seps = reduce.compare_separation(X, ws.sequences, ws.labels, ws.train_mask, k=args.k,
                                          model_name=model.info.name)

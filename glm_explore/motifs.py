@@ -247,6 +247,51 @@ def match_seqlets(seqlets: pd.DataFrame, motifs: tuple[JasparMotif, ...] | None 
     return out
 
 
+def background_seqlets(seqlets: pd.DataFrame, seqs: list[str], *, seed: int = 0) -> pd.DataFrame:
+    """Matched controls for TOMTOM: for every seqlet, a segment of the same length and the same
+    per-base ``weight`` at a uniformly random position of the same window (``seqs[window]``).
+
+    Matching these like the seqlets gives the rate at which stretches of these windows resemble a
+    JASPAR motif by chance, the reference for the seqlets' own match rate.
+    """
+    rng = np.random.default_rng(seed)
+    out = seqlets.copy()
+    starts = [int(rng.integers(0, len(seqs[w]) - n + 1)) for w, n in zip(out["window"], out["length"])]
+    shift = np.asarray(starts) - out["start"].to_numpy()
+    out["start"], out["pos_start"], out["pos_end"] = starts, out["pos_start"] + shift, out["pos_end"] + shift
+    out["end"] = out["start"] + out["length"]
+    out["sequence"] = [seqs[w][a:a + n] for w, a, n in zip(out["window"], starts, out["length"])]
+    return out
+
+
+def match_rate(matched: pd.DataFrame, *, q: float = 0.05) -> float:
+    """Fraction of rows whose best TOMTOM match has q ≤ ``q`` (NaN for an empty table)."""
+    return float((matched["match_1_q"].fillna(1.0) <= q).mean()) if len(matched) else float("nan")
+
+
+def motif_summary(matched: pd.DataFrame, *, q: float = 0.05) -> pd.DataFrame:
+    """Which JASPAR motifs the seqlets of many windows resemble: one row per motif that is the best
+    TOMTOM match (``match_1``) of at least one seqlet with q ≤ ``q``.
+
+    Columns ``matrix_id, name, seqlets, windows`` (distinct windows with such a seqlet),
+    ``positive`` (seqlets with score > 0, i.e. raising the target), ``best_q``, ``example`` (the
+    seqlet with the best q); most seqlets first. ``attrs['unmatched']`` counts seqlets with no match
+    at q ≤ ``q``.
+    """
+    cols = ["matrix_id", "name", "seqlets", "windows", "positive", "best_q", "example"]
+    hit = matched[matched["match_1_q"].fillna(1.0) <= q] if len(matched) else matched
+    rows = []
+    for mid, g in (hit.groupby("match_1_id", sort=False) if len(hit) else []):
+        best = g.loc[g["match_1_q"].idxmin()]
+        rows.append({"matrix_id": mid, "name": best["match_1_name"], "seqlets": len(g),
+                     "windows": g["window"].nunique(), "positive": int((g["score"] > 0).sum()),
+                     "best_q": float(best["match_1_q"]), "example": best["sequence"]})
+    out = pd.DataFrame(rows, columns=cols)
+    out = out.sort_values(["seqlets", "best_q"], ascending=[False, True], ignore_index=True)
+    out.attrs["unmatched"] = len(matched) - len(hit)
+    return out
+
+
 def scan_motif(seq: str, motif: JasparMotif, *, threshold: float = 1e-4, start: int = 0) -> pd.DataFrame:
     """FIMO (memelite) hits of ``motif`` in ``seq``, both strands, p ≤ ``threshold``.
 

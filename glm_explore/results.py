@@ -225,6 +225,16 @@ class LinearProbe:
         return json.dumps({"glm_explore_probe": 1, **d})
 
     @classmethod
+    def load(cls, path: str) -> LinearProbe:
+        """Read a probe file written with :meth:`to_json` (``embed --probe-out``)."""
+        from pathlib import Path
+
+        from .errors import GlmExploreError
+        from .sequence import read_text_file
+
+        return cls.from_json(read_text_file(Path(path), GlmExploreError, "probe file"))
+
+    @classmethod
     def from_json(cls, text: str) -> LinearProbe:
         """Read :meth:`to_json` output; a file of another kind raises a what-to-fix error."""
         import json

@@ -12,20 +12,25 @@ st.markdown(
     "Pick a **target** (MLM: log P(reference base) at a masked position, or the pseudo-log-likelihood of a "
     "span; CLM: log-likelihood of a span) and a **method**. Letters are scaled by attribution (natural-log "
     "units of the target; below the axis = pushes the target down). ISM shows f(mutant) − f(reference) for "
-    "every substitution. Seqlets (stretches of high |attribution|: median + 4 robust SD) are matched to JASPAR "
-    "CORE with TOMTOM; FIMO draws a chosen motif's sites under the map.")
+    "every substitution. The **probe** target asks which bases make the region look like a class (the "
+    "embedding explorer's linear probe). Seqlets (stretches of high |attribution|: median + 4 robust SD) are "
+    "matched to JASPAR CORE with TOMTOM; FIMO draws a chosen motif's sites under the map.")
 
 
-def compute(model_key, data_key, region, target, spec, method, baseline, n_steps, n_baselines, correct, ism):
+def compute(model_key, data_key, region, target, spec, method, baseline, n_steps, n_baselines, correct, ism,
+            probe_class=None, probe_id=None):
     """Results kept in session state (not st.cache_data: the progress bar must not be replayed)."""
     store = st.session_state.setdefault("attribution_results", {})
-    key = (model_key, data_key, region, target, spec, method, baseline, n_steps, n_baselines, correct, ism)
+    key = (model_key, data_key, region, target, spec, method, baseline, n_steps, n_baselines, correct, ism,
+           probe_class, probe_id)
     if key not in store:
         model, data = ui.cached_builtin_model(model_key), ui.current_data()
+        held = ui.current_probe() if target == "probe" else None
         bar = st.progress(0.0, "Computing…")
         store[key] = at.attribute_region(model, data.genome, region, target=target, target_spec=spec, method=method,
                                          baseline=baseline, n_steps=n_steps, n_baselines=n_baselines,
-                                         correct=correct, ism=ism,
+                                         correct=correct, ism=ism, probe=held and held["probe"],
+                                         probe_class=probe_class,
                                          progress=lambda f, msg: bar.progress(min(1.0, f), msg))
         bar.empty()
         while len(store) > 8:
@@ -43,8 +48,17 @@ tax = "fungi"
 with ui.user_errors():
     model, data = ui.current_model(), ui.current_data()
     data_key = f"{st.session_state.get('dataset_key', '')}:{data.name}"
-    targets = [k for k in at.TARGETS if k.startswith("mlm" if model.info.is_mlm else "clm")]
+    held = ui.current_probe()
+    targets = [k for k in at.TARGETS if k.startswith("mlm" if model.info.is_mlm else "clm")] + (["probe"] * bool(held))
     methods = {**at.METHODS, "ism": "In-silico mutagenesis only"}
+    if callable(getattr(model, "onehot_hidden", None)):
+        with st.expander("Region-class probe target" + (f" — {held['source']}" if held else "")):
+            if held:
+                st.caption(f"Classes: {', '.join(held['probe'].classes)} · held-out macro-F1 "
+                           f"{held['probe'].heldout_macro_f1:.3f}. The target pools the probe's layers over its "
+                           f"centre {held['probe'].center} bp of the region (or the span you type).")
+            else:
+                ui.probe_fit_button("attribution_fit_probe")
     if st.session_state.get("attribution_target") not in targets:  # the model changed objective
         st.session_state.pop("attribution_target", None)
     with st.form("attribution_form"):
@@ -59,13 +73,17 @@ with ui.user_errors():
                                 key="attribution_baseline")
         n_steps = c3.slider("IG steps", 10, 200, 50, 10, key="attribution_steps")
         n_baselines = c3.slider("Shuffled baselines", 1, 20, 5, key="attribution_nbase")
+        probe_class = c1.selectbox("Probe class (probe target)", held["probe"].classes, key="attribution_probe_class",
+                                   index=held["probe"].classes.index("promoter") if "promoter" in held["probe"].classes
+                                   else 0) if held else None
         correct = c1.checkbox("One-hot gradient correction", key="attribution_correct")
         ism = c2.checkbox("Also run ISM (heatmap)", key="attribution_ism")
         tax = c3.selectbox("JASPAR CORE group", mf.JASPAR_TAX_GROUPS, key="attribution_tax")
         go = st.form_submit_button("Compute attributions", type="primary", key="attribution_go")
     if go:
         st.session_state["attribution_params"] = (model_key, data_key, region, target, spec, method, baseline,
-                                                  n_steps, n_baselines, correct, ism)
+                                                  n_steps, n_baselines, correct, ism, probe_class,
+                                                  id(held["probe"]) if held else None)
 
 params = st.session_state.get("attribution_params")
 if params and params[0] == model_key and params[1] == data_key:

@@ -49,6 +49,11 @@ def numbers(model_key, data_key, wp, ep, layers, k, _emb, _ws):
         rd.pca_coords(X)
 
 
+@st.cache_data(persist="disk", max_entries=16, show_spinner=False)
+def probe(model_key, data_key, wp, ep, layers, _emb, _ws):
+    return rd.fit_probe(_emb, _ws.labels, _ws.train_mask, layers=layers)
+
+
 @st.cache_data(persist="disk", max_entries=16, show_spinner="Probing every layer…")
 def sweep(model_key, data_key, wp, ep, k, _emb, _ws):
     return rd.layer_sweep(_emb, _ws.labels, _ws.train_mask, kmer_X=rd.kmer_features(_ws.sequences, k),
@@ -128,7 +133,10 @@ if params and params[:2] == (model_key, data_key):
         table = rd.separation_table(seps)
         right.dataframe(table.iloc[:, :6].round(3), hide_index=True)  # per-class F1 below the plot
         right.caption(f"Held-out windows: {seps[0].n_test:,} (training {seps[0].n_train:,}). kNN k={rd.KNN_K}; "
-                      "probe = logistic regression; CI = bootstrap 95 % over held-out windows.")
+                      "probe = logistic regression; CI = bootstrap 95 % over held-out windows. This probe is the "
+                      "**probe target** on the Attribution and Motifs pages.")
+        ui.remember_probe(probe(model_key, data_key, wp, ep, layers, emb, ws), ws,
+                          f"Embedding explorer: layer(s) {', '.join(map(str, layers))}, {len(ws):,} windows")
         pick = right.selectbox("Confusion matrix of", [s.name for s in seps], key="embeddings_cm")
         right.plotly_chart(confusion_heatmap(next(s.confusion for s in seps if s.name == pick)))
         points = event["selection"]["points"] if event else []  # dict access: also works for a set state

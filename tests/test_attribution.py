@@ -446,3 +446,111 @@ def test_cli_attribute(tmp_path, capsys, chloroplast):
     assert "log P(" in printed and "1016" in printed and "match_1_id" in printed
     assert main(["attribute", f"{CP}:1-5000", "--genome", "chloroplast"]) == 2
     assert "limit" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------------
+# Many windows: seqlets pooled across windows, the motifs page, the CLI
+# --------------------------------------------------------------------------------------------
+
+def test_attribute_windows_equals_one_window_at_a_time(tiny_mlm, rng):
+    import pandas as pd
+
+    seqs = [random_dna(rng, 40) for _ in range(3)]
+    table = pd.DataFrame({"chrom": "c", "start": [0, 100, 200], "sequence": seqs})
+    many = A.attribute_windows(tiny_mlm, table, method="saliency")
+    for r, s in zip(many, seqs):
+        one = A.attribute(A.default_target(tiny_mlm, s), s, method="saliency")
+        np.testing.assert_allclose(r.values, one.values, atol=1e-6)
+    assert [r.positions[0] for r in many] == [1, 101, 201]
+    assert "at 21 |" in many[0].target and "at 221 |" in many[2].target  # 1-based genome coordinates
+    with pytest.raises(GlmExploreError, match="method"):
+        A.attribute_windows(tiny_mlm, table, method="ism")
+
+
+def test_seqlets_many_pool_one_threshold_and_summary_counts(oracle_case, fungi, rng):
+    """Planted UME6 sites in several windows: one pooled threshold; the summary counts them by hand."""
+    oracle, seq, planted, motif = oracle_case
+    other = random_dna(rng, 200)  # no site: its seqlets (if any) must not be called UME6
+    results = [A.attribute(oracle, s, method="input_x_gradient") for s in (seq, other, seq)]
+    seqlets = M.seqlets_many(results)
+    t = M.seqlet_threshold([M.position_scores(r) for r in results])
+    assert seqlets.attrs["threshold"] == pytest.approx(t)
+    matched = M.match_seqlets(seqlets, fungi)
+    summary = M.motif_summary(matched)
+    ume6 = matched[(matched["match_1_id"] == MOTIF_ID) & (matched["match_1_q"] <= 0.05)]
+    assert set(ume6["window"]) == {0, 2} and len(ume6) >= 2 * len(SITES) - 1
+    row = summary[summary["matrix_id"] == MOTIF_ID].iloc[0]
+    assert (row["seqlets"], row["windows"]) == (len(ume6), 2) and summary.iloc[0]["matrix_id"] == MOTIF_ID
+    assert summary.attrs["unmatched"] == int((matched["match_1_q"].fillna(1) > 0.05).sum())
+    control = M.background_seqlets(matched, [r.seq for r in results], seed=1)
+    assert list(control["length"]) == list(matched["length"])
+    for row in control.itertuples():
+        assert row.sequence == results[row.window].seq[row.start:row.end]
+    assert M.match_rate(matched) > M.match_rate(M.match_seqlets(control, fungi))
+
+
+def test_motifs_page_and_probe_target_on_attribution_page(chloroplast):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(ROOT) / "app.py"), default_timeout=300)
+    at.session_state["dataset_key"] = "chloroplast"
+    at.run()
+    at.switch_page("pages/motifs.py")
+    at.run()
+    assert not at.exception and not at.error
+    assert len(at.selectbox(key="motifs_target").options) == 1  # no probe yet: the likelihood target only
+    at.selectbox(key="motifs_class").set_value("intergenic")
+    at.slider(key="motifs_n").set_value(3)
+    at.selectbox(key="motifs_method").set_value("saliency")
+    at.button(key="motifs_go").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert any("3 intergenic windows" in c.value for c in at.caption)
+    assert len(at.dataframe) == 2 and len(at.metric) == 3
+    at.button(key="motifs_fit_probe").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert any(o.startswith("probe") for o in at.selectbox(key="motifs_target").options)
+    at.selectbox(key="motifs_target").set_value("probe")
+    at.button(key="motifs_go").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert any("log P(intergenic" in c.value for c in at.caption)
+    at.switch_page("pages/attribution.py")
+    at.run()
+    assert not at.exception and any(o.startswith("probe") for o in at.selectbox(key="attribution_target").options)
+    at.text_input(key="attribution_region").set_value(f"{CP}:1001-1200")
+    at.selectbox(key="attribution_target").set_value("probe")
+    at.selectbox(key="attribution_probe_class").set_value("CDS")
+    at.selectbox(key="attribution_method").set_value("saliency")
+    at.button(key="attribution_go").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert any("log P(CDS | layer" in c.value and "1051-1150" in c.value for c in at.caption)
+
+
+def test_cli_motifs_and_probe_files(tmp_path, capsys, chloroplast):
+    from glm_explore.cli import main
+
+    probe = tmp_path / "probe.json"
+    assert main(["embed", "--genome", "chloroplast", "--out", str(tmp_path / "w.parquet"), "--cap", "30",
+                 "--no-umap", "--no-metrics", "--probe-out", str(probe)]) == 0
+    assert "probe" in capsys.readouterr().err and probe.exists()
+    out = tmp_path / "seqlets.tsv"
+    assert main(["motifs", "--genome", "chloroplast", "--class", "intergenic", "--n", "3", "--target", "probe",
+                 "--probe", str(probe), "--method", "saliency", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "3 intergenic windows" in printed and "log P(intergenic" in printed and "matrix_id" in printed
+    assert main(["attribute", f"{CP}:1001-1200", "--genome", "chloroplast", "--target", "probe", "--probe",
+                 str(probe), "--probe-class", "CDS", "--method", "saliency"]) == 0
+    assert "log P(CDS | layer" in capsys.readouterr().out
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"hello": 1}')
+    for argv, msg in [(["motifs", "--genome", "chloroplast", "--class", "UTR"], "No windows of class"),
+                      (["attribute", f"{CP}:1001-1200", "--genome", "chloroplast", "--target", "probe", "--probe",
+                        str(bad), "--probe-class", "CDS"], "not a probe file"),
+                      (["attribute", f"{CP}:1001-1200", "--genome", "chloroplast", "--target", "probe"],
+                       "needs a fitted probe")]:
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert msg in err and len(err.strip().splitlines()) == 1

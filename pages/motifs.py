@@ -1,0 +1,109 @@
+"""Motifs across windows: seqlets from many windows of one region class, named by JASPAR (TOMTOM)."""
+
+import streamlit as st
+
+import ui
+from glm_explore import attribution as at
+from glm_explore import motifs as mf
+from glm_explore import windows as wn
+from glm_explore.plots import motif_pair_logos
+
+st.title("Motifs across windows")
+st.markdown(
+    "Attribute many windows of one region class (e.g. all promoter windows of the embedding sample), call "
+    "**seqlets** with one pooled threshold (median + 4 robust SD of |attribution| over all windows) and name them "
+    "with **TOMTOM** against JASPAR CORE. The **probe** target (log P(class) under the embedding explorer's linear "
+    "probe) asks *what makes these windows look like their class*; the likelihood target asks what the model uses "
+    "to predict the centre base. Random segments of the same windows (same lengths and weights) are matched too: "
+    "their match rate is what chance gives.")
+
+
+@st.cache_data(persist="disk", max_entries=4, show_spinner="Finding windows…")
+def default_windows(data_key, _data):
+    return wn.make_windows(_data, cap_per_class=ui.PROBE_CAP, seed=0)
+
+
+@st.cache_data(max_entries=8, show_spinner="Matching seqlets and random segments to JASPAR (TOMTOM)…")
+def matched(key, tax, q, _results, _seqs):
+    lib = mf.jaspar_motifs(tax)
+    seqlets = mf.match_seqlets(mf.seqlets_many(_results), lib)
+    control = mf.match_seqlets(mf.background_seqlets(seqlets, _seqs), lib)
+    return seqlets, mf.motif_summary(seqlets, q=q), mf.match_rate(seqlets, q=q), mf.match_rate(control, q=q)
+
+
+def compute(key, model, table, probe, **kw):
+    """Attribution maps kept in session state (not st.cache_data: the progress bar must not be replayed)."""
+    store = st.session_state.setdefault("motifs_results", {})
+    if key not in store:
+        bar = st.progress(0.0, "Attributing windows…")
+        store[key] = at.attribute_windows(model, table, probe=probe, progress=lambda f, m: bar.progress(f, m), **kw)
+        bar.empty()
+        while len(store) > 4:
+            store.pop(next(iter(store)))
+    return store[key]
+
+
+with ui.user_errors():
+    model, data = ui.current_model(), ui.current_data()
+    model_key = st.session_state.get("model_key", "default-mlm")
+    data_key = f"{st.session_state.get('dataset_key', '')}:{data.name}"
+    held = ui.current_probe()
+    ws = held["windows"] if held else default_windows(data_key, data)
+    st.caption(f"Window sample: {held['source'] if held else 'the explorer recipe, seed 0'} · {len(ws):,} windows. "
+               + ws.split_note)
+    if not held and callable(getattr(model, "onehot_hidden", None)):
+        ui.probe_fit_button("motifs_fit_probe")
+    classes = sorted(set(ws.labels))
+    targets = {"default": "MLM: log P(ref) at the centre (masked)" if model.info.is_mlm else
+               "CLM: log-likelihood of the window"} | ({"probe": "probe: log P(class | embedding)"} if held else {})
+    with st.form("motifs_form"):
+        c1, c2, c3 = st.columns(3)
+        cls = c1.selectbox("Region class", classes, index=classes.index("promoter") if "promoter" in classes else 0,
+                           key="motifs_class")
+        n = c1.slider("Windows (held-out first)", 2, 100, 20, key="motifs_n")
+        target = c2.selectbox("Target", list(targets), format_func=targets.get, index=len(targets) - 1,
+                              key="motifs_target")
+        method = c2.selectbox("Method", list(at.METHODS), format_func=at.METHODS.get, key="motifs_method")
+        steps = c3.slider("IG steps", 5, 100, 20, 5, key="motifs_steps")
+        tax = c3.selectbox("JASPAR CORE group", mf.JASPAR_TAX_GROUPS, key="motifs_tax")
+        q = c3.select_slider("TOMTOM q-value cut", [0.01, 0.05, 0.1, 0.25], 0.05, key="motifs_q")
+        if st.form_submit_button("Find motifs", type="primary", key="motifs_go"):
+            st.session_state["motifs_params"] = (model_key, data_key, cls, n, target, method, steps, tax, q,
+                                                 id(held["probe"]) if held and target == "probe" else None)
+
+params = st.session_state.get("motifs_params")
+if params and params[:2] == (model_key, data_key):
+    with ui.user_errors():
+        _, _, cls, n, target, method, steps, tax, q, _ = params
+        table = ws.table[ws.table["label"] == cls].sort_values("split", ascending=False, kind="stable").head(n)
+        results = compute(params, model, table, held["probe"] if target == "probe" else None,
+                          target="probe" if target == "probe" else None, probe_class=cls, method=method,
+                          n_steps=steps)
+        seqlets, summary, rate, chance = matched(params, tax, q, results, [r.seq for r in results])
+        st.caption(f"{len(results)} {cls} windows · {model.info.name} · {at.METHODS[method]} · target: "
+                   f"{results[0].target}")
+        m1, m2, m3 = st.columns(3)
+        m1.metric("Seqlets", f"{len(seqlets):,}", f"|s| ≥ {seqlets.attrs.get('threshold', float('nan')):.3g}",
+                  delta_color="off")
+        m2.metric("Windows with a seqlet", f"{seqlets['window'].nunique() if len(seqlets) else 0} / {len(results)}")
+        m3.metric(f"Match a JASPAR motif (q ≤ {q})", f"{rate:.0%}", f"random segments: {chance:.0%}",
+                  delta_color="off")
+        st.subheader("JASPAR motifs the seqlets resemble")
+        st.dataframe(summary, hide_index=True, key="motifs_summary")
+        lib = mf.jaspar_motifs(tax)
+        for row in summary.head(3).itertuples():
+            best = seqlets[seqlets["match_1_id"] == row.matrix_id].sort_values("match_1_q").iloc[0]
+            values = results[int(best["window"])].values[:, int(best["start"]):int(best["end"])]
+            st.plotly_chart(motif_pair_logos(values, mf.find_motif(row.matrix_id, lib),
+                                             title=f"{best['chrom']}:{best['pos_start']}-{best['pos_end']} · "
+                                                   f"{row.name} (q = {row.best_q:.1e})"),
+                            key=f"motifs_pair_{row.Index}")
+        st.subheader("All seqlets")
+        shown = seqlets.drop(columns=["weight", "start", "end"])
+        st.dataframe(shown, hide_index=True, key="motifs_seqlets")
+        st.download_button("Download seqlets (CSV)", shown.to_csv(index=False), f"seqlets_{cls}.csv", "text/csv",
+                           key="motifs_download")
+        regions = [r.region for r in results]
+        pick = st.selectbox("Open a window on the attribution page", [str(r) for r in regions], key="motifs_pick")
+        if st.button("Open on the attribution page →", key="motifs_to_attribution"):
+            ui.handoff_region(pick, "pages/attribution.py")
