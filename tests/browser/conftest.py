@@ -100,7 +100,7 @@ def browser_context(tmp_path_factory):
     with sync_playwright() as pw:
         ctx = pw.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, headless=True,
-            args=CHROMIUM_ARGS, viewport={"width": 1500, "height": 1100}, accept_downloads=False,
+            args=CHROMIUM_ARGS, viewport={"width": 1500, "height": 1100}, accept_downloads=True,
         )
         ctx.set_default_timeout(60_000)
         try:
