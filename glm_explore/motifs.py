@@ -230,7 +230,8 @@ def match_seqlets(seqlets: pd.DataFrame, motifs: tuple[JasparMotif, ...] | None 
                   ) -> pd.DataFrame:
     """The seqlet table with the best JASPAR matches added: ``match_1_id``, ``match_1_name``,
     ``match_1_p``, ``match_1_q`` … ``match_{n_top}_*`` (TOMTOM on each seqlet's attribution-weighted
-    PWM, :func:`seqlet_query`)."""
+    PWM, :func:`seqlet_query`), and the best match's alignment ``match_1_offset``,
+    ``match_1_overlap``, ``match_1_strand`` (for :func:`aligned_values`)."""
     out = seqlets.copy()
     if out.empty:
         for k in range(1, n_top + 1):
@@ -239,12 +240,33 @@ def match_seqlets(seqlets: pd.DataFrame, motifs: tuple[JasparMotif, ...] | None 
         return out
     weights = out["weight"] if "weight" in out else [None] * len(out)
     tables = tomtom_matches([seqlet_query(s, w) for s, w in zip(out["sequence"], weights)], motifs, n_top=n_top)
+    for col in ("offset", "overlap", "strand"):  # how the best match aligns (see aligned_values)
+        out[f"match_1_{col}"] = [t[col].iloc[0] if len(t) else None for t in tables]
     for k in range(n_top):
         out[f"match_{k + 1}_id"] = [t["matrix_id"].iloc[k] if len(t) > k else None for t in tables]
         out[f"match_{k + 1}_name"] = [t["name"].iloc[k] if len(t) > k else None for t in tables]
         out[f"match_{k + 1}_p"] = [t["p_value"].iloc[k] if len(t) > k else np.nan for t in tables]
         out[f"match_{k + 1}_q"] = [t["q_value"].iloc[k] if len(t) > k else np.nan for t in tables]
     return out
+
+
+def aligned_values(values: np.ndarray, offset: int, overlap: int, strand: str) -> np.ndarray:
+    """The part of a seqlet's (4, w) map that TOMTOM aligned to the motif, on the motif's strand.
+
+    memelite reports ``offset`` = −(query column where the motif's first column sits) and the
+    aligned length ``overlap``; on strand ``'-'`` the seqlet matched the motif's reverse complement,
+    so the slice is reverse-complemented (both axes flipped: A,C,G,T order). Returns (4, overlap).
+    """
+    lo = max(0, -int(offset))
+    seg = np.asarray(values)[:, lo:lo + int(overlap)]
+    return seg[::-1, ::-1] if strand == "-" else seg
+
+
+def matched_values(values: np.ndarray, seqlet) -> np.ndarray:
+    """A seqlet's attribution (4, overlap), aligned to its best match: ``values`` is the whole
+    window's (4, L) map, ``seqlet`` one row of :func:`match_seqlets` (a Series or an itertuples row)."""
+    seg = np.asarray(values)[:, int(seqlet.start):int(seqlet.end)]
+    return aligned_values(seg, seqlet.match_1_offset, seqlet.match_1_overlap, seqlet.match_1_strand)
 
 
 def background_seqlets(seqlets: pd.DataFrame, seqs: list[str], *, seed: int = 0) -> pd.DataFrame:

@@ -116,7 +116,8 @@ if params and params[0] == model_key and params[1] == data_key:
         values = attr.values if attr is not None else ism_res.logo_values
         for row in table.head(3).itertuples():
             if row.match_1_id:
-                st.plotly_chart(motif_pair_logos(values[:, row.start:row.end], mf.find_motif(row.match_1_id, lib),
+                st.plotly_chart(motif_pair_logos(mf.matched_values(values, row), mf.find_motif(row.match_1_id, lib),
                                                  title=f"{row.pos_start}-{row.pos_end}: best match "
-                                                       f"{row.match_1_name} (p = {row.match_1_p:.1e})"),
+                                                       f"{row.match_1_name} ({row.match_1_strand} strand, "
+                                                       f"p = {row.match_1_p:.1e})"),
                                 key=f"attribution_pair_{row.Index}")

@@ -93,13 +93,14 @@ if params and params[:2] == (model_key, data_key):
         lib = mf.jaspar_motifs(tax)
         for row in summary.head(3).itertuples():
             best = seqlets[seqlets["match_1_id"] == row.matrix_id].sort_values("match_1_q").iloc[0]
-            values = results[int(best["window"])].values[:, int(best["start"]):int(best["end"])]
+            values = mf.matched_values(results[int(best["window"])].values, best)
             st.plotly_chart(motif_pair_logos(values, mf.find_motif(row.matrix_id, lib),
                                              title=f"{best['chrom']}:{best['pos_start']}-{best['pos_end']} · "
-                                                   f"{row.name} (q = {row.best_q:.1e})"),
+                                                   f"{row.name} ({best['match_1_strand']} strand, "
+                                                   f"q = {row.best_q:.1e})"),
                             key=f"motifs_pair_{row.Index}")
         st.subheader("All seqlets")
-        shown = seqlets.drop(columns=["weight", "start", "end"])
+        shown = seqlets.drop(columns=["weight", "start", "end", "match_1_offset", "match_1_overlap"])
         st.dataframe(shown, hide_index=True, key="motifs_seqlets")
         st.download_button("Download seqlets (CSV)", shown.to_csv(index=False), f"seqlets_{cls}.csv", "text/csv",
                            key="motifs_download")

@@ -81,6 +81,28 @@ def test_oracle_seqlets_cover_sites_and_tomtom_names_the_motif(oracle_case, fung
     table = M.match_seqlets(seqlets, fungi)
     assert (table["match_1_id"] == motif.matrix_id).all()
     assert (table["match_1_p"] < table["match_2_p"]).all()
+    site = "".join("ACGT"[i] for i in motif.pwm.argmax(axis=0))
+    for row in table.itertuples():  # the aligned part of each seqlet's map lies on the planted site
+        got = M.matched_values(res.values, row)
+        lo = row.start - row.match_1_offset
+        assert row.match_1_strand == "+" and got.shape == (4, len(site)) and lo in SITES
+        assert "".join("ACGT"[i] for i in np.abs(got).argmax(axis=0)) == site
+
+
+@pytest.mark.parametrize("pos", [0, 7, 15])
+@pytest.mark.parametrize("minus", [False, True])
+def test_tomtom_alignment_slices_the_site_on_the_motif_strand(fungi, rng, pos, minus):
+    """A 30-bp query with the UME6 consensus (or its reverse complement) at ``pos``: the aligned slice
+    is exactly the consensus, read on the motif's strand."""
+    motif = M.find_motif(MOTIF_ID, fungi)
+    site = "".join("ACGT"[i] for i in motif.pwm.argmax(axis=0))
+    query = random_dna(rng, pos) + (reverse_complement(site) if minus else site) + random_dna(rng, 18 - pos)
+    weight = np.zeros(30)
+    weight[pos:pos + 12] = 1.0
+    best = M.tomtom_matches([M.seqlet_query(query, weight)], fungi, n_top=1)[0].iloc[0]
+    assert best["matrix_id"] == MOTIF_ID and best["strand"] == ("-" if minus else "+")
+    got = M.aligned_values(one_hot(query), best["offset"], best["overlap"], best["strand"])
+    np.testing.assert_array_equal(got, one_hot(site))
 
 
 # --------------------------------------------------------------------------------------------
