@@ -744,14 +744,13 @@ def _run_motifs(args) -> int:
     results = attribute_windows(model, table, target=args.target if args.target == "probe" else None,
                                 probe=probe, probe_class=args.probe_class or args.region_class, method=args.method,
                                 baseline=args.baseline, n_steps=args.steps)
-    seqlets = motifs.match_seqlets(motifs.seqlets_many(results), lib)
-    summary = motifs.motif_summary(seqlets, q=args.q)
+    rep = motifs.seqlet_report(results, lib, q=args.q, seed=args.seed)
     print(f"# {len(results)} {args.region_class} windows · {model.info.name} · target: {results[0].target}")
-    print(f"# {len(seqlets)} seqlets (|s| ≥ {seqlets.attrs.get('threshold', float('nan')):.3g}); "
-          f"{summary.attrs['unmatched']} without a JASPAR match at q ≤ {args.q}")
+    print(f"# {len(rep.seqlets)} seqlets (|s| ≥ {rep.threshold:.3g}); {rep.match_rate:.1%} match a JASPAR "
+          f"{args.jaspar} motif at q ≤ {args.q} (random segments of the same windows: {rep.chance_rate:.1%})")
     if args.out:
-        _write_table(seqlets.drop(columns=["weight"]), args.out)
-    print(summary.to_csv(sep="\t", index=False), end="")
+        _write_table(rep.seqlets.drop(columns=["weight"]), args.out)
+    print(rep.summary.to_csv(sep="\t", index=False), end="")
     return 0
 
 

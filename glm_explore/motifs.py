@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import GlmExploreError
-from .results import Attributions, ISMResult
+from .results import Attributions, ISMResult, SeqletReport
 from .sequence import one_hot
 
 JASPAR_RELEASE = "JASPAR2024"
@@ -312,6 +312,18 @@ def motif_summary(matched: pd.DataFrame, *, q: float = 0.05) -> pd.DataFrame:
     out = out.sort_values(["seqlets", "best_q"], ascending=[False, True], ignore_index=True)
     out.attrs["unmatched"] = len(matched) - len(hit)
     return out
+
+
+def seqlet_report(results: list[Attributions | ISMResult], motifs: tuple[JasparMotif, ...] | None = None, *,
+                  q: float = 0.05, seed: int = 0, z: float = 4.0) -> SeqletReport:
+    """Seqlets across ``results`` (:func:`seqlets_many`) matched to JASPAR, summarised per motif
+    (:func:`motif_summary`), with the match rate of random same-window segments
+    (:func:`background_seqlets`) as the chance level."""
+    seqlets = match_seqlets(seqlets_many(results, z=z), motifs)
+    control = match_seqlets(background_seqlets(seqlets, [r.seq for r in results], seed=seed), motifs)
+    return SeqletReport(seqlets=seqlets, summary=motif_summary(seqlets, q=q), match_rate=match_rate(seqlets, q=q),
+                        chance_rate=match_rate(control, q=q), threshold=float(seqlets.attrs.get("threshold", np.inf)),
+                        q=q, n_windows=len(results))
 
 
 def scan_motif(seq: str, motif: JasparMotif, *, threshold: float = 1e-4, start: int = 0) -> pd.DataFrame:

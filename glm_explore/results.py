@@ -381,3 +381,23 @@ class WindowSet:
 
     def __len__(self) -> int:
         return len(self.table)
+
+
+@dataclass(frozen=True)
+class SeqletReport:
+    """Seqlets of many windows named by JASPAR (see :func:`glm_explore.motifs.seqlet_report`).
+
+    ``seqlets``: one row per seqlet with its TOMTOM matches; ``summary``: one row per JASPAR motif
+    that is some seqlet's best match at q ≤ ``q``; ``match_rate``: the fraction of seqlets with such
+    a match; ``chance_rate``: the same fraction for random segments of the same windows with the
+    seqlets' lengths and weights; ``threshold``: the pooled |score| threshold.
+    """
+
+    seqlets: pd.DataFrame
+    summary: pd.DataFrame
+    match_rate: float
+    chance_rate: float
+    threshold: float
+    q: float
+    n_windows: int
+

@@ -24,11 +24,8 @@ def default_windows(data_key, _data):
 
 
 @st.cache_data(max_entries=8, show_spinner="Matching seqlets and random segments to JASPAR (TOMTOM)…")
-def matched(key, tax, q, _results, _seqs):
-    lib = mf.jaspar_motifs(tax)
-    seqlets = mf.match_seqlets(mf.seqlets_many(_results), lib)
-    control = mf.match_seqlets(mf.background_seqlets(seqlets, _seqs), lib)
-    return seqlets, mf.motif_summary(seqlets, q=q), mf.match_rate(seqlets, q=q), mf.match_rate(control, q=q)
+def report(key, tax, q, _results):
+    return mf.seqlet_report(_results, mf.jaspar_motifs(tax), q=q)
 
 
 def compute(key, model, table, probe, **kw):
@@ -79,14 +76,14 @@ if params and params[:2] == (model_key, data_key):
         results = compute(params, model, table, held["probe"] if target == "probe" else None,
                           target="probe" if target == "probe" else None, probe_class=cls, method=method,
                           n_steps=steps)
-        seqlets, summary, rate, chance = matched(params, tax, q, results, [r.seq for r in results])
+        rep = report(params, tax, q, results)
+        seqlets, summary = rep.seqlets, rep.summary
         st.caption(f"{len(results)} {cls} windows · {model.info.name} · {at.METHODS[method]} · target: "
                    f"{results[0].target}")
         m1, m2, m3 = st.columns(3)
-        m1.metric("Seqlets", f"{len(seqlets):,}", f"|s| ≥ {seqlets.attrs.get('threshold', float('nan')):.3g}",
-                  delta_color="off")
+        m1.metric("Seqlets", f"{len(seqlets):,}", f"|s| ≥ {rep.threshold:.3g}", delta_color="off")
         m2.metric("Windows with a seqlet", f"{seqlets['window'].nunique() if len(seqlets) else 0} / {len(results)}")
-        m3.metric(f"Match a JASPAR motif (q ≤ {q})", f"{rate:.0%}", f"random segments: {chance:.0%}",
+        m3.metric(f"Match a JASPAR motif (q ≤ {q})", f"{rep.match_rate:.0%}", f"random segments: {rep.chance_rate:.0%}",
                   delta_color="off")
         st.subheader("JASPAR motifs the seqlets resemble")
         st.dataframe(summary, hide_index=True, key="motifs_summary")

@@ -491,6 +491,8 @@ def test_attribute_windows_equals_one_window_at_a_time(tiny_mlm, rng):
 
 def test_seqlets_many_pool_one_threshold_and_summary_counts(oracle_case, fungi, rng):
     """Planted UME6 sites in several windows: one pooled threshold; the summary counts them by hand."""
+    import pandas as pd
+
     oracle, seq, planted, motif = oracle_case
     other = random_dna(rng, 200)  # no site: its seqlets (if any) must not be called UME6
     results = [A.attribute(oracle, s, method="input_x_gradient") for s in (seq, other, seq)]
@@ -508,7 +510,11 @@ def test_seqlets_many_pool_one_threshold_and_summary_counts(oracle_case, fungi, 
     assert list(control["length"]) == list(matched["length"])
     for row in control.itertuples():
         assert row.sequence == results[row.window].seq[row.start:row.end]
-    assert M.match_rate(matched) > M.match_rate(M.match_seqlets(control, fungi))
+    chance = M.match_rate(M.match_seqlets(control, fungi))
+    assert M.match_rate(matched) == pytest.approx(len(ume6) / len(matched)) and M.match_rate(matched) > chance
+    rep = M.seqlet_report(results, fungi, seed=1)  # the same steps in one call
+    assert (rep.match_rate, rep.chance_rate, rep.n_windows) == (M.match_rate(matched), chance, 3)
+    pd.testing.assert_frame_equal(rep.summary, summary)
 
 
 def test_motifs_page_and_probe_target_on_attribution_page(chloroplast):
