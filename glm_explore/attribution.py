@@ -150,7 +150,21 @@ class MaskedPositionTarget(Target):
         return torch.log_softmax(logits[:, :, self.position], dim=1)[:, self.ref]
 
 
-class MaskedSpanTarget(Target):
+class _SpanTarget(Target):
+    """A target over ``[self.start, self.end)`` that sees R bases each side of the span."""
+
+    start: int
+    end: int
+
+    def influence(self, length: int) -> np.ndarray:
+        rf = self._rf()
+        out = np.zeros(length, dtype=bool)
+        lo, hi = (0, length) if rf is None else (max(0, self.start - rf), min(length, self.end + rf))
+        out[lo:hi] = True
+        return out
+
+
+class MaskedSpanTarget(_SpanTarget):
     """Pseudo-log-likelihood of ``[start, end)`` for an MLM: each span position masked in turn.
 
     Batching: the span positions are split into :func:`~glm_explore.logits.mask_groups` with the
@@ -171,13 +185,6 @@ class MaskedSpanTarget(Target):
         self.register_buffer("group_mask", torch.from_numpy(mask), persistent=False)
         self.copies = len(groups)
         self.description = f"pseudo-log-likelihood of {origin + start + 1}-{origin + end} (each position masked)"
-
-    def influence(self, length: int) -> np.ndarray:
-        rf = self._rf()
-        out = np.zeros(length, dtype=bool)
-        lo, hi = (0, length) if rf is None else (max(0, self.start - rf), min(length, self.end + rf))
-        out[lo:hi] = True
-        return out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         n, g = x.shape[0], self.copies
@@ -211,7 +218,7 @@ class CausalSpanTarget(Target):
         return (lp * x)[:, :, self.start:self.end].sum(dim=(1, 2))
 
 
-class ProbeTarget(Target):
+class ProbeTarget(_SpanTarget):
     """log P(``cls`` | pooled embedding of ``[start, end)``) under a fitted :class:`LinearProbe` (natural log).
 
     The features are recomputed differentiably: the probe's layers from the model's
@@ -243,13 +250,6 @@ class ProbeTarget(Target):
         where = f"{origin + start + 1}-{origin + end}" if end - start > 1 else f"{origin + start + 1}"
         self.description = (f"log P({cls} | layer {'+'.join(map(str, probe.layers))} embedding of {where}"
                             f"{', both strands' if probe.rc else ''}) under the region-class probe")
-
-    def influence(self, length: int) -> np.ndarray:
-        rf = self._rf()
-        out = np.zeros(length, dtype=bool)
-        lo, hi = (0, length) if rf is None else (max(0, self.start - rf), min(length, self.end + rf))
-        out[lo:hi] = True
-        return out
 
     def _pooled(self, x: torch.Tensor, flip: bool) -> torch.Tensor:
         states = self.lm.onehot_hidden(x.flip(1, 2) if flip else x, self.layers)

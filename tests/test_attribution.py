@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import socket
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from helpers import ROOT, random_dna
+from helpers import app_on_page, random_dna
 from sklearn.metrics import roc_auc_score
 from toy_models import PWMOracle, plant
 
@@ -424,13 +423,7 @@ def test_attribute_region_crops_to_region(chloroplast, tiny_mlm):
 
 
 def test_attribution_page(chloroplast):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(Path(ROOT) / "app.py"), default_timeout=240)
-    at.session_state["dataset_key"] = "chloroplast"
-    at.run()
-    at.switch_page("pages/attribution.py")
-    at.run()
+    at = app_on_page("attribution")
     assert not at.exception
     at.text_input(key="attribution_region").set_value(f"{CP}:1001-1040")
     at.selectbox(key="attribution_method").set_value("saliency")
@@ -518,13 +511,7 @@ def test_seqlets_many_pool_one_threshold_and_summary_counts(oracle_case, fungi, 
 
 
 def test_motifs_page_and_probe_target_on_attribution_page(chloroplast):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(Path(ROOT) / "app.py"), default_timeout=300)
-    at.session_state["dataset_key"] = "chloroplast"
-    at.run()
-    at.switch_page("pages/motifs.py")
-    at.run()
+    at = app_on_page("motifs")
     assert not at.exception and not at.error
     assert len(at.selectbox(key="motifs_target").options) == 1  # no probe yet: the likelihood target only
     at.selectbox(key="motifs_class").set_value("intergenic")

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import ROOT, random_dna
+from helpers import ROOT, app_on_page, random_dna
 from scipy.special import logit
 from scipy.stats import entropy
 
@@ -241,13 +241,7 @@ def test_cli_bad_region_one_line_nonzero_exit(tmp_path):
 
 
 def test_page_apptest():
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(Path(ROOT) / "app.py"), default_timeout=180)
-    at.session_state["dataset_key"] = "chloroplast"
-    at.run()
-    at.switch_page("pages/logits.py")
-    at.run()
+    at = app_on_page("logits")
     assert not at.exception
     at.text_input(key="logits_region").set_value(f"{CP}:1001-1060")
     at.button(key="logits_go").click()
