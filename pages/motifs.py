@@ -66,7 +66,7 @@ with ui.user_errors():
         q = c3.select_slider("TOMTOM q-value cut", [0.01, 0.05, 0.1, 0.25], 0.05, key="motifs_q")
         if st.form_submit_button("Find motifs", type="primary", key="motifs_go"):
             st.session_state["motifs_params"] = (model_key, data_key, cls, n, target, method, steps, tax, q,
-                                                 id(held["probe"]) if held and target == "probe" else None)
+                                                 id(held["probe"]) if held else None)  # the sample comes with it
 
 params = st.session_state.get("motifs_params")
 if params and params[:2] == (model_key, data_key):
