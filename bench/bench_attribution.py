@@ -7,6 +7,8 @@
    its own) on the same target module: wall time, the ratio, and max |Δ difference|.
 2. Integrated Gradients (50 steps, zeros baseline) per window: the position target and the
    CLM span target (whole window, one pass per step).
+3. The region-class probe target over many windows (the Motifs page's work): probe fit time and
+   seconds per 512 bp promoter window for IG (20 / 50 steps) and Input × Gradient.
 
 tangermeme is in requirements.txt (its ``dinucleotide_shuffle`` makes the shuffled baselines); it
 installs without changing the torch==2.13.0 pin (checked with ``pip install --dry-run``).
@@ -130,6 +132,19 @@ def main() -> None:
     print(f"{clm.info.name}, {ct.description}: {t_clm:8.2f} per window (relative delta {res.relative_delta:.1e})", flush=True)
     _, t_sal = timed(A.attribute, target, seq, method="saliency")
     print(f"Saliency, {model.info.name}: {t_sal:8.2f} per window", flush=True)
+
+    print("\n## Region-class probe target (last layer, both strands), 20 promoter windows of 512 bp", flush=True)
+    from glm_explore.embed import fit_region_probe
+
+    (probe, ws), t_fit = timed(fit_region_probe, model, data, cap_per_class=60, seed=0)
+    print(f"fit the probe on {probe.n_train} training windows ({len(ws)} embedded): {t_fit:8.2f}", flush=True)
+    table = ws.table[ws.table["label"] == "promoter"].head(20)
+    for method, steps in [("integrated_gradients", 20), ("integrated_gradients", 50), ("input_x_gradient", 1)]:
+        res, t_many = timed(A.attribute_windows, model, table, target="probe", probe=probe, probe_class="promoter",
+                            method=method, n_steps=steps, batch_size=args.batch_size)
+        worst = max(abs(r.relative_delta or 0.0) for r in res)
+        print(f"{method} ({steps} steps): {t_many / len(table):6.2f} s wall per window "
+              f"(worst relative delta {worst:.1e})", flush=True)
 
 
 if __name__ == "__main__":

@@ -608,8 +608,8 @@ def attribute_region(model: GenomicLM, genome, region: Region | str, *, target: 
 
 def attribute_windows(model: GenomicLM, windows: pd.DataFrame, *, target: str | None = None,
                       probe: LinearProbe | None = None, probe_class: str | None = None,
-                      method: str = "integrated_gradients", baseline: str = "zeros", n_steps: int = 20,
-                      n_baselines: int = 5, correct: bool = False, batch_size: int = 64,
+                      method: str = "integrated_gradients", baseline: str = "zeros", n_steps: int = 50,
+                      n_baselines: int = 2, correct: bool = False, batch_size: int = 64,
                       progress: Progress | None = None) -> list[Attributions]:
     """One attribution map per window, for seqlets across many windows (:func:`glm_explore.motifs.seqlets_many`).
 
@@ -691,8 +691,10 @@ def add_cli(subparsers) -> None:
                    help="default: MLM log P(ref) at the centre / CLM window log-likelihood; probe: the class score")
     _add_probe_args(m, fit_note=" (default for --target probe: fit one here on 60 windows per class and split)")
     m.add_argument("--method", choices=list(METHODS), default="integrated_gradients")
-    m.add_argument("--baseline", choices=list(BASELINES), default="zeros")
-    m.add_argument("--steps", type=int, default=20, help="IG steps (default 20)")
+    m.add_argument("--baseline", choices=list(BASELINES), default="shuffle",
+                   help="IG / DeepLift reference (default: dinucleotide-shuffled windows)")
+    m.add_argument("--steps", type=int, default=25, help="IG steps (default 25)")
+    m.add_argument("--n-baselines", type=int, default=2, help="shuffled baselines to average (default 2)")
     m.add_argument("--jaspar", default="fungi", help="JASPAR CORE taxonomic group")
     m.add_argument("--q", type=float, default=0.05, help="TOMTOM q-value cut for the summary (default 0.05)")
     m.add_argument("--seed", type=int, default=0, help="window sample seed")
@@ -743,9 +745,12 @@ def _run_motifs(args) -> int:
     table = table.sort_values("split", ascending=False, kind="stable").head(args.n)  # held-out ('test') first
     results = attribute_windows(model, table, target=args.target if args.target == "probe" else None,
                                 probe=probe, probe_class=args.probe_class or args.region_class, method=args.method,
-                                baseline=args.baseline, n_steps=args.steps)
+                                baseline=args.baseline, n_steps=args.steps, n_baselines=args.n_baselines)
+    deltas = [r.relative_delta for r in results if r.relative_delta is not None]
     rep = motifs.seqlet_report(results, lib, q=args.q, seed=args.seed)
     print(f"# {len(results)} {args.region_class} windows · {model.info.name} · target: {results[0].target}")
+    if deltas:
+        print(f"# convergence: |delta| / |f(x) - f(x')| median {np.median(deltas):.2%}, worst {max(deltas):.2%}")
     print(f"# {len(rep.seqlets)} seqlets (|s| ≥ {rep.threshold:.3g}); {rep.match_rate:.1%} match a JASPAR "
           f"{args.jaspar} motif at q ≤ {args.q} (random segments of the same windows: {rep.chance_rate:.1%})")
     if args.out:

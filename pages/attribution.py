@@ -48,10 +48,11 @@ tax = "fungi"
 with ui.user_errors():
     model, data = ui.current_model(), ui.current_data()
     data_key = f"{st.session_state.get('dataset_key', '')}:{data.name}"
-    held = ui.current_probe()
+    differentiable = callable(getattr(model, "onehot_hidden", None))  # else no probe target (k-mer / BPE models)
+    held = ui.current_probe() if differentiable else None
     targets = [k for k in at.TARGETS if k.startswith("mlm" if model.info.is_mlm else "clm")] + (["probe"] * bool(held))
     methods = {**at.METHODS, "ism": "In-silico mutagenesis only"}
-    if callable(getattr(model, "onehot_hidden", None)):
+    if differentiable:
         with st.expander("Region-class probe target" + (f" — {held['source']}" if held else "")):
             if held:
                 st.caption(f"Classes: {', '.join(held['probe'].classes)} · held-out macro-F1 "

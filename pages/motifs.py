@@ -1,5 +1,6 @@
 """Motifs across windows: seqlets from many windows of one region class, named by JASPAR (TOMTOM)."""
 
+import numpy as np
 import streamlit as st
 
 import ui
@@ -14,8 +15,9 @@ st.markdown(
     "**seqlets** with one pooled threshold (median + 4 robust SD of |attribution| over all windows) and name them "
     "with **TOMTOM** against JASPAR CORE. The **probe** target (log P(class) under the embedding explorer's linear "
     "probe) asks *what makes these windows look like their class*; the likelihood target asks what the model uses "
-    "to predict the centre base. Random segments of the same windows (same lengths and weights) are matched too: "
-    "their match rate is what chance gives.")
+    "to predict the centre base. The default reference is the dinucleotide-shuffled window (what composition "
+    "alone gives), as in DeepLIFT/BPNet motif discovery. Random segments of the same windows (same lengths and "
+    "weights) are matched too: their match rate is what chance gives.")
 
 
 @st.cache_data(persist="disk", max_entries=4, show_spinner="Finding windows…")
@@ -44,11 +46,12 @@ with ui.user_errors():
     model, data = ui.current_model(), ui.current_data()
     model_key = st.session_state.get("model_key", "default-mlm")
     data_key = f"{st.session_state.get('dataset_key', '')}:{data.name}"
-    held = ui.current_probe()
+    differentiable = callable(getattr(model, "onehot_hidden", None))  # else no probe target (k-mer / BPE models)
+    held = ui.current_probe() if differentiable else None
     ws = held["windows"] if held else default_windows(data_key, data)
     st.caption(f"Window sample: {held['source'] if held else 'the explorer recipe, seed 0'} · {len(ws):,} windows. "
                + ws.split_note)
-    if not held and callable(getattr(model, "onehot_hidden", None)):
+    if not held and differentiable:
         ui.probe_fit_button("motifs_fit_probe")
     classes = sorted(set(ws.labels))
     targets = {"default": "MLM: log P(ref) at the centre (masked)" if model.info.is_mlm else
@@ -61,25 +64,33 @@ with ui.user_errors():
         target = c2.selectbox("Target", list(targets), format_func=targets.get, index=len(targets) - 1,
                               key="motifs_target")
         method = c2.selectbox("Method", list(at.METHODS), format_func=at.METHODS.get, key="motifs_method")
-        steps = c3.slider("IG steps", 5, 100, 20, 5, key="motifs_steps")
+        baseline = c2.selectbox("Baseline (IG, DeepLift)", list(at.BASELINES), format_func=at.BASELINES.get,
+                                index=list(at.BASELINES).index("shuffle"), key="motifs_baseline")
+        steps = c3.slider("IG steps", 5, 100, 25, 5, key="motifs_steps")
+        n_base = c3.slider("Shuffled baselines", 1, 10, 2, key="motifs_nbase")
         tax = c3.selectbox("JASPAR CORE group", mf.JASPAR_TAX_GROUPS, key="motifs_tax")
         q = c3.select_slider("TOMTOM q-value cut", [0.01, 0.05, 0.1, 0.25], 0.05, key="motifs_q")
         if st.form_submit_button("Find motifs", type="primary", key="motifs_go"):
-            st.session_state["motifs_params"] = (model_key, data_key, cls, n, target, method, steps, tax, q,
-                                                 id(held["probe"]) if held else None)  # the sample comes with it
+            st.session_state["motifs_params"] = (model_key, data_key, cls, n, target, method, baseline, steps, n_base,
+                                                 tax, q, id(held["probe"]) if held else None)  # + the window sample
 
 params = st.session_state.get("motifs_params")
 if params and params[:2] == (model_key, data_key):
     with ui.user_errors():
-        _, _, cls, n, target, method, steps, tax, q, _ = params
+        _, _, cls, n, target, method, baseline, steps, n_base, tax, q, _ = params
         table = ws.table[ws.table["label"] == cls].sort_values("split", ascending=False, kind="stable").head(n)
         results = compute(params, model, table, held["probe"] if target == "probe" else None,
                           target="probe" if target == "probe" else None, probe_class=cls, method=method,
-                          n_steps=steps)
+                          baseline=baseline, n_steps=steps, n_baselines=n_base)
         rep = report(params, tax, q, results)
         seqlets, summary = rep.seqlets, rep.summary
         st.caption(f"{len(results)} {cls} windows · {model.info.name} · {at.METHODS[method]} · target: "
                    f"{results[0].target}")
+        deltas = [r.relative_delta for r in results if r.relative_delta is not None]
+        if deltas:
+            (st.success if max(deltas) < 0.05 else st.warning)(
+                f"Convergence: |Σ attr − (f(x) − f(x′))| is {np.median(deltas):.1%} of f(x) − f(x′) in the median "
+                f"window, {max(deltas):.1%} at worst" + ("" if max(deltas) < 0.05 else " — raise the IG steps."))
         m1, m2, m3 = st.columns(3)
         m1.metric("Seqlets", f"{len(seqlets):,}", f"|s| ≥ {rep.threshold:.3g}", delta_color="off")
         m2.metric("Windows with a seqlet", f"{seqlets['window'].nunique() if len(seqlets) else 0} / {len(results)}")

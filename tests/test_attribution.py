@@ -527,10 +527,13 @@ def test_motifs_page_and_probe_target_on_attribution_page(chloroplast):
     assert not at.exception and not at.error
     assert any(o.startswith("probe") for o in at.selectbox(key="motifs_target").options)
     at.selectbox(key="motifs_target").set_value("probe")
+    at.selectbox(key="motifs_method").set_value("integrated_gradients")
+    at.slider(key="motifs_steps").set_value(10)
     at.button(key="motifs_go").click()
     at.run()
     assert not at.exception and not at.error
     assert any("log P(intergenic" in c.value for c in at.caption)
+    assert any("Convergence" in m.value for m in [*at.success, *at.warning])  # IG's delta is reported
     at.switch_page("pages/attribution.py")
     at.run()
     assert not at.exception and any(o.startswith("probe") for o in at.selectbox(key="attribution_target").options)

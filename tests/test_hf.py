@@ -365,6 +365,17 @@ def test_every_page_runs_with_an_hf_model(built):
             at.run()
             assert not at.exception and not at.error, [e.value for e in at.error]
             assert at.dataframe and len(at.dataframe[0].value) == 30
+        if page == "pages/motifs.py":  # the probe target through the HF one-hot hidden-state path
+            at.button(key="motifs_fit_probe").click()
+            at.run()
+            at.selectbox(key="motifs_class").set_value("intergenic")
+            at.slider(key="motifs_n").set_value(2)
+            at.selectbox(key="motifs_target").set_value("probe")
+            at.selectbox(key="motifs_method").set_value("saliency")
+            at.button(key="motifs_go").click()
+            at.run()
+            assert not at.exception and not at.error, [e.value for e in at.error]
+            assert any("2 intergenic windows" in c.value and "log P(intergenic" in c.value for c in at.caption)
 
 
 def test_bpe_snv_rule(built, adapters, rng):
