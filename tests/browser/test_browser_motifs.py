@@ -23,6 +23,7 @@ def test_motifs_with_probe_then_attribution(app):
     app.press("Fit a region-class probe")
     app.select("Region class", "intergenic")
     app.select("Target", re.compile("^probe"))
+    app.select("Method", "Input × Gradient")  # the fast method: this test is about the page, not IG
     app.press("Find motifs")
     main = app.main()
     assert "intergenic windows" in main.inner_text() and "log P(intergenic" in main.inner_text()
@@ -31,7 +32,8 @@ def test_motifs_with_probe_then_attribution(app):
     with app.page.expect_download() as dl:
         main.get_by_role("button", name="Download seqlets (CSV)").click()
     table = pd.read_csv(io.StringIO(open(dl.value.path()).read()))
-    assert len(table) == n_seqlets == app.table_rows(1)
+    rows = app.table_rows(1)
+    assert len(table) == n_seqlets == rows, (len(table), n_seqlets, rows)
     genome = chloroplast_seq()
     for row in table.itertuples():  # 1-based inclusive coordinates, as shown
         assert genome[row.pos_start - 1:row.pos_end] == row.sequence
