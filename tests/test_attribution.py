@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -545,6 +546,42 @@ def test_motifs_page_and_probe_target_on_attribution_page(chloroplast):
     at.run()
     assert not at.exception and not at.error
     assert any("log P(CDS | layer" in c.value and "1051-1150" in c.value for c in at.caption)
+
+
+def _bad_probe_files(folder: Path, good: str) -> list[tuple[Path, str]]:
+    """(file, word its error must contain): broken probe files a user could pass to --probe."""
+    import gzip
+    import json
+
+    d = json.loads(good)
+    cases = {"binary.json": (b"\x00\x01\x02probe", "binary"), "latin1.json": ("{\"é\": 1}".encode("latin-1"), "UTF-8"),
+             "truncated.json.gz": (gzip.compress(good.encode())[:40], "gzip"), "empty.json": (b"", "not a probe file"),
+             "list.json": (b"[1, 2, 3]", "not a probe file"),
+             "shapes.json": (json.dumps({**d, "bias": d["bias"][:-1]}).encode(), "do not fit together"),
+             "weights_text.json": (json.dumps({**d, "weight": "abc"}).encode(), "not a probe file")}
+    out = []
+    for name, (raw, word) in cases.items():
+        (folder / name).write_bytes(raw)
+        out.append((folder / name, word))
+    return out
+
+
+def test_bad_probe_files_give_one_line_errors(tiny_mlm, rng, tmp_path, capsys, chloroplast):
+    from glm_explore.cli import main
+    from glm_explore.results import LinearProbe
+
+    _, _, probe, _ = _probe_case(tiny_mlm, rng)
+    cases = _bad_probe_files(tmp_path, probe.to_json())
+    other_model = tmp_path / "tiny.json"
+    other_model.write_text(probe.to_json())  # a good file, but for another model than the CLI's default
+    for path, word in [*cases, (other_model, "fit on embeddings of tiny-mlm")]:
+        if path != other_model:
+            with pytest.raises(GlmExploreError, match=word):
+                LinearProbe.load(str(path))
+        rc = main(["attribute", f"{CP}:1001-1200", "--genome", "chloroplast", "--target", "probe", "--probe",
+                   str(path), "--probe-class", "CDS", "--method", "saliency"])
+        err = capsys.readouterr().err
+        assert rc == 2 and word.lower() in err.lower() and len(err.strip().splitlines()) == 1, (path.name, err)
 
 
 def test_cli_motifs_and_probe_files(tmp_path, capsys, chloroplast):
