@@ -1,5 +1,6 @@
 """Attribution & motifs: which bases make the model predict this, and do they look like known motifs?"""
 
+import numpy as np
 import streamlit as st
 
 import ui
@@ -91,7 +92,9 @@ if params and params[0] == model_key and params[1] == data_key:
     with ui.user_errors():
         attr, ism_res = compute(*params)
         shown = attr if attr is not None else ism_res
-        st.caption(f"{shown.label} · {model_key} · target: {shown.target}")
+        f_x = attr.target_value if attr is not None else ism_res.reference_value
+        value = f"{f_x:.3f} (P = {np.exp(f_x):.3g})" if params[3] in ("mlm_position", "probe") else f"{f_x:.2f} nats"
+        st.caption(f"{shown.label} · {model_key} · target: {shown.target} = {value}")
         for note in shown.notes + (ism_res.notes if ism_res is not None and attr is not None else ()):
             st.info(note)
         if attr is not None and attr.delta is not None:
