@@ -15,6 +15,11 @@
   Benjamini–Hochberg over the database for each query (as TOMTOM reports them).
 * **Scanning** (:func:`scan_motif`): memelite's FIMO over a sequence with one JASPAR motif,
   both strands, p-value threshold.
+* **Many windows** (:func:`seqlet_report`): seqlets of many maps with one pooled threshold, the
+  JASPAR motifs they resemble (:func:`motif_summary`: best match at q ≤ 0.05, counted per motif),
+  and a chance level: the match rate of random segments of the same windows with the seqlets'
+  lengths and weights (:func:`background_seqlets`). A motif table means little unless the
+  seqlets' match rate is above that chance rate.
 
 Coordinates: ``start``/``end`` 0-based half-open into the analysed window; ``pos_start``/
 ``pos_end`` 1-based inclusive genome coordinates (window start added).
