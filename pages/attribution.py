@@ -61,6 +61,7 @@ with ui.user_errors():
                            f"centre {held['probe'].center} bp of the region (or the span you type).")
             else:
                 ui.probe_fit_button("attribution_fit_probe")
+    st.page_link("pages/motifs.py", label="Seqlets across many windows of one region class → Motifs across windows")
     if st.session_state.get("attribution_target") not in targets:  # the model changed objective
         st.session_state.pop("attribution_target", None)
     with st.form("attribution_form"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from pages_common import CHLORO, use_chloroplast
 
@@ -17,6 +19,9 @@ def test_attribution_region(app):
     assert min(xs) >= 1000 and max(xs) <= 1041  # drawn over the requested 40 bp
     assert "Seqlets:" in app.main().inner_text()
     app.screenshot("attribution")
+    app.main().get_by_role("link", name=re.compile("Seqlets across many windows")).click()  # to the motifs page
+    app.wait_idle()
+    assert "Motifs across windows" in app.main().inner_text() and "Find motifs" in app.main().inner_text()
 
 
 def test_attribution_bad_region(app):
