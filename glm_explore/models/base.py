@@ -34,7 +34,13 @@ class ModelInfo:
 
 @runtime_checkable
 class GenomicLM(Protocol):
-    """Every model, built-in or Hugging Face, behind one interface (A,C,G,T order, natural log)."""
+    """Every model, built-in or Hugging Face, behind one interface (A,C,G,T order, natural log).
+
+    Optional: ``onehot_hidden(x, layers) -> list[Tensor]`` — differentiable one-hot (N, 4, L) →
+    per-base states (N, L, D) for each requested layer (0 = input embedding, -1 = last), which the
+    region-class probe target of :mod:`glm_explore.attribution` needs. The built-in ConvLM and
+    character-level Hugging Face adapters have it; pages offer the probe target only where it exists.
+    """
 
     info: ModelInfo
 
