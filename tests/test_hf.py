@@ -273,6 +273,8 @@ def test_token_models_refuse_onehot_and_capabilities_say_so(adapters):
         assert status == "unsupported" and "tokens" in note
         assert feature_status(adapters[name], "Masked marginals")[0] == "approximate"
     assert feature_status(adapters["bert"], "Gradient attribution")[0] == "exact"
+    assert feature_status(adapters["bert"], "Probe attribution")[0] == "exact"
+    assert feature_status(adapters["kmer"], "Probe attribution")[0] == "unsupported"
     assert feature_status(adapters["gpt2"], "Masked marginals")[0] == "unsupported"
     assert feature_status(adapters["gpt2"], "Next-base")[0] == "exact"
     df = capability_matrix(adapters["kmer"])

@@ -65,6 +65,12 @@ def capability_matrix(model: GenomicLM) -> pd.DataFrame:
         rows.append(("Gradient attribution (saliency, IG, DeepLIFT)", UNSUPPORTED,
                      f"the model reads {info.tokenization} tokens, not bases; use ISM" if not char
                      else "no embedding matrix to feed one-hot bases through; use ISM"))
+    if supports_onehot(model) and callable(getattr(model, "onehot_hidden", None)):
+        rows.append(("Probe attribution target", EXACT,
+                     "log P(region class) under the embedding explorer's probe, through one-hot hidden states"))
+    else:
+        rows.append(("Probe attribution target", UNSUPPORTED,
+                     "needs hidden states differentiable in one-hot bases; the likelihood targets remain"))
     rows.append(("In-silico mutagenesis (ISM)", EXACT if char else APPROX,
                  "every single-base substitution scored with the model" + ("" if char else "; " + token_note)))
     rows.append(("Motifs (from attributions)", EXACT if char else APPROX, "seqlets from ISM or gradient maps"))
