@@ -109,7 +109,7 @@ if params and params[:2] == (model_key, data_key):
                             key=f"motifs_pair_{row.Index}")
         st.subheader("All seqlets")
         shown = seqlets.drop(columns=["weight", "start", "end", "match_1_offset", "match_1_overlap"])
-        st.dataframe(shown, hide_index=True, key="motifs_seqlets")
+        st.container(key="motifs_seqlets").dataframe(shown, hide_index=True)  # key: CSS class for browser tests
         st.download_button("Download seqlets (CSV)", shown.to_csv(index=False), f"seqlets_{cls}.csv", "text/csv",
                            key="motifs_download")
         regions = [r.region for r in results]

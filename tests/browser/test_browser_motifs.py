@@ -32,7 +32,7 @@ def test_motifs_with_probe_then_attribution(app):
     with app.page.expect_download() as dl:
         main.get_by_role("button", name="Download seqlets (CSV)").click()
     table = pd.read_csv(io.StringIO(open(dl.value.path()).read()))
-    rows = app.table_rows(1)
+    rows = app.table_rows(0, where=app.page.locator(".st-key-motifs_seqlets"))  # by key: robust to other tables
     assert len(table) == n_seqlets == rows, (len(table), n_seqlets, rows)
     genome = chloroplast_seq()
     for row in table.itertuples():  # 1-based inclusive coordinates, as shown
