@@ -42,9 +42,10 @@ def compute(key, model, table, probe, **kw):
     return store[key]
 
 
+held = data_key = None  # stay defined if loading the model or genome fails below
+model_key = st.session_state.get("model_key", "default-mlm")
 with ui.user_errors():
     model, data = ui.current_model(), ui.current_data()
-    model_key = st.session_state.get("model_key", "default-mlm")
     data_key = f"{st.session_state.get('dataset_key', '')}:{data.name}"
     differentiable = callable(getattr(model, "onehot_hidden", None))  # else no probe target (k-mer / BPE models)
     held = ui.current_probe() if differentiable else None
@@ -75,7 +76,10 @@ with ui.user_errors():
                                                  tax, q, id(held["probe"]) if held else None)  # + the window sample
 
 params = st.session_state.get("motifs_params")
-if params and params[:2] == (model_key, data_key):
+if params and params[4] == "probe" and not held:  # e.g. another model's probe was fit since
+    st.info("The probe this run used is gone (a probe for another model or genome replaced it): fit one again, "
+            "then press Find motifs.")
+elif params and params[:2] == (model_key, data_key):
     with ui.user_errors():
         _, _, cls, n, target, method, baseline, steps, n_base, tax, q, _ = params
         table = ws.table[ws.table["label"] == cls].sort_values("split", ascending=False, kind="stable").head(n)

@@ -535,6 +535,11 @@ def test_motifs_page_and_probe_target_on_attribution_page(chloroplast):
     assert not at.exception and not at.error
     assert any("log P(intergenic" in c.value for c in at.caption)
     assert any("Convergence" in m.value for m in [*at.success, *at.warning])  # IG's delta is reported
+    held = at.session_state["region_probe"]
+    at.session_state["region_probe"] = {**held, "owner": "another model"}  # replaced by another model's probe
+    at.run()
+    assert not at.exception and not at.error and any("probe this run used is gone" in i.value for i in at.info)
+    at.session_state["region_probe"] = held
     at.switch_page("pages/attribution.py")
     at.run()
     assert not at.exception and any(o.startswith("probe") for o in at.selectbox(key="attribution_target").options)
