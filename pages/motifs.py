@@ -98,7 +98,8 @@ elif params and params[:2] == (model_key, data_key):
         m1, m2, m3 = st.columns(3)
         m1.metric("Seqlets", f"{len(seqlets):,}", f"|s| ≥ {rep.threshold:.3g}", delta_color="off")
         m2.metric("Windows with a seqlet", f"{seqlets['window'].nunique() if len(seqlets) else 0} / {len(results)}")
-        m3.metric(f"Match a JASPAR motif (q ≤ {q})", f"{rep.match_rate:.0%}", f"random segments: {rep.chance_rate:.0%}",
+        pct = lambda v: "—" if np.isnan(v) else f"{v:.0%}"  # noqa: E731 (no seqlets: no rate)
+        m3.metric(f"Match a JASPAR motif (q ≤ {q})", pct(rep.match_rate), f"random segments: {pct(rep.chance_rate)}",
                   delta_color="off")
         st.subheader("JASPAR motifs the seqlets resemble")
         st.dataframe(summary, hide_index=True, key="motifs_summary")
