@@ -137,6 +137,22 @@ def current_data() -> GenomeData:
     return cached_dataset(key if key in DATASETS else DEFAULT_DATASET)
 
 
+def session_cached(store: str, key, fn, *, message: str = "Computing…", max_entries: int = 8):
+    """``fn(progress)`` computed once per ``key`` in this session, under a progress bar.
+
+    Results live in ``st.session_state[store]`` (st.cache_data cannot replay a progress bar made
+    outside it); past ``max_entries`` the oldest result is dropped.
+    """
+    cache = st.session_state.setdefault(store, {})
+    if key not in cache:
+        bar = st.progress(0.0, message)
+        cache[key] = fn(lambda f, msg: bar.progress(min(1.0, max(0.0, f)), msg))
+        bar.empty()
+        while len(cache) > max_entries:
+            cache.pop(next(iter(cache)))
+    return cache[key]
+
+
 @contextlib.contextmanager
 def user_errors():
     """Show errors as ``st.error`` messages, never as tracebacks."""

@@ -21,22 +21,17 @@ st.markdown(
 def compute(model_key, data_key, region, target, spec, method, baseline, n_steps, n_baselines, correct, ism,
             probe_class=None, probe_id=None):
     """Results kept in session state (not st.cache_data: the progress bar must not be replayed)."""
-    store = st.session_state.setdefault("attribution_results", {})
     key = (model_key, data_key, region, target, spec, method, baseline, n_steps, n_baselines, correct, ism,
            probe_class, probe_id)
-    if key not in store:
+
+    def run(progress):
         model, data = ui.cached_builtin_model(model_key), ui.current_data()
         held = ui.current_probe() if target == "probe" else None
-        bar = st.progress(0.0, "Computing…")
-        store[key] = at.attribute_region(model, data.genome, region, target=target, target_spec=spec, method=method,
-                                         baseline=baseline, n_steps=n_steps, n_baselines=n_baselines,
-                                         correct=correct, ism=ism, probe=held and held["probe"],
-                                         probe_class=probe_class,
-                                         progress=lambda f, msg: bar.progress(min(1.0, f), msg))
-        bar.empty()
-        while len(store) > 8:
-            store.pop(next(iter(store)))
-    return store[key]
+        return at.attribute_region(model, data.genome, region, target=target, target_spec=spec, method=method,
+                                   baseline=baseline, n_steps=n_steps, n_baselines=n_baselines, correct=correct,
+                                   ism=ism, probe=held and held["probe"], probe_class=probe_class, progress=progress)
+
+    return ui.session_cached("attribution_results", key, run)
 
 
 @st.cache_data(max_entries=16, show_spinner="Matching seqlets to JASPAR (TOMTOM)…")

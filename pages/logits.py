@@ -32,15 +32,8 @@ def compute_dependency(model_key, data_key, source, payload):
 
 
 def run(*params):
-    """Results cached per session (st.cache_data cannot replay a progress bar made outside it)."""
-    cache = st.session_state.setdefault("logits_cache", {})
-    if params not in cache:
-        bar = st.progress(0.0, "Computing predictions…")
-        cache[params] = compute(*params, progress=lambda f, msg: bar.progress(min(1.0, f), msg))
-        bar.empty()
-        while len(cache) > 8:
-            cache.pop(next(iter(cache)))
-    return cache[params]
+    return ui.session_cached("logits_cache", params, lambda progress: compute(*params, progress=progress),
+                             message="Computing predictions…")
 
 
 model_key, data_key = st.session_state.get("model_key", "default-mlm"), st.session_state.get("dataset_key", "")

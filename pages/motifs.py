@@ -32,14 +32,8 @@ def report(key, tax, q, _results):
 
 def compute(key, model, table, probe, **kw):
     """Attribution maps kept in session state (not st.cache_data: the progress bar must not be replayed)."""
-    store = st.session_state.setdefault("motifs_results", {})
-    if key not in store:
-        bar = st.progress(0.0, "Attributing windows…")
-        store[key] = at.attribute_windows(model, table, probe=probe, progress=lambda f, m: bar.progress(f, m), **kw)
-        bar.empty()
-        while len(store) > 4:
-            store.pop(next(iter(store)))
-    return store[key]
+    return ui.session_cached("motifs_results", key, lambda progress: at.attribute_windows(
+        model, table, probe=probe, progress=progress, **kw), message="Attributing windows…", max_entries=4)
 
 
 held = data_key = None  # stay defined if loading the model or genome fails below

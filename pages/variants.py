@@ -19,18 +19,6 @@ st.info("**Sign convention:** LLR = log P(alt) − log P(ref) (natural log). **N
         "strand). CLM: Δ log-likelihood of the alt vs ref window (sum over positions).")
 
 
-def run_cached(key: str, params: tuple, fn):
-    """Per-session cache that keeps a progress bar (st.cache_data cannot replay one)."""
-    cache = st.session_state.setdefault(key, {})
-    if params not in cache:
-        bar = st.progress(0.0, "Scoring…")
-        cache[params] = fn(lambda f, msg: bar.progress(min(1.0, max(0.0, f)), msg))
-        bar.empty()
-        while len(cache) > 4:
-            cache.pop(next(iter(cache)))
-    return cache[params]
-
-
 def single(model, data, v: va.Variant, half_width: int, rc: bool, progress):
     tracks = va.delta_track(model, data, v, half_width=half_width, progress=progress)  # checks REF first
     scores = va.score_site(model, data, v.chrom, v.pos, rc=rc)
@@ -67,7 +55,8 @@ with single_tab, ui.user_errors():
     p = st.session_state.get("variants_single")
     if p and p[:2] == (model_key, data.name):
         v = va.Variant(*p[2:6])
-        scores, tracks, emb = run_cached("variants_single_cache", p, lambda cb: single(model, data, v, p[6], p[7], cb))
+        scores, tracks, emb = ui.session_cached("variants_single_cache", p, lambda cb: single(
+            model, data, v, p[6], p[7], cb), message="Scoring…", max_entries=4)
         row = scores[scores["alt"] == v.alt]
         st.subheader(str(v))
         m1, m2, m3 = st.columns(3)
@@ -102,8 +91,8 @@ with batch_tab, ui.user_errors():
         if Path(p[2]) == va.DEMO_VCF:
             st.warning(va.DEMO_NOTE + (" It belongs to the yeast genome: pick Yeast in the sidebar."
                                        if "yeast" not in data.name.lower() else ""))
-        scores, skipped, summary = run_cached("variants_batch_cache", p, lambda cb: va.score_vcf_table(
-            model, data, p[2], limit=p[3], batch_size=100, progress=cb))
+        scores, skipped, summary = ui.session_cached("variants_batch_cache", p, lambda cb: va.score_vcf_table(
+            model, data, p[2], limit=p[3], batch_size=100, progress=cb), message="Scoring…", max_entries=4)
         st.markdown(f"**{summary.line()}**")
         with st.expander("Skipped records by reason"):
             st.dataframe(summary.table(), hide_index=True)
