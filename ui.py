@@ -18,7 +18,7 @@ from glm_explore.errors import GlmExploreError, InputTooLargeError
 from glm_explore.genome import MAX_FASTA_BYTES, normalize_fasta
 from glm_explore.models.base import GenomicLM
 from glm_explore.models.builtin import BUILTIN_MODELS, DEFAULT_MODEL, load_builtin
-from glm_explore.models.capabilities import capability_matrix
+from glm_explore.models.capabilities import capability_matrix, supports_probe_target
 
 USER_DATASET = "upload"
 MAX_UPLOAD_BYTES = MAX_FASTA_BYTES
@@ -299,9 +299,11 @@ def remember_probe(probe, windows, source: str) -> None:
 
 
 def current_probe() -> dict | None:
-    """``{"probe", "windows", "source"}`` for the current model and genome, or None."""
+    """``{"probe", "windows", "source"}`` for the current model and genome, or None (also when the
+    model cannot take the probe target: no differentiable hidden states)."""
     held = st.session_state.get("region_probe")
-    return held if held and held["owner"] == _probe_owner() else None
+    ok = held and held["owner"] == _probe_owner() and supports_probe_target(current_model())
+    return held if ok else None
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -6,6 +6,7 @@ import streamlit as st
 import ui
 from glm_explore import attribution as at
 from glm_explore import motifs as mf
+from glm_explore.models.capabilities import supports_probe_target
 from glm_explore.plots import attribution_tracks, motif_pair_logos
 
 st.title("Attribution & motifs")
@@ -44,8 +45,8 @@ tax = "fungi"
 with ui.user_errors():
     model, data = ui.current_model(), ui.current_data()
     data_key = f"{st.session_state.get('dataset_key', '')}:{data.name}"
-    differentiable = callable(getattr(model, "onehot_hidden", None))  # else no probe target (k-mer / BPE models)
-    held = ui.current_probe() if differentiable else None
+    differentiable = supports_probe_target(model)  # else no probe target (k-mer / BPE models)
+    held = ui.current_probe()
     targets = [k for k in at.TARGETS if k.startswith("mlm" if model.info.is_mlm else "clm")] + (["probe"] * bool(held))
     methods = {**at.METHODS, "ism": "In-silico mutagenesis only"}
     if differentiable:

@@ -7,6 +7,7 @@ import ui
 from glm_explore import attribution as at
 from glm_explore import motifs as mf
 from glm_explore import windows as wn
+from glm_explore.models.capabilities import supports_probe_target
 from glm_explore.plots import motif_pair_logos
 
 st.title("Motifs across windows")
@@ -41,8 +42,8 @@ model_key = st.session_state.get("model_key", "default-mlm")
 with ui.user_errors():
     model, data = ui.current_model(), ui.current_data()
     data_key = f"{st.session_state.get('dataset_key', '')}:{data.name}"
-    differentiable = callable(getattr(model, "onehot_hidden", None))  # else no probe target (k-mer / BPE models)
-    held = ui.current_probe() if differentiable else None
+    differentiable = supports_probe_target(model)  # else no probe target (k-mer / BPE models)
+    held = ui.current_probe()
     ws = held["windows"] if held else default_windows(data_key, data)
     st.caption(f"Window sample: {held['source'] if held else 'the explorer recipe, seed 0'} · {len(ws):,} windows. "
                + ws.split_note)
@@ -70,10 +71,11 @@ with ui.user_errors():
                                                  tax, q, id(held["probe"]) if held else None)  # + the window sample
 
 params = st.session_state.get("motifs_params")
+params = params if params and params[:2] == (model_key, data_key) else None  # a run for this model and genome
 if params and params[4] == "probe" and not held:  # e.g. another model's probe was fit since
     st.info("The probe this run used is gone (a probe for another model or genome replaced it): fit one again, "
             "then press Find motifs.")
-elif params and params[:2] == (model_key, data_key):
+elif params:
     with ui.user_errors():
         _, _, cls, n, target, method, baseline, steps, n_base, tax, q, _ = params
         table = ws.table[ws.table["label"] == cls].sort_values("split", ascending=False, kind="stable").head(n)

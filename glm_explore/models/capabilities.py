@@ -14,6 +14,11 @@ def supports_onehot(model: GenomicLM) -> bool:
     return bool(getattr(model, "supports_onehot", model.info.tokenization == "char"))
 
 
+def supports_probe_target(model: GenomicLM) -> bool:
+    """Whether the region-class probe target can be attributed: one-hot input and ``onehot_hidden``."""
+    return supports_onehot(model) and callable(getattr(model, "onehot_hidden", None))
+
+
 def _tokenization_label(model: GenomicLM) -> str:
     tok = model.info.tokenization
     if tok == "kmer":
@@ -65,7 +70,7 @@ def capability_matrix(model: GenomicLM) -> pd.DataFrame:
         rows.append(("Gradient attribution (saliency, IG, DeepLIFT)", UNSUPPORTED,
                      f"the model reads {info.tokenization} tokens, not bases; use ISM" if not char
                      else "no embedding matrix to feed one-hot bases through; use ISM"))
-    if supports_onehot(model) and callable(getattr(model, "onehot_hidden", None)):
+    if supports_probe_target(model):
         rows.append(("Probe attribution target", EXACT,
                      "log P(region class) under the embedding explorer's probe, through one-hot hidden states"))
     else:
