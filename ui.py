@@ -14,6 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from glm_explore.datasets import DATASETS, DEFAULT_DATASET, GenomeData, load_dataset, load_genome_data
+from glm_explore.embed import PROBE_CAP
 from glm_explore.errors import GlmExploreError, InputTooLargeError
 from glm_explore.genome import MAX_FASTA_BYTES, normalize_fasta
 from glm_explore.models.base import GenomicLM
@@ -283,8 +284,6 @@ def incoming_region(default: str) -> str:
 # The region-class probe, shared by the embedding explorer, attribution and motif pages
 # --------------------------------------------------------------------------------------------
 
-PROBE_CAP = 60  # windows per class and split when a page fits the probe itself
-
 
 def _probe_owner() -> str:
     """Which model + genome a probe in session state belongs to."""
@@ -311,7 +310,7 @@ def _fit_default_probe(owner: str, _model, _data):
     from glm_explore.embed import fit_region_probe
 
     bar = st.progress(0.0, "Embedding windows for the probe…")
-    out = fit_region_probe(_model, _data, cap_per_class=PROBE_CAP, seed=0, progress=lambda f, m: bar.progress(f, m))
+    out = fit_region_probe(_model, _data, seed=0, progress=lambda f, m: bar.progress(f, m))
     bar.empty()
     return out
 

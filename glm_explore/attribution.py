@@ -617,7 +617,8 @@ def attribute_windows(model: GenomicLM, windows: pd.DataFrame, *, target: str | 
     the rows of a :class:`~glm_explore.results.WindowSet` table). Each window is its own context.
     ``target``: ``'probe'`` (log P(``probe_class``), pooled as the probe was fit — on the windows
     the probe was fit on this is exactly its score), or a likelihood target at its default
-    (:func:`default_target`: MLM log P(ref) at the centre, CLM log-likelihood of the window).
+    (``None`` / ``'default'`` → :func:`default_target`: MLM log P(ref) at the centre, CLM
+    log-likelihood of the window).
     """
     if method not in METHODS:
         raise GlmExploreError(f"Unknown attribution method {method!r} for many windows; choose one of "
@@ -631,7 +632,7 @@ def attribute_windows(model: GenomicLM, windows: pd.DataFrame, *, target: str | 
             tgt = make_target(model, seq, "probe", *probe_span(probe, 0, len(seq)) if probe else (0, 1),
                               origin=int(row.start), probe=probe, probe_class=probe_class)
         else:
-            tgt = default_target(model, seq, target, origin=int(row.start))
+            tgt = default_target(model, seq, None if target == "default" else target, origin=int(row.start))
         out.append(attribute(tgt, seq, method=method, baseline=baseline, n_steps=n_steps, n_baselines=n_baselines,
                              correct=correct, batch_size=batch_size, model=model.info.name, chrom=str(row.chrom),
                              start=int(row.start)))
@@ -662,6 +663,7 @@ def attribution_table(attr: Attributions | None, ism: ISMResult | None = None) -
 def add_cli(subparsers) -> None:
     """Register ``attribute``: an attribution map (+ ISM, seqlets matched to JASPAR) of a region."""
     from .cli import add_genome_model_args
+    from .embed import PROBE_CAP
 
     p = subparsers.add_parser("attribute", help="attribution map / ISM of a region, seqlets matched to JASPAR",
                               description="Attribute a target (MLM: log P(ref) at a masked position or a span's "
@@ -689,7 +691,8 @@ def add_cli(subparsers) -> None:
     m.add_argument("--n", type=int, default=20, help="windows to attribute (held-out ones first; default 20)")
     m.add_argument("--target", choices=["default", "probe"], default="default",
                    help="default: MLM log P(ref) at the centre / CLM window log-likelihood; probe: the class score")
-    _add_probe_args(m, fit_note=" (default for --target probe: fit one here on 60 windows per class and split)")
+    _add_probe_args(m, fit_note=" (default for --target probe: fit one here, the explorer's recipe with "
+                                f"{PROBE_CAP} windows per class and split)")
     m.add_argument("--method", choices=list(METHODS), default="integrated_gradients")
     m.add_argument("--baseline", choices=list(BASELINES), default="shuffle",
                    help="IG / DeepLift reference (default: dinucleotide-shuffled windows)")
@@ -733,24 +736,18 @@ def _run_motifs(args) -> int:
             probe = LinearProbe.load(args.probe)
             ws = make_windows(data, length=probe.window_length, center=probe.center, seed=args.seed)
         else:
-            probe, ws = fit_region_probe(model, data, cap_per_class=60, seed=args.seed)
+            probe, ws = fit_region_probe(model, data, seed=args.seed)
             print(f"# fit a probe on {probe.n_train} training windows (held-out macro-F1 "
                   f"{probe.heldout_macro_f1:.3f})", file=sys.stderr)
     else:
         ws = make_windows(data, seed=args.seed)
-    table = ws.table[ws.table["label"] == args.region_class]
-    if table.empty:
-        raise GlmExploreError(f"No windows of class {args.region_class!r} in the sample; choose one of "
-                              f"{', '.join(sorted(set(ws.labels)))}.")
-    table = table.sort_values("split", ascending=False, kind="stable").head(args.n)  # held-out ('test') first
-    results = attribute_windows(model, table, target=args.target if args.target == "probe" else None,
-                                probe=probe, probe_class=args.probe_class or args.region_class, method=args.method,
+    results = attribute_windows(model, ws.of_class(args.region_class, args.n), target=args.target, probe=probe,
+                                probe_class=args.probe_class or args.region_class, method=args.method,
                                 baseline=args.baseline, n_steps=args.steps, n_baselines=args.n_baselines)
-    deltas = [r.relative_delta for r in results if r.relative_delta is not None]
     rep = motifs.seqlet_report(results, lib, q=args.q, seed=args.seed)
     print(f"# {len(results)} {args.region_class} windows · {model.info.name} · target: {results[0].target}")
-    if deltas:
-        print(f"# convergence: |delta| / |f(x) - f(x')| median {np.median(deltas):.2%}, worst {max(deltas):.2%}")
+    if not np.isnan(rep.delta_worst):
+        print(f"# convergence: |delta| / |f(x) - f(x')| median {rep.delta_median:.2%}, worst {rep.delta_worst:.2%}")
     print(f"# {len(rep.seqlets)} seqlets (|s| ≥ {rep.threshold:.3g}); {rep.match_rate:.1%} match a JASPAR "
           f"{args.jaspar} motif at q ≤ {args.q} (random segments of the same windows: {rep.chance_rate:.1%})")
     if args.out:

@@ -35,6 +35,7 @@ from .sequence import encode, reverse_complement
 
 POOLINGS = ("center-mean", "window-mean", "center-position")
 DEFAULT_POOLING = "center-mean"
+PROBE_CAP = 60  # windows per class and split when a region-class probe is fit without the explorer
 
 
 def pool_slice(length: int, pooling: str, center: int) -> slice:
@@ -192,18 +193,18 @@ def window_frame(windows, emb: Embeddings | None = None, projections: Sequence =
 
 
 def fit_region_probe(model: GenomicLM, data, *, layers: Sequence[int] = (-1,), pooling: str = DEFAULT_POOLING,
-                     center: int = 100, rc: bool | None = None, batch_size: int = 128,
+                     center: int = 100, rc: bool | None = None, batch_size: int = 128, cap_per_class: int = PROBE_CAP,
                      progress: Progress | None = None, **window_params):
     """The region-class probe with the embedding explorer's recipe, in one call.
 
-    :func:`glm_explore.windows.make_windows` (``window_params``: length, stride, cap_per_class, seed, …)
+    :func:`glm_explore.windows.make_windows` (``cap_per_class``; ``window_params``: length, stride, seed, …)
     → :func:`embed_windows` → :func:`glm_explore.reduce.fit_probe` on the training windows.
     Returns ``(probe, windows)``.
     """
     from .reduce import fit_probe
     from .windows import make_windows
 
-    ws = make_windows(data, center=center, **window_params)
+    ws = make_windows(data, center=center, cap_per_class=cap_per_class, **window_params)
     layer_idx = normalize_layers(model, list(layers))
     emb = embed_windows(model, ws.sequences, layers=layer_idx, pooling=pooling, center=center, rc=rc,
                         batch_size=batch_size, progress=progress)

@@ -326,9 +326,12 @@ def seqlet_report(results: list[Attributions | ISMResult], motifs: tuple[JasparM
     (:func:`background_seqlets`) as the chance level."""
     seqlets = match_seqlets(seqlets_many(results, z=z), motifs)
     control = match_seqlets(background_seqlets(seqlets, [r.seq for r in results], seed=seed), motifs)
+    deltas = [d for d in (getattr(r, "relative_delta", None) for r in results) if d is not None]
     return SeqletReport(seqlets=seqlets, summary=motif_summary(seqlets, q=q), match_rate=match_rate(seqlets, q=q),
                         chance_rate=match_rate(control, q=q), threshold=float(seqlets.attrs.get("threshold", np.inf)),
-                        q=q, n_windows=len(results))
+                        q=q, n_windows=len(results),
+                        delta_median=float(np.median(deltas)) if deltas else float("nan"),
+                        delta_worst=float(max(deltas)) if deltas else float("nan"))
 
 
 def scan_motif(seq: str, motif: JasparMotif, *, threshold: float = 1e-4, start: int = 0) -> pd.DataFrame:

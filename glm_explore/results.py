@@ -382,6 +382,16 @@ class WindowSet:
     def __len__(self) -> int:
         return len(self.table)
 
+    def of_class(self, label: str, n: int | None = None) -> pd.DataFrame:
+        """The rows of class ``label``, held-out windows first (in sample order), at most ``n``."""
+        rows = self.table[self.table["label"] == label]
+        if rows.empty:
+            from .errors import GlmExploreError
+
+            raise GlmExploreError(f"No windows of class {label!r} in the sample; choose one of "
+                                  f"{', '.join(sorted(set(self.labels)))}.")
+        return rows.sort_values("split", kind="stable").head(n)  # "test" sorts before "train"
+
 
 @dataclass(frozen=True)
 class SeqletReport:
@@ -390,7 +400,8 @@ class SeqletReport:
     ``seqlets``: one row per seqlet with its TOMTOM matches; ``summary``: one row per JASPAR motif
     that is some seqlet's best match at q ≤ ``q``; ``match_rate``: the fraction of seqlets with such
     a match; ``chance_rate``: the same fraction for random segments of the same windows with the
-    seqlets' lengths and weights; ``threshold``: the pooled |score| threshold.
+    seqlets' lengths and weights; ``threshold``: the pooled |score| threshold; ``delta_median`` /
+    ``delta_worst``: the maps' relative convergence deltas (IG / DeepLift; NaN for other methods).
     """
 
     seqlets: pd.DataFrame
@@ -400,4 +411,6 @@ class SeqletReport:
     threshold: float
     q: float
     n_windows: int
+    delta_median: float = float("nan")
+    delta_worst: float = float("nan")
 

@@ -7,6 +7,7 @@ import ui
 from glm_explore import attribution as at
 from glm_explore import motifs as mf
 from glm_explore import windows as wn
+from glm_explore.embed import PROBE_CAP
 from glm_explore.models.capabilities import supports_probe_target
 from glm_explore.plots import motif_pair_logos
 
@@ -23,7 +24,7 @@ st.markdown(
 
 @st.cache_data(persist="disk", max_entries=4, show_spinner="Finding windows…")
 def default_windows(data_key, _data):
-    return wn.make_windows(_data, cap_per_class=ui.PROBE_CAP, seed=0)
+    return wn.make_windows(_data, cap_per_class=PROBE_CAP, seed=0)
 
 
 @st.cache_data(max_entries=8, show_spinner="Matching seqlets and random segments to JASPAR (TOMTOM)…")
@@ -78,19 +79,17 @@ if params and params[4] == "probe" and not held:  # e.g. another model's probe w
 elif params:
     with ui.user_errors():
         _, _, cls, n, target, method, baseline, steps, n_base, tax, q, _ = params
-        table = ws.table[ws.table["label"] == cls].sort_values("split", ascending=False, kind="stable").head(n)
-        results = compute(params, model, table, held["probe"] if target == "probe" else None,
-                          target="probe" if target == "probe" else None, probe_class=cls, method=method,
-                          baseline=baseline, n_steps=steps, n_baselines=n_base)
+        results = compute(params, model, ws.of_class(cls, n), held["probe"] if target == "probe" else None,
+                          target=target, probe_class=cls, method=method, baseline=baseline, n_steps=steps,
+                          n_baselines=n_base)
         rep = report(params, tax, q, results)
         seqlets, summary = rep.seqlets, rep.summary
         st.caption(f"{len(results)} {cls} windows · {model.info.name} · {at.METHODS[method]} · target: "
                    f"{results[0].target}")
-        deltas = [r.relative_delta for r in results if r.relative_delta is not None]
-        if deltas:
-            (st.success if max(deltas) < 0.05 else st.warning)(
-                f"Convergence: |Σ attr − (f(x) − f(x′))| is {np.median(deltas):.1%} of f(x) − f(x′) in the median "
-                f"window, {max(deltas):.1%} at worst" + ("" if max(deltas) < 0.05 else " — raise the IG steps."))
+        if not np.isnan(rep.delta_worst):
+            (st.success if rep.delta_worst < 0.05 else st.warning)(
+                f"Convergence: |Σ attr − (f(x) − f(x′))| is {rep.delta_median:.1%} of f(x) − f(x′) in the median "
+                f"window, {rep.delta_worst:.1%} at worst" + ("" if rep.delta_worst < 0.05 else " — raise the IG steps."))
         m1, m2, m3 = st.columns(3)
         m1.metric("Seqlets", f"{len(seqlets):,}", f"|s| ≥ {rep.threshold:.3g}", delta_color="off")
         m2.metric("Windows with a seqlet", f"{seqlets['window'].nunique() if len(seqlets) else 0} / {len(results)}")

@@ -509,6 +509,24 @@ def test_seqlets_many_pool_one_threshold_and_summary_counts(oracle_case, fungi, 
     rep = M.seqlet_report(results, fungi, seed=1)  # the same steps in one call
     assert (rep.match_rate, rep.chance_rate, rep.n_windows) == (M.match_rate(matched), chance, 3)
     pd.testing.assert_frame_equal(rep.summary, summary)
+    assert np.isnan(rep.delta_worst)  # Input × Gradient has no convergence delta
+    ig = [A.attribute(oracle, seq, method="integrated_gradients", n_steps=8)]
+    rep_ig = M.seqlet_report(ig, fungi)
+    assert rep_ig.delta_worst == rep_ig.delta_median == pytest.approx(ig[0].relative_delta)
+
+
+def test_window_set_of_class_puts_heldout_first():
+    import pandas as pd
+
+    from glm_explore.results import WindowSet
+
+    table = pd.DataFrame({"label": ["CDS", "promoter", "promoter", "promoter", "CDS"],
+                          "split": ["test", "train", "test", "train", "train"], "start": [0, 1, 2, 3, 4]})
+    ws = WindowSet(table=table, counts=pd.DataFrame(), params={}, split_note="")
+    assert ws.of_class("promoter")["start"].tolist() == [2, 1, 3]  # held-out first, then sample order
+    assert ws.of_class("promoter", 2)["start"].tolist() == [2, 1]
+    with pytest.raises(GlmExploreError, match="choose one of CDS, promoter"):
+        ws.of_class("UTR")
 
 
 def test_motifs_page_and_probe_target_on_attribution_page(chloroplast):
