@@ -131,6 +131,24 @@ class App:
             exp.locator("summary").click()
         return exp
 
+    def select_first_point(self, half: float) -> str:
+        """Box-select a (2·half)-px square around the first scatter point (the chart's drag mode is
+        "select") and return the text after "Selected window " in the heading the page then shows."""
+        point = self.page.locator(".js-plotly-plot .scatterlayer .trace .point").first
+        point.scroll_into_view_if_needed()
+        box = point.bounding_box()
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        mouse = self.page.mouse
+        mouse.move(cx - half, cy - half)
+        mouse.down()
+        mouse.move(cx, cy, steps=4)
+        mouse.move(cx + half, cy + half, steps=4)
+        mouse.up()
+        self.wait_idle()
+        heading = self.page.get_by_text(re.compile(r"^Selected window ")).first
+        heading.wait_for()
+        return heading.inner_text().strip().removeprefix("Selected window ").strip()
+
     # ------------------------------------------------------------------ what is drawn
     def wait_charts(self, n: int = 1, timeout_s: float = 120) -> list[dict]:
         """The plotly figures on the page once at least ``n`` are drawn (each with ≥ 1 trace)."""

@@ -34,20 +34,7 @@ def test_embed_pca_umap_click_to_logits(app):
     assert fig["axes"]["xaxis"] == "UMAP1" and _n_points(fig) == n_windows
     app.screenshot("umap")
 
-    point = app.page.locator(".js-plotly-plot .scatterlayer .trace .point").first
-    point.scroll_into_view_if_needed()
-    box = point.bounding_box()
-    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    mouse = app.page.mouse  # box-select a small square around one UMAP point (the chart's drag mode is "select")
-    mouse.move(cx - 5, cy - 5)
-    mouse.down()
-    mouse.move(cx, cy, steps=4)
-    mouse.move(cx + 5, cy + 5, steps=4)
-    mouse.up()
-    app.wait_idle()
-    heading = app.page.get_by_text(re.compile(r"^Selected window ")).first
-    heading.wait_for()
-    region = heading.inner_text().removeprefix("Selected window ").strip()
+    region = app.select_first_point(half=5)  # box-select a small square around one UMAP point
     m = re.fullmatch(rf"{CHLORO}:(\d+)-(\d+)", region)
     assert m and int(m.group(2)) - int(m.group(1)) + 1 == 128
     shown_seq = app.main().locator('[data-testid="stCode"]').first.inner_text().replace("\n", "").strip()

@@ -27,21 +27,9 @@ def test_embeddings_scatter_table_and_point_click(app):
     assert app.table_rows(0) == 3  # model, k-mer, model + k-mer
     app.screenshot("embeddings-pca")
 
-    point = app.page.locator(".js-plotly-plot .scatterlayer .trace .point").first
-    point.scroll_into_view_if_needed()
-    box = point.bounding_box()
-    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    mouse = app.page.mouse  # box-select a small square around the point (the chart's drag mode is "select")
-    mouse.move(cx - 6, cy - 6)
-    mouse.down()
-    mouse.move(cx, cy, steps=4)
-    mouse.move(cx + 6, cy + 6, steps=4)
-    mouse.up()
-    app.wait_idle()
-    heading = app.page.get_by_text(re.compile(r"^Selected window ")).first
-    heading.wait_for()
-    m = re.match(rf"Selected window ({CHLORO}):(\d+)-(\d+)$", heading.inner_text().strip())
-    assert m, heading.inner_text()
+    region = app.select_first_point(half=6)  # box-select a small square around the point
+    m = re.match(rf"({CHLORO}):(\d+)-(\d+)$", region)
+    assert m, region
     start, end = int(m.group(2)), int(m.group(3))
     assert end - start + 1 == 512
     shown = app.page.locator('[data-testid="stCode"]').first.inner_text().replace("\n", "")
