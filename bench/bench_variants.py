@@ -136,28 +136,29 @@ def main() -> None:
     sizes = [int(x) for x in args.mem_sizes.split(",") if x]
     if sizes:
         print("\npeak memory of score-vcf (fresh process each, max RSS):")
-        with tempfile.TemporaryDirectory() as tmp:
-            for n in sizes:
-                vcf = Path(tmp) / f"{n}.vcf"
-                write_vcf(vcf, random_snvs(data, n, seed=n), data)
-                res = subprocess.run([sys.executable, __file__, "--mem-child", str(vcf), str(Path(tmp) / f"{n}.pq")],
-                                     capture_output=True, text=True, check=True)
-                info = json.loads(res.stdout.strip().splitlines()[-1])
-                rows = pd.read_parquet(Path(tmp) / f"{n}.pq").shape[0]
-                print(f"  {n:>7,} variants: {info['max_rss_mib']:7.0f} MiB max RSS, {info['seconds']:6.1f} s "
-                      f"({rows:,} rows written, {n / info['seconds']:.1f} variants/s)")
+        for n, info, out in memory_children(data, sizes, lambda tmp, n: str(Path(tmp) / f"{n}.pq")):
+            rows = pd.read_parquet(out).shape[0]
+            print(f"  {n:>7,} variants: {info['max_rss_mib']:7.0f} MiB max RSS, {info['seconds']:6.1f} s "
+                  f"({rows:,} rows written, {n / info['seconds']:.1f} variants/s)")
     reader_sizes = [int(x) for x in args.reader_sizes.split(",") if x]
     if reader_sizes:
         print("\npeak memory of the streaming VCF reader alone (fresh process each, max RSS):")
-        with tempfile.TemporaryDirectory() as tmp:
-            for n in reader_sizes:
-                vcf = Path(tmp) / f"{n}.vcf"
-                write_vcf(vcf, random_snvs(data, n, seed=n), data)
-                res = subprocess.run([sys.executable, __file__, "--mem-child", str(vcf), "reader-only"],
-                                     capture_output=True, text=True, check=True)
-                info = json.loads(res.stdout.strip().splitlines()[-1])
-                print(f"  {n:>7,} records: {info['max_rss_mib']:7.0f} MiB max RSS, {info['seconds']:6.1f} s "
-                      f"({info['rows']:,} SNVs passed)")
+        for n, info, _ in memory_children(data, reader_sizes, lambda tmp, n: "reader-only"):
+            print(f"  {n:>7,} records: {info['max_rss_mib']:7.0f} MiB max RSS, {info['seconds']:6.1f} s "
+                  f"({info['rows']:,} SNVs passed)")
+
+
+def memory_children(data, sizes, out_arg):
+    """For each n in ``sizes``: write n random SNVs to a VCF, run ``--mem-child VCF out_arg(tmp, n)`` in a
+    fresh process and yield ``(n, its JSON report, out_arg)`` while the temporary folder still exists."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            vcf = Path(tmp) / f"{n}.vcf"
+            write_vcf(vcf, random_snvs(data, n, seed=n), data)
+            out = out_arg(tmp, n)
+            res = subprocess.run([sys.executable, __file__, "--mem-child", str(vcf), out],
+                                 capture_output=True, text=True, check=True)
+            yield n, json.loads(res.stdout.strip().splitlines()[-1]), out
 
 
 if __name__ == "__main__":
