@@ -98,3 +98,38 @@ def load_genome_data(fasta: str | Path, annotation: str | Path | None = None, *,
         labels = {c: np.full(n, CLASSES.index("intergenic"), dtype=np.uint8) for c, n in genome.lengths.items()}
     return GenomeData(name=name or genome.name, description=description, genome=genome, annotation=ann,
                       labels=labels, heldout_chrom=heldout_chrom)
+
+
+def as_genome(source: GenomeData | Genome) -> Genome:
+    """The :class:`Genome` of a :class:`GenomeData` (or the genome itself): the one such conversion."""
+    return source if isinstance(source, Genome) else source.genome
+
+
+def region_labels(source: GenomeData | Genome) -> dict[str, np.ndarray] | None:
+    """Per-base region-class codes of a :class:`GenomeData`; None for a bare :class:`Genome`."""
+    return None if isinstance(source, Genome) else source.labels
+
+
+def load_genome_spec(spec: str, *, clean_dir: str | Path | None = None) -> GenomeData:
+    """A genome named by the CLI's ``--genome``: ``default``, a bundled key, or ``FASTA[,ANNOTATION]`` paths.
+
+    A user FASTA without a ``.fai`` index is validated and cleaned like an upload
+    (:func:`genome.normalize_fasta`) into ``clean_dir`` (a new temp folder when None; the caller removes it).
+    """
+    import tempfile
+
+    from .errors import FastaError
+    from .genome import normalize_fasta
+
+    key = DEFAULT_DATASET if spec == "default" else spec
+    if key in DATASETS:
+        return load_dataset(key)
+    fasta, _, ann = spec.partition(",")
+    if not fasta.strip():
+        raise FastaError(f"--genome {spec!r}: give 'default', one of {', '.join(DATASETS)}, or FASTA[,ANNOTATION].")
+    path = Path(fasta)
+    if not path.exists():
+        raise FastaError(f"--genome {spec!r}: no file {fasta!r} (and not one of {', '.join(['default', *DATASETS])}).")
+    if not Path(fasta + ".fai").exists():
+        path = normalize_fasta(fasta, clean_dir or tempfile.mkdtemp(prefix="glm_explore_genome_"))
+    return load_genome_data(path, ann or None, name=fasta.replace("\\", "/").rsplit("/", 1)[-1])

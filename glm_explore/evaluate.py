@@ -15,7 +15,6 @@ context, one forward per window.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
@@ -198,39 +197,33 @@ Y′ regions, paralogs) recur across chromosomes: it memorises them exactly.
 """
 
 
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("model_dir", type=Path)
-    ap.add_argument("--offsets", type=int, default=20)
-    ap.add_argument("--max-windows", type=int, default=None)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--dry-run", action="store_true", help="print the card, do not write it")
-    ap.add_argument("--selection", type=Path, default=None,
-                    help="JSON written by --select-only (reuse a finished baseline grid search)")
-    ap.add_argument("--select-only", choices=["mlm", "clm"], default=None,
-                    help="only run the baseline grid search for this objective; write JSON to model_dir")
-    args = ap.parse_args(argv)
-    if args.select_only:
-        train, val = training_arrays()
-        ks, params = BASELINE_GRID[args.select_only]
-        sel = select_count_model(args.select_only, train, val, ks=ks, params=params)
-        m = sel.model
-        args.model_dir.write_text(json.dumps(dict(kind=m.kind, k=m.k, scheme=m.scheme, param=m.param, grid=sel.grid)))
-        print(m.name)
-        return
-    baseline, grid = None, None
-    if args.selection:
-        spec = json.loads(args.selection.read_text())
-        baseline = CountModel(spec["kind"], spec["k"], spec["scheme"], spec["param"]).fit(training_arrays()[0])
-        grid = spec["grid"]
-    card = evaluate(args.model_dir, offsets=args.offsets, max_windows=args.max_windows, threads=args.threads,
-                    baseline=baseline, grid=grid)
+def select_baseline(objective: str) -> dict:
+    """Grid-search the count baseline for ``objective`` on the validation slice → a JSON-ready spec
+    (``kind, k, scheme, param, grid``) for :func:`baseline_from_selection`."""
+    train, val = training_arrays()
+    ks, params = BASELINE_GRID[objective]
+    sel = select_count_model(objective, train, val, ks=ks, params=params)
+    m = sel.model
+    return dict(kind=m.kind, k=m.k, scheme=m.scheme, param=m.param, grid=sel.grid, name=m.name)
+
+
+def baseline_from_selection(spec: dict) -> tuple[CountModel, list]:
+    """(fitted count model, grid) from a :func:`select_baseline` spec."""
+    model = CountModel(spec["kind"], spec["k"], spec["scheme"], spec["param"]).fit(training_arrays()[0])
+    return model, spec["grid"]
+
+
+def write_card(model_dir: Path, card: dict) -> str:
+    """Write ``card.json`` and ``MODEL_CARD.md`` next to the weights; returns the markdown."""
     md = card_markdown(card)
-    print(md)
-    if not args.dry_run:
-        (args.model_dir / "card.json").write_text(json.dumps(card, indent=2))
-        (args.model_dir / "MODEL_CARD.md").write_text(md)
+    (model_dir / "card.json").write_text(json.dumps(card, indent=2))
+    (model_dir / "MODEL_CARD.md").write_text(md)
+    return md
 
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # ``python -m glm_explore.evaluate …`` = ``python -m glm_explore evaluate …``
+    import sys
+
+    from .cli import main
+
+    sys.exit(main(["evaluate", *sys.argv[1:]]))

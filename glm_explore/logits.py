@@ -14,7 +14,6 @@ Command line: ``python -m glm_explore logits --region chrI:1000-1500 --out x.par
 
 from __future__ import annotations
 
-import argparse
 import io
 from pathlib import Path
 
@@ -154,6 +153,14 @@ def reference_log_probs(log_probs: np.ndarray, seq: str) -> np.ndarray:
     return out
 
 
+def mean_bits_per_base(log_p_ref: np.ndarray) -> float:
+    """Mean log-likelihood of the reference in bits per base (log2) from (L,) natural-log values
+    (e.g. :func:`position_table`'s ``log_p_ref``); NaN positions (N) are skipped, NaN if none is left."""
+    values = np.asarray(log_p_ref, dtype=np.float64)
+    values = values[~np.isnan(values)]
+    return float(values.mean() / LN2) if values.size else float("nan")
+
+
 # ---------------------------------------------------------------------------------------------
 # Inputs, results, derived tracks
 # ---------------------------------------------------------------------------------------------
@@ -267,12 +274,15 @@ def region_window(genome: Genome, region: Region | str, model: GenomicLM | None 
 
 
 def logo_heights(log_probs: np.ndarray, kind: str = "information") -> np.ndarray:
-    """(4, L) letter heights: 'probability' (p_b, columns sum to 1) or 'information' (p_b · IC bits)."""
-    p = np.exp(log_probs)
+    """(4, L) sequence-logo letter heights from (4, L) natural-log probabilities: 'probability' (p_b,
+    columns sum to 1) or 'information' (p_b · IC bits, IC = 2 − H). The one definition every logo
+    uses (model predictions, position tables, JASPAR matrices); log p = −inf (p = 0) adds 0 to H."""
+    lp = np.maximum(np.asarray(log_probs, dtype=float), -1e4)  # −inf → finite so 0 · log 0 = 0; NaN stays NaN
+    p = np.exp(lp)
     if kind == "probability":
         return p
     if kind == "information":
-        return p * information_content(log_probs)[None, :]
+        return p * information_content(lp)[None, :]
     raise ValueError(f"kind must be 'probability' or 'information', got {kind!r}")
 
 
@@ -373,84 +383,3 @@ def dependency_map(model: GenomicLM, source: str | Window, *, batch_size: int = 
     np.fill_diagonal(mat, np.nan)
     return DependencyMap(matrix=mat.astype(np.float32), seq=seq[offset:offset + n], model=model.info.name,
                          objective=model.info.objective, chrom=chrom, start=start, name=name)
-
-
-# ---------------------------------------------------------------------------------------------
-# CLI: python -m glm_explore logits
-# ---------------------------------------------------------------------------------------------
-
-def _write_table(df: pd.DataFrame, out: str) -> None:
-    path = Path(out)
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        df.to_parquet(path, index=False)
-    elif suffix in {".csv", ".tsv"}:
-        df.to_csv(path, index=False, sep="\t" if suffix == ".tsv" else ",")
-    else:
-        from .errors import GlmExploreError
-
-        raise GlmExploreError(f"Cannot write {out!r}: use a .parquet, .csv or .tsv file name.")
-
-
-def _cli(args: argparse.Namespace) -> int:
-    from .cli import load_genome_arg, load_model_arg
-    from .errors import GlmExploreError
-
-    sources = [x is not None for x in (args.region, args.sequence, args.fasta)]
-    if sum(sources) != 1:
-        raise GlmExploreError("Give exactly one of --region chrom:start-end, --sequence ACGT… or --fasta FILE.")
-    model = load_model_arg(args.model)
-    mode = resolve_mode(model, args.mode)
-    data = None
-    if args.region is not None:
-        data = load_genome_arg(args.genome)
-        source: str | Window = region_window(data.genome, args.region, model, flank=args.flank)
-        name = ""
-    elif args.sequence is not None:
-        source, name = sequence_input(args.sequence), "sequence"
-    else:
-        records = fasta_records(Path(args.fasta))
-        name = args.record or next(iter(records))
-        if name not in records:
-            raise GlmExploreError(f"{args.fasta} has no record {name!r}; it has {', '.join(list(records)[:5])}.")
-        source = sequence_input(records[name], name=f"record {name!r}")
-    n = source.region.length if isinstance(source, Window) else len(source)
-    if args.dependency and n > MAX_DEPENDENCY_BP:
-        raise InputTooLargeError(f"--dependency is limited to {MAX_DEPENDENCY_BP} bp; this input is {n:,} bp. "
-                                 "Drop --dependency or choose a shorter region.")
-    result = nucleotide_logits(model, source, mode=mode, rc=args.rc, batch_size=args.batch_size, name=name)
-    df = position_table(result, data)
-    _write_table(df, args.out)
-    msg = f"wrote {len(df)} positions of {result.label} ({result.mode_label}, {model.info.name}) to {args.out}"
-    if isinstance(source, Window) and source.note:
-        msg += f"; {source.note}"
-    print(msg)
-    if args.dependency:
-        dep = dependency_map(model, source, batch_size=args.batch_size, name=name)
-        cols = [str(p) for p in dep.positions]
-        _write_table(pd.DataFrame(dep.matrix, columns=cols).assign(query_pos=dep.positions)[["query_pos", *cols]],
-                     args.dependency)
-        print(f"wrote the {dep.length}×{dep.length} dependency map to {args.dependency}")
-    return 0
-
-
-def add_cli(subparsers) -> None:
-    """Register ``logits``: per-position predictions of a region / sequence → a table."""
-    from .cli import add_genome_model_args
-
-    p = subparsers.add_parser("logits", help="per-position nucleotide predictions (logos, P(ref), entropy)",
-                              description="Per-position predictions over A,C,G,T → one row per position.")
-    add_genome_model_args(p)
-    p.add_argument("--region", help="1-based inclusive chrom:start-end of the --genome (≤ 2 kb)")
-    p.add_argument("--sequence", help="a pasted DNA sequence instead of a region")
-    p.add_argument("--fasta", help="a FASTA file; the first record (or --record) is used")
-    p.add_argument("--record", help="record name in --fasta")
-    p.add_argument("--mode", default="auto", choices=["auto", *MODES],
-                   help="auto = exact masked marginals for an MLM, next-token for a CLM")
-    p.add_argument("--rc", action="store_true", help="average with the reverse-complement strand")
-    p.add_argument("--flank", type=int, default=None,
-                   help="context bases each side of --region (default: the model's receptive field)")
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--out", required=True, help="output table (.parquet, .csv or .tsv)")
-    p.add_argument("--dependency", help=f"also write the L×L dependency map (≤ {MAX_DEPENDENCY_BP} bp) here")
-    p.set_defaults(func=_cli)

@@ -17,10 +17,11 @@ Then write the model card (held-out figures vs the count baseline)::
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -114,51 +115,58 @@ def save_weights(model: ConvLM, out: Path, meta: dict) -> None:
     (out / "training.json").write_text(json.dumps(meta, indent=2))
 
 
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--objective", choices=["mlm", "clm"], required=True)
-    ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--steps", type=int, default=3000)
-    ap.add_argument("--max-minutes", type=float, default=float("inf"))
-    ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--window", type=int, default=512)
-    ap.add_argument("--width", type=int, default=96)
-    ap.add_argument("--lr", type=float, default=2e-3)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--device", default="cpu")
-    ap.add_argument("--eval-every", type=int, default=250)
-    ap.add_argument("--resume", action="store_true")
-    args = ap.parse_args(argv)
+@dataclass(frozen=True)
+class TrainSettings:
+    """One training run of a built-in ConvLM (the ``train`` command's options)."""
 
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    rng = np.random.default_rng(args.seed)
-    trng = torch.Generator().manual_seed(args.seed)
+    objective: str
+    out: Path
+    steps: int = 3000
+    max_minutes: float = float("inf")
+    batch_size: int = 32
+    window: int = 512
+    width: int = 96
+    lr: float = 2e-3
+    seed: int = 0
+    threads: int = 1
+    device: str = "cpu"
+    eval_every: int = 250
+    resume: bool = False
+
+
+def train_model(s: TrainSettings, *, log: Callable[[str], None] = lambda _: None) -> Path:
+    """Train (or resume, from ``runs/<out name>/checkpoint.pt``) and save weights to ``s.out``.
+
+    ``log`` receives one line per event (start, each evaluation as JSON, the save). Returns ``s.out``.
+    """
+    torch.set_num_threads(s.threads)
+    torch.manual_seed(s.seed)
+    rng = np.random.default_rng(s.seed)
+    trng = torch.Generator().manual_seed(s.seed)
     train, val = training_arrays()
-    val_codes = torch.from_numpy(sample_windows([val], 64, args.window, np.random.default_rng(123)))
-    config = ConvLMConfig(objective=args.objective, width=args.width)
-    model = ConvLM(config).to(args.device)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01, betas=(0.9, 0.98))
-    ckpt_path = Path("runs") / args.out.name / "checkpoint.pt"
-    step, elapsed0, log = 0, 0.0, []
-    if args.resume and ckpt_path.exists():
+    val_codes = torch.from_numpy(sample_windows([val], 64, s.window, np.random.default_rng(123)))
+    config = ConvLMConfig(objective=s.objective, width=s.width)
+    model = ConvLM(config).to(s.device)
+    opt = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=0.01, betas=(0.9, 0.98))
+    ckpt_path = Path("runs") / s.out.name / "checkpoint.pt"
+    step, elapsed0, history = 0, 0.0, []
+    if s.resume and ckpt_path.exists():
         ck = torch.load(ckpt_path, weights_only=True)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         step, elapsed0 = int(ck["step"]), float(ck["elapsed"])
-        rng = np.random.default_rng([args.seed, step])
-        trng = torch.Generator().manual_seed(args.seed + step)
-        log = json.loads((ckpt_path.parent / "log.json").read_text())
+        rng = np.random.default_rng([s.seed, step])
+        trng = torch.Generator().manual_seed(s.seed + step)
+        history = json.loads((ckpt_path.parent / "log.json").read_text())
     n_params = sum(p.numel() for p in model.parameters())
-    print(f"{args.objective}: {n_params:,} parameters, receptive field {config.receptive_field} bp", flush=True)
+    log(f"{s.objective}: {n_params:,} parameters, receptive field {config.receptive_field} bp")
     t0 = time.time() - elapsed0
-    budget = args.max_minutes * 60
-    while step < args.steps and time.time() - t0 < budget:
-        progress = max(step / args.steps, (time.time() - t0) / budget)
+    budget = s.max_minutes * 60
+    while step < s.steps and time.time() - t0 < budget:
+        progress = max(step / s.steps, (time.time() - t0) / budget)
         for g in opt.param_groups:
-            g["lr"] = lr_at(progress, args.lr)
-        codes = torch.from_numpy(sample_windows(train, args.batch_size, args.window, rng)).to(args.device)
+            g["lr"] = lr_at(progress, s.lr)
+        codes = torch.from_numpy(sample_windows(train, s.batch_size, s.window, rng)).to(s.device)
         model.train()
         loss = batch_loss(model, codes, trng)
         opt.zero_grad(set_to_none=True)
@@ -166,28 +174,33 @@ def main(argv: list[str] | None = None) -> None:
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         step += 1
-        if step % args.eval_every == 0 or step == args.steps:
+        if step % s.eval_every == 0 or step == s.steps:
             model.eval()
             with torch.no_grad():
-                vloss = batch_loss(model, val_codes.to(args.device), torch.Generator().manual_seed(7)).item()
+                vloss = batch_loss(model, val_codes.to(s.device), torch.Generator().manual_seed(7)).item()
             rec = dict(step=step, minutes=round((time.time() - t0) / 60, 2), train_loss_bits=loss.item() / math.log(2),
                        val_loss_bits=vloss / math.log(2), lr=opt.param_groups[0]["lr"])
-            log.append(rec)
-            print(json.dumps(rec), flush=True)
+            history.append(rec)
+            log(json.dumps(rec))
             ckpt_path.parent.mkdir(parents=True, exist_ok=True)
             torch.save(dict(model=model.state_dict(), opt=opt.state_dict(), step=step, elapsed=time.time() - t0),
                        ckpt_path)
-            (ckpt_path.parent / "log.json").write_text(json.dumps(log))
+            (ckpt_path.parent / "log.json").write_text(json.dumps(history))
     minutes = (time.time() - t0) / 60
-    meta = dict(objective=args.objective, steps=step, planned_steps=args.steps, max_minutes=args.max_minutes, batch_size=args.batch_size,
-                window=args.window, windows_seen=step * args.batch_size, lr=args.lr, seed=args.seed,
-                threads=args.threads, device=args.device, train_minutes=round(minutes, 1),
+    meta = dict(objective=s.objective, steps=step, planned_steps=s.steps, max_minutes=s.max_minutes,
+                batch_size=s.batch_size, window=s.window, windows_seen=step * s.batch_size, lr=s.lr, seed=s.seed,
+                threads=s.threads, device=s.device, train_minutes=round(minutes, 1),
                 n_parameters=n_params, train_chroms="chrI-chrXV minus the last 100 kb of chrXV (validation)",
-                heldout_chrom="chrXVI", rc_augmentation=True, mlm_mask_rate=0.15 if args.objective == "mlm" else None,
-                log=log)
-    save_weights(model.cpu(), args.out, meta)
-    print(f"saved {args.out} after {step} steps, {minutes:.1f} min", flush=True)
+                heldout_chrom="chrXVI", rc_augmentation=True, mlm_mask_rate=0.15 if s.objective == "mlm" else None,
+                log=history)
+    save_weights(model.cpu(), s.out, meta)
+    log(f"saved {s.out} after {step} steps, {minutes:.1f} min")
+    return s.out
 
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # ``python -m glm_explore.train …`` = ``python -m glm_explore train …``
+    import sys
+
+    from .cli import main
+
+    sys.exit(main(["train", *sys.argv[1:]]))

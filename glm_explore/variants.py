@@ -28,9 +28,7 @@ splits multi-allelic records and reports every record it cannot score with a rea
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -840,55 +838,25 @@ def score_site(model: GenomicLM, genome, chrom: str, pos: int, *, rc: bool = Tru
     return score_variants(model, genome, site, rc=rc, **kwargs)
 
 
-# --------------------------------------------------------------------------------------- CLI
-def add_cli(subparsers) -> None:
-    """Register ``score-vcf``."""
-    from .cli import add_genome_model_args
-
-    p = subparsers.add_parser("score-vcf", help="score the SNVs of a VCF (LLR; negative = alt less likely)",
-                              description="Stream a VCF and write per-allele variant scores to Parquet. "
-                              + SIGN_CONVENTION)
-    p.add_argument("vcf", help="input VCF (.vcf or bgzipped .vcf.gz)")
-    add_genome_model_args(p)
-    p.add_argument("--out", required=True, help="output .parquet (written in chunks)")
-    p.add_argument("--skipped", default=None, help="TSV of alleles not scored with a reason "
-                   "(default: OUT with .skipped.tsv)")
-    p.add_argument("--window", type=int, default=None, help="window length (default: 2×receptive field+1, else 512)")
-    p.add_argument("--no-rc", action="store_true", help="forward strand only (default: average with the reverse complement)")
-    p.add_argument("--clm-reduce", choices=["sum", "mean"], default="sum", help="CLM window score (default sum)")
-    p.add_argument("--batch-size", type=int, default=2000, help="alleles per chunk (memory bound)")
-    p.add_argument("--limit", type=int, default=None, help="stop after this many scored alleles")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=_run_score_vcf)
-
-
-def _run_score_vcf(args: argparse.Namespace) -> int:
+def write_vcf_scores(model: GenomicLM, genome, vcf: str | Path, out: str | Path, skipped: str | Path, *,
+                     batch_size: int = 2000, window: int | None = None, rc: bool = True, clm_reduce: str = "sum",
+                     limit: int | None = None, on_records=None) -> VcfSummary:
+    """Stream ``vcf`` through :func:`score_vcf` into a Parquet file ``out`` (written chunk by chunk, bounded
+    memory) and a TSV ``skipped`` of the alleles not scored with their reason. ``on_records(n)`` is called
+    with the number of VCF records read so far. Returns the final summary."""
     import pyarrow as pa
     import pyarrow.parquet as pq
-    from tqdm import tqdm
 
-    from .cli import load_genome_arg, load_model_arg
-
-    out = Path(args.out)
-    if not out.parent.exists():
-        raise VariantError(f"Output folder {out.parent} does not exist; create it or choose another --out.")
-    skipped_path = Path(args.skipped) if args.skipped else out.with_suffix(".skipped.tsv")
-    vcf = check_vcf_path(args.vcf)
-    data = load_genome_arg(args.genome)
-    model = load_model_arg(args.model)
-    total = None if args.quiet else count_records(vcf)
-    bar = tqdm(total=total, unit="rec", disable=args.quiet, file=sys.stderr)
     writer = None
-    last = 0
     summary = VcfSummary()
     try:
-        with open(skipped_path, "w") as skip_fh:
+        with open(skipped, "w") as skip_fh:
             skip_fh.write("chrom\tpos\tref\talt\tid\treason\n")
-            for scored, bad, summary in score_vcf(model, data, vcf, batch_size=args.batch_size, window=args.window,
-                                                  rc=not args.no_rc, clm_reduce=args.clm_reduce, limit=args.limit):
+            for scored, bad, summary in score_vcf(model, genome, vcf, batch_size=batch_size, window=window, rc=rc,
+                                                  clm_reduce=clm_reduce, limit=limit):
                 bad.to_csv(skip_fh, sep="\t", header=False, index=False)
-                bar.update(summary.records - last)
-                last = summary.records
+                if on_records is not None:
+                    on_records(summary.records)
                 if scored.empty:
                     continue
                 table = _arrow_table(scored)
@@ -901,11 +869,9 @@ def _run_score_vcf(args: argparse.Namespace) -> int:
                 empty["llr"] = pd.Series(dtype="float64")
                 pq.write_table(pa.Table.from_pandas(empty, preserve_index=False), str(out))
     finally:
-        bar.close()
         if writer is not None:
             writer.close()
-    print(f"{summary.line()}. Wrote {out} (skipped alleles: {skipped_path}).", file=sys.stderr)
-    return 0
+    return summary
 
 
 _NUMERIC = {"pos": "int64", "llr": "float64", "logp_ref": "float64", "logp_alt": "float64",

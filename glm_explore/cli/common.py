@@ -1,0 +1,130 @@
+"""What every command shares: ``--genome`` / ``--model``, argument checks, and the one table writer.
+
+Argument types here raise ``argparse.ArgumentTypeError``; the parser turns that into one line on
+stderr and exit code 2, before any genome or model is loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import GlmExploreError
+
+TABLE_SUFFIXES = (".parquet", ".csv", ".tsv")
+
+
+class OutputError(GlmExploreError, ValueError):
+    """An output path cannot be written (missing folder, unknown table format)."""
+
+
+def add_genome_model_args(p: argparse.ArgumentParser, *, model: bool = True) -> None:
+    """The ``--genome`` / ``--model`` options shared by every command."""
+    p.add_argument("--genome", default="default",
+                   help="'default' (yeast), a bundled key (yeast, chloroplast), or FASTA[,ANNOTATION] paths")
+    if model:
+        p.add_argument("--model", default="default-mlm",
+                       help="default-mlm, default-clm, or a local model directory / cached Hugging Face id")
+
+
+def load_genome_arg(spec: str):
+    """GenomeData for a ``--genome`` value (a cleaned copy of an unindexed FASTA lives until exit)."""
+    from ..datasets import load_genome_spec
+
+    tmp = tempfile.mkdtemp(prefix="glm_explore_cli_")
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+    return load_genome_spec(spec, clean_dir=tmp)
+
+
+def load_model_arg(spec: str):
+    """The model of a ``--model`` value."""
+    from ..models import load_model
+
+    return load_model(spec)
+
+
+def int_range(lo: int, hi: int | None = None) -> Callable[[str], int]:
+    """argparse type: an integer in ``lo..hi`` (no upper bound when ``hi`` is None)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        if value < lo or (hi is not None and value > hi):
+            bound = f"between {lo} and {hi}" if hi is not None else f"at least {lo}"
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {value}")
+        return value
+    parse.__name__ = "integer"
+    return parse
+
+
+def float_range(lo: float, hi: float, *, open_lo: bool = False) -> Callable[[str], float]:
+    """argparse type: a number in ``[lo, hi]`` (``(lo, hi]`` with ``open_lo``)."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+        if not (lo < value if open_lo else lo <= value) or not value <= hi:
+            raise argparse.ArgumentTypeError(f"must be in {'(' if open_lo else '['}{lo}, {hi}], got {text}")
+        return value
+    parse.__name__ = "number"
+    return parse
+
+
+def output_path(suffixes: tuple[str, ...] = TABLE_SUFFIXES) -> Callable[[str], str]:
+    """argparse type: a file to write, whose folder exists and whose suffix is one of ``suffixes``."""
+    def parse(text: str) -> str:
+        path = Path(text)
+        if not text.strip() or path.is_dir():
+            raise argparse.ArgumentTypeError(f"{text!r} is a folder or empty; give a file name such as "
+                                             f"out{suffixes[0]}")
+        if suffixes and path.suffix.lower() not in suffixes:
+            raise argparse.ArgumentTypeError(f"cannot write {text!r}: use a {', '.join(suffixes)} file name")
+        if not path.parent.exists():
+            raise argparse.ArgumentTypeError(f"the folder {str(path.parent)!r} of {text!r} does not exist; "
+                                             "create it first")
+        return text
+    parse.__name__ = "output file"
+    return parse
+
+
+def existing_file(text: str) -> str:
+    """argparse type: a file that exists."""
+    if not Path(text).is_file():
+        raise argparse.ArgumentTypeError(f"no file {text!r}" + (" (it is a folder)" if Path(text).is_dir() else ""))
+    return text
+
+
+def write_table(df: pd.DataFrame, path: str | Path) -> None:
+    """Write a table for people: ``.parquet``, ``.csv`` or ``.tsv`` by the file name (the one writer)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise OutputError(f"Cannot write {str(path)!r}: use a .parquet, .csv or .tsv file name.")
+    if not path.parent.exists():
+        raise OutputError(f"The folder {str(path.parent)!r} does not exist; create it or choose another path.")
+    if suffix == ".parquet":
+        df.to_parquet(path, index=False)
+    else:
+        df.to_csv(path, index=False, sep="\t" if suffix == ".tsv" else ",")
+
+
+def note(message: str) -> None:
+    """A progress or summary line for people, on stderr (stdout carries results)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def stderr_progress(quiet: bool = False) -> Callable[[float, str], None]:
+    """A ``progress(fraction, message)`` callback drawing one self-overwriting stderr line."""
+    def progress(frac: float, msg: str) -> None:
+        if not quiet:
+            print(f"\r{msg} {frac:5.0%}", end="", file=sys.stderr, flush=True)
+    return progress

@@ -1,0 +1,49 @@
+"""``python -m glm_explore score-vcf``: stream a VCF, write per-allele variant scores to Parquet."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..variants import SIGN_CONVENTION, check_vcf_path, count_records, write_vcf_scores
+from .common import add_genome_model_args, int_range, load_genome_arg, load_model_arg, note, output_path
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("score-vcf", help="score the SNVs of a VCF (LLR; negative = alt less likely)",
+                              description="Stream a VCF and write per-allele variant scores to Parquet. "
+                              + SIGN_CONVENTION)
+    p.add_argument("vcf", help="input VCF (.vcf or bgzipped .vcf.gz)")
+    add_genome_model_args(p)
+    p.add_argument("--out", required=True, type=output_path((".parquet",)), help="output .parquet (written in chunks)")
+    p.add_argument("--skipped", default=None, type=output_path((".tsv",)),
+                   help="TSV of alleles not scored with a reason (default: OUT with .skipped.tsv)")
+    p.add_argument("--window", type=int_range(1, 100_000), default=None,
+                   help="window length (default: 2×receptive field+1, else 512)")
+    p.add_argument("--no-rc", action="store_true",
+                   help="forward strand only (default: average with the reverse complement)")
+    p.add_argument("--clm-reduce", choices=["sum", "mean"], default="sum", help="CLM window score (default sum)")
+    p.add_argument("--batch-size", type=int_range(1, 1_000_000), default=2000,
+                   help="alleles per chunk (memory bound)")
+    p.add_argument("--limit", type=int_range(1, None), default=None,
+                   help="stop after this many scored alleles")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    out = Path(args.out)
+    skipped = Path(args.skipped) if args.skipped else out.with_suffix(".skipped.tsv")
+    vcf = check_vcf_path(args.vcf)
+    data = load_genome_arg(args.genome)
+    model = load_model_arg(args.model)
+    total = None if args.quiet else count_records(vcf)
+    with tqdm(total=total, unit="rec", disable=args.quiet, file=sys.stderr) as bar:
+        summary = write_vcf_scores(model, data, vcf, out, skipped, batch_size=args.batch_size, window=args.window,
+                                   rc=not args.no_rc, clm_reduce=args.clm_reduce, limit=args.limit,
+                                   on_records=lambda n: bar.update(n - bar.n))
+    note(f"{summary.line()}. Wrote {out} (skipped alleles: {skipped}).")
+    return 0

@@ -1,0 +1,37 @@
+"""``python -m glm_explore train``: train a built-in ConvLM on the bundled yeast genome (chrXVI held out)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..train import TrainSettings, train_model
+from .common import float_range, int_range, note
+
+
+def add_parser(subparsers) -> None:
+    from .. import train
+
+    p = subparsers.add_parser("train", help="train a built-in model (reproduces the shipped weights)",
+                              description=train.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--objective", choices=["mlm", "clm"], required=True)
+    p.add_argument("--out", type=Path, required=True, help="folder for model.safetensors + config.json")
+    p.add_argument("--steps", type=int_range(1, None), default=3000)
+    p.add_argument("--max-minutes", type=float_range(0, float("inf"), open_lo=True),
+                   default=float("inf"))
+    p.add_argument("--batch-size", type=int_range(1, 4096), default=32)
+    p.add_argument("--window", type=int_range(16, 100_000), default=512)
+    p.add_argument("--width", type=int_range(1, 4096), default=96)
+    p.add_argument("--lr", type=float_range(0, 1, open_lo=True), default=2e-3)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int_range(1, 256), default=1)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--eval-every", type=int_range(1, None), default=250)
+    p.add_argument("--resume", action="store_true", help="continue from runs/<out name>/checkpoint.pt")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = TrainSettings(**{k: v for k, v in vars(args).items() if k in TrainSettings.__dataclass_fields__})
+    train_model(settings, log=note)
+    return 0
