@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from glm_explore import variants as va  # noqa: E402
+from glm_explore.context import variant_window  # noqa: E402
 from glm_explore.datasets import load_dataset  # noqa: E402
 from glm_explore.models import load_model  # noqa: E402
 from glm_explore.sequence import reverse_complement  # noqa: E402
@@ -111,8 +112,8 @@ def main() -> None:
 
     data = load_dataset("yeast")
     model = load_model("default-mlm")
-    R = model.info.receptive_field
-    print(f"default-mlm: receptive field {R} bp each side → batched window {2 * R + 1}; torch threads "
+    R, batched_window = model.info.receptive_field, variant_window(model)
+    print(f"default-mlm: receptive field {R} bp each side → batched window {batched_window}; torch threads "
           f"{torch.get_num_threads()}")
     df = random_snvs(data, max(args.n_batched, args.n_naive))
 
@@ -123,7 +124,7 @@ def main() -> None:
     rate_b = args.n_batched / t_b
 
     rates = {}
-    for label, window in (("naive, 512-bp window (GPN)", 512), ("naive, same window", 2 * R + 1)):
+    for label, window in (("naive, 512-bp window (GPN)", 512), ("naive, same window", batched_window)):
         t = time.perf_counter()
         naive = [naive_llr(model, data.genome, r, window) for r in df.iloc[:args.n_naive].itertuples()]
         rates[label] = args.n_naive / (time.perf_counter() - t)
@@ -136,7 +137,7 @@ def main() -> None:
     sizes = [int(x) for x in args.mem_sizes.split(",") if x]
     if sizes:
         print("\npeak memory of score-vcf (fresh process each, max RSS):")
-        for n, info, out in memory_children(data, sizes, lambda tmp, n: str(Path(tmp) / f"{n}.pq")):
+        for n, info, out in memory_children(data, sizes, lambda tmp, n: str(Path(tmp) / f"{n}.parquet")):
             rows = pd.read_parquet(out).shape[0]
             print(f"  {n:>7,} variants: {info['max_rss_mib']:7.0f} MiB max RSS, {info['seconds']:6.1f} s "
                   f"({rows:,} rows written, {n / info['seconds']:.1f} variants/s)")
@@ -158,7 +159,10 @@ def memory_children(data, sizes, out_arg):
             out = out_arg(tmp, n)
             res = subprocess.run([sys.executable, __file__, "--mem-child", str(vcf), out],
                                  capture_output=True, text=True, check=True)
-            yield n, json.loads(res.stdout.strip().splitlines()[-1]), out
+            report = json.loads(res.stdout.strip().splitlines()[-1])
+            if report["rc"] != 0:
+                raise SystemExit(f"score-vcf failed in the child (exit {report['rc']}): {res.stderr.strip()}")
+            yield n, report, out
 
 
 if __name__ == "__main__":

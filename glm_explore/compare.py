@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .datasets import as_genome
 from .genome import Region, parse_region
 from .models.base import GenomicLM, Progress
 from .sequence import ALPHABET
@@ -69,7 +70,7 @@ def region_snvs(genome, region: str | Region, *, max_sites: int = MAX_COMPARE_SN
     ``region`` is 1-based text or a :class:`Region`; returns ``chrom, pos, ref, alt`` with ``pos``
     1-based, three rows per position; positions with a non-ACGT reference are left out.
     """
-    g = getattr(genome, "genome", genome)
+    g = as_genome(genome)
     reg = g.check_region(parse_region(region) if isinstance(region, str) else region)
     seq = g.fetch(reg.chrom, reg.start, min(reg.end, reg.start + max(0, int(max_sites)))).upper()
     rows = [(reg.chrom, reg.start + i + 1, b, alt) for i, b in enumerate(seq) if b in ALPHABET

@@ -40,9 +40,5 @@ class UnsupportedByModelError(GlmExploreError, NotImplementedError):
     """The loaded model cannot do this (e.g. gradients through a k-mer tokenizer); says what to use instead."""
 
 
-class ParameterError(GlmExploreError, ValueError):
-    """A numeric option is out of range (a layer index, a batch size, …); the message gives the range."""
-
-
 class LayerError(GlmExploreError, ValueError):
     """A layer index is outside the model's layers."""

@@ -20,10 +20,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .context import MAX_FLANK as MAX_FLANK  # re-exported: the CLI's --flank bound
+from .context import context_flank
 from .errors import FastaError, InputTooLargeError, ObjectiveError
 from .genome import MAX_REGION_BP, Genome, Region, Window, fetch_window, parse_region
 from .models.base import GenomicLM, Progress
 from .results import DependencyMap, PositionLogits
+from .results.logits import log_odds, reference_log_probs  # array rules shared with the results
 from .sequence import ALPHABET, clean_sequence, encode, reverse_complement
 
 LN2 = np.log(2.0)
@@ -144,15 +147,6 @@ def information_content(log_probs: np.ndarray) -> np.ndarray:
     return 2.0 - entropy_bits(log_probs)
 
 
-def reference_log_probs(log_probs: np.ndarray, seq: str) -> np.ndarray:
-    """(L,) log P(reference base); NaN at N."""
-    codes = encode(seq)
-    out = np.full(len(codes), np.nan, dtype=np.float64)
-    ok = codes < 4
-    out[ok] = log_probs[codes[ok], np.nonzero(ok)[0]]
-    return out
-
-
 def mean_bits_per_base(log_p_ref: np.ndarray) -> float:
     """Mean log-likelihood of the reference in bits per base (log2) from (L,) natural-log values
     (e.g. :func:`position_table`'s ``log_p_ref``); NaN positions (N) are skipped, NaN if none is left."""
@@ -173,7 +167,6 @@ MODES = {
 }
 MAX_LOGITS_BP = MAX_REGION_BP  # 2 kb
 MAX_DEPENDENCY_BP = 300
-MAX_FLANK = 512
 
 
 def resolve_mode(model: GenomicLM, mode: str = "auto") -> str:
@@ -188,12 +181,6 @@ def resolve_mode(model: GenomicLM, mode: str = "auto") -> str:
         raise ObjectiveError(f"Mode {mode!r} needs {need}, but {model.info.name} is a {objective.upper()}; "
                              f"use mode {'next' if objective == 'clm' else 'exact'!r} or pick another model.")
     return mode
-
-
-def default_flank(model: GenomicLM) -> int:
-    """Context bases fetched on each side of a region: the receptive field (capped at 512)."""
-    rf = model.info.receptive_field
-    return MAX_FLANK if rf is None else min(int(rf), MAX_FLANK)
 
 
 def sequence_input(text: str, *, name: str = "pasted sequence", max_len: int = MAX_LOGITS_BP) -> str:
@@ -263,13 +250,12 @@ def nucleotide_logits(model: GenomicLM, source: str | Window, *, mode: str = "au
 
 def region_window(genome: Genome, region: Region | str, model: GenomicLM | None = None, *,
                   flank: int | None = None, max_len: int = MAX_LOGITS_BP) -> Window:
-    """The region with ``flank`` bases of context each side (default: the model's receptive field),
-    cut safely at contig edges (``Window.note`` says so). ``region`` may be '1-based chrom:start-end'."""
+    """The region with ``flank`` bases of context each side (default: :func:`glm_explore.context.context_flank`,
+    the model's receptive field capped at :data:`MAX_FLANK` and fitted to its input length), cut safely at
+    contig edges (``Window.note`` says so). ``region`` may be '1-based chrom:start-end'."""
     if flank is None:
-        flank = default_flank(model) if model is not None else 0
-        if model is not None and model.info.receptive_field is None:  # fit the model's input length
-            length = (parse_region(region) if isinstance(region, str) else region).length
-            flank = min(flank, max(0, (model.info.max_len - length) // 2))
+        length = (parse_region(region) if isinstance(region, str) else region).length
+        flank = context_flank(model, region_length=length) if model is not None else 0
     return fetch_window(genome, region, flank=max(0, int(flank)), max_len=max_len)
 
 
@@ -327,12 +313,6 @@ def position_table(result: PositionLogits, data=None) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 # Nucleotide dependency map
 # ---------------------------------------------------------------------------------------------
-
-def log_odds(log_probs: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """log(p / (1 − p)) of natural-log probabilities, p clipped to [eps, 1 − eps] to stay finite."""
-    p = np.clip(np.exp(np.asarray(log_probs, dtype=np.float64)), eps, 1 - eps)
-    return np.log(p) - np.log1p(-p)
-
 
 def _forward_log_probs(model: GenomicLM, seqs: list[str], batch_size: int) -> np.ndarray:
     """(N, 4, L) per-position distributions from one unmasked forward pass per sequence."""

@@ -151,12 +151,6 @@ class JasparMotif:
     def length(self) -> int:
         return self.pwm.shape[1]
 
-    def information(self) -> np.ndarray:
-        """(4, w) logo heights p · IC in bits."""
-        p = np.clip(self.pwm, 1e-9, 1)
-        ic = 2 + (p * np.log2(p)).sum(axis=0)
-        return self.pwm * ic[None, :]
-
 
 @functools.lru_cache(maxsize=8)
 def jaspar_motifs(tax_group: str = "fungi", *, release: str = JASPAR_RELEASE, collection: str = "CORE"

@@ -19,16 +19,19 @@ from the bundled S288c genome (seeded, reproducible):
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from Bio.Data import CodonTable
 
-from glm_explore.annotation import CLASS_CODE, CLASSES
-from glm_explore.datasets import DATA_DIR, load_dataset
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from the repository
 
-OUT = DATA_DIR / "yeast" / "demo_variants.vcf.gz"
+from glm_explore.annotation import CLASS_CODE, CLASSES  # noqa: E402
+from glm_explore.datasets import load_dataset  # noqa: E402
+from glm_explore.variants import DEMO_VCF as OUT  # noqa: E402
+
 TABLE = CodonTable.unambiguous_dna_by_id[1]
 COMP = str.maketrans("ACGT", "TGCA")
 

@@ -248,7 +248,9 @@ def test_ism_equals_brute_force_on_tiny_models(tiny_mlm, tiny_clm, rng):
     strings = [seq] + [m for _, _, m in muts]
     masked = np.zeros((len(strings), L), dtype=bool)
     masked[:, p] = True
-    lp = tiny_mlm.log_probs(strings, masked)[:, ref_code, p]
+    # one batch: the far-mutant check below compares float32 rows with the reference row to ~1 ulp, which
+    # must not depend on which batch shape (and so which kernel) each row went through
+    lp = tiny_mlm.log_probs(strings, masked, batch_size=len(strings))[:, ref_code, p]
     want = _brute(lp[1:], lp[0], muts, L)
     ism = A.saturation_mutagenesis(A.make_target(tiny_mlm, seq, "mlm_position", p), seq, batch_size=50)
     assert np.isnan(ism.delta[:, p]).all() and any("undefined" in n for n in ism.notes)
@@ -421,6 +423,43 @@ def test_attribute_region_crops_to_region(chloroplast, tiny_mlm):
         A.attribute_region(tiny_mlm, chloroplast.genome, f"{CP}:1001-1030", target_spec="2000")
     with pytest.raises(GlmExploreError, match="limit"):
         A.attribute_region(tiny_mlm, chloroplast.genome, f"{CP}:1-5000")
+
+
+@pytest.mark.parametrize("ns,want", [((), 120), ((120,), 119), ((120, 121), 119), ((118, 119, 120), 121)])
+def test_default_target_one_rule_for_region_and_windows(tiny_mlm, tiny_clm, tmp_path, ns, want):
+    """The blank target of attribute_region, default_target on the region's own sequence and
+    attribute_windows pick the same genome position: the A/C/G/T base nearest the region centre
+    (0-based 120 of 100-140; the left one on a tie), also when the centre base is N."""
+    import pandas as pd
+
+    from glm_explore.genome import Genome
+
+    chrom = list(random_dna(np.random.default_rng(3), 400))
+    for i in ns:
+        chrom[i] = "N"
+    (tmp_path / "g.fa").write_text(">chrT\n" + "".join(chrom) + "\n")
+    genome = Genome(tmp_path / "g.fa")
+    seq = genome.fetch("chrT", 100, 140)
+    table = pd.DataFrame({"chrom": ["chrT"], "start": [100], "sequence": [seq]})
+    for model, label in [(tiny_mlm, f"at {want + 1} |"), (tiny_clm, "of 101-140 (")]:
+        attr, _ = A.attribute_region(model, genome, "chrT:101-140", method="saliency")
+        one = A.default_target(model, seq, origin=100)
+        many = A.attribute_windows(model, table, method="saliency")[0]
+        assert label in attr.target and attr.target == one.description == many.target
+    assert A.default_span(seq, "mlm_position") == (want - 100, want - 100 + 1)
+    assert A.default_span(seq, "clm_span", 5, 9) == (5, 9)
+
+
+def test_default_target_without_a_known_base(tiny_mlm, tmp_path):
+    from glm_explore.errors import InvalidSequenceError
+    from glm_explore.genome import Genome
+
+    (tmp_path / "g.fa").write_text(">chrT\n" + "ACGT" * 25 + "N" * 40 + "ACGT" * 25 + "\n")
+    genome = Genome(tmp_path / "g.fa")
+    with pytest.raises(InvalidSequenceError, match="101-140 have no A/C/G/T base"):
+        A.attribute_region(tiny_mlm, genome, "chrT:101-140", method="saliency")
+    with pytest.raises(InvalidSequenceError, match="101-140 have no A/C/G/T base"):
+        A.default_target(tiny_mlm, "N" * 40, origin=100)
 
 
 def test_attribution_page(chloroplast):

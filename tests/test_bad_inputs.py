@@ -6,7 +6,7 @@ Each case goes through
   (``capfd``: exit code 2, exactly one stderr line, no traceback), plus a real
   ``python -m glm_explore`` subprocess for one case of each kind,
 - the page: Streamlit's AppTest running the code the sidebar upload form runs after "Load
-  genome" (``ui.handle_genome_upload`` with the file's bytes; AppTest cannot drive a file
+  genome" (``dashboard.uploads.handle_genome_upload`` with the file's bytes; AppTest cannot drive a file
   uploader), the sidebar model picker, and the region box of the logits page.
 
 The expected outcome of each case is written in the manifest, not derived from the code.
@@ -94,7 +94,7 @@ def test_corpus_size_and_manifest_complete():
     """≥ 40 cases, every corpus file is in the manifest, every manifest file exists."""
     files = {str(p.relative_to(BAD)) for p in BAD.rglob("*") if p.is_file()}
     listed = {c["file"] for c in CASES}
-    for f in files - {"ref.fa", "cases.toml", "make_corpus.py", "regions/regions.tsv"}:
+    for f in files - {"ref.fa", "cases.toml", "make_corpus.py", "regions/regions.tsv", "cli/args.tsv"}:
         top = "/".join(f.split("/")[:2])
         assert f in listed or top in listed, f"{f} is not in cases.toml"
     missing = [f for f in listed if not (BAD / f).exists() and "no_such" not in f]
@@ -258,9 +258,9 @@ def _upload_script(fasta: str, annotation: str | None) -> None:
     from pathlib import Path
 
     sys.path.insert(0, str(Path(fasta).resolve().parents[3]))
-    import ui
+    from dashboard import uploads
 
-    class Upload:  # the parts of streamlit's UploadedFile that ui uses
+    class Upload:  # the parts of streamlit's UploadedFile that dashboard.uploads uses
         def __init__(self, path: str) -> None:
             self.name = Path(path).name
             self._data = Path(path).read_bytes()
@@ -269,7 +269,7 @@ def _upload_script(fasta: str, annotation: str | None) -> None:
         def getvalue(self) -> bytes:
             return self._data
 
-    ui.handle_genome_upload(Upload(fasta), Upload(annotation) if annotation else None)
+    uploads.handle_genome_upload(Upload(fasta), Upload(annotation) if annotation else None)
 
 
 def _upload_dirs() -> set[str]:
@@ -304,9 +304,9 @@ def test_page_upload(case):
             assert f"{sum(case['lengths'].values()):,} bp" in at.success[0].value
         if case["contains"]:
             assert any(case["contains"] in w.value for w in at.warning)
-        import ui
+        from dashboard import uploads
 
-        ui._remove_upload_dir(u["dir"])
+        uploads.remove_upload_dir(u["dir"])
     else:
         assert "user_genome" not in at.session_state
     assert _upload_dirs() == before, "the upload's temp folder was not removed"
@@ -323,7 +323,7 @@ def test_page_upload_replaces_and_removes_previous_folder():
         import streamlit as st
 
         sys.path.insert(0, str(Path(first).resolve().parents[3]))
-        import ui
+        from dashboard import uploads
 
         class Upload:
             def __init__(self, path: str) -> None:
@@ -333,11 +333,11 @@ def test_page_upload_replaces_and_removes_previous_folder():
             def getvalue(self) -> bytes:
                 return self._data
 
-        ui.handle_genome_upload(Upload(first))
+        uploads.handle_genome_upload(Upload(first))
         st.session_state["first_dir"] = st.session_state["user_genome"]["dir"]
-        ui.handle_genome_upload(Upload(second))
+        uploads.handle_genome_upload(Upload(second))
         st.session_state["second"] = dict(st.session_state["user_genome"])
-        ui.handle_genome_upload(Upload(bad))
+        uploads.handle_genome_upload(Upload(bad))
 
     at = AppTest.from_function(script, args=(str(BAD / "fasta/iupac.fa"), str(BAD / "fasta/utf8_bom.fa"),
                                              str(BAD / "fasta/binary.fa")), default_timeout=60)
@@ -347,9 +347,9 @@ def test_page_upload_replaces_and_removes_previous_folder():
     assert not Path(at.session_state["first_dir"]).exists()
     assert at.session_state["user_genome"] == at.session_state["second"]  # the failed upload changed nothing
     assert Path(at.session_state["second"]["fasta"]).exists()
-    import ui
+    from dashboard import uploads
 
-    ui._remove_upload_dir(at.session_state["second"]["dir"])
+    uploads.remove_upload_dir(at.session_state["second"]["dir"])
 
 
 def test_page_upload_over_cap_message():
@@ -357,15 +357,15 @@ def test_page_upload_over_cap_message():
     from streamlit.testing.v1 import AppTest
 
     def script() -> None:
-        import ui
+        from dashboard import uploads
 
         class Huge:
-            name, size = "big.fa", ui.MAX_UPLOAD_BYTES + 1
+            name, size = "big.fa", uploads.MAX_UPLOAD_BYTES + 1
 
             def getvalue(self) -> bytes:
                 raise AssertionError("the size check must come before reading the bytes")
 
-        ui.handle_genome_upload(Huge())
+        uploads.handle_genome_upload(Huge())
 
     at = AppTest.from_function(script, default_timeout=30)
     at.run()
@@ -375,9 +375,9 @@ def test_page_upload_over_cap_message():
 
 def test_streamlit_upload_cap_matches_ours():
     cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
-    import ui
+    from dashboard import uploads
 
-    assert cfg["server"]["maxUploadSize"] * 2**20 == ui.MAX_UPLOAD_BYTES
+    assert cfg["server"]["maxUploadSize"] * 2**20 == uploads.MAX_UPLOAD_BYTES
     assert cfg["client"]["showErrorDetails"] in ("none", False)  # no tracebacks in the browser
 
 
@@ -396,11 +396,13 @@ def _model_script(spec: str) -> None:
     """The sidebar's 'Hugging Face / local model…' choice with a folder typed in, as every page loads it."""
     import streamlit as st
 
-    import ui
+    from dashboard import caches
+    from dashboard.errors import user_errors
+    from dashboard.model_keys import ModelKey
 
-    st.session_state["model_key"] = ui.hf_key(spec, trust_remote_code=False)  # what typing the folder sets
-    with ui.user_errors():
-        model = ui.current_model()
+    st.session_state["model_key"] = ModelKey.of_hf(spec).text  # what typing the folder sets
+    with user_errors():
+        model = caches.current_model()
         st.success(f"loaded {model.info.name}")
 
 

@@ -172,8 +172,12 @@ def test_onehot_hidden_matches_hidden_states(adapters, name, rng):
     for layer, got in zip(layers, states):
         want = np.stack(m.hidden_states(seqs, layer=layer))
         np.testing.assert_allclose(got.detach().numpy(), want, atol=1e-4)
-    states[1][:, 10].sum().backward()
-    assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+    # A fixed random projection of base 10's state: its gradient cannot vanish. (The plain feature sum
+    # would: every state here leaves a LayerNorm whose weight is 1 at init, so its feature sum is
+    # constant and its gradient is rounding noise, ~1e-7.)
+    w = torch.randn(states[1].shape[-1], generator=torch.Generator().manual_seed(0))
+    (states[1][:, 10] @ w).sum().backward()
+    assert torch.isfinite(x.grad).all() and x.grad.abs().max() > 1e-2
 
 
 # ---------------------------------------------------------------------------------------- k-mer / BPE
@@ -282,6 +286,72 @@ def test_token_models_refuse_onehot_and_capabilities_say_so(adapters):
     assert df.set_index("what").loc["Tokenization", "note"].startswith("non-overlapping 6-mers")
 
 
+# kind → (onehot_forward and onehot_hidden, snv_rule, k): what each tokenization can serve
+DECLARED = {"bert": (True, False, 1), "gpt2": (True, False, 1), "gpn": (True, False, 1), "kmer": (False, False, 6),
+            "bpe": (False, True, 0)}
+
+
+@pytest.mark.parametrize("name", list(DECLARED))
+def test_declared_capabilities_match_what_the_adapter_does(built, adapters, name, rng):
+    """char (BERT, GPT-2, GPN), k-mer and BPE: each declared feature works, each undeclared one refuses."""
+    from glm_explore.models.capabilities import supports_onehot, supports_probe_target
+    from glm_explore.models.registry import loader_for
+
+    m = adapters[name]
+    caps = m.info.capabilities
+    onehot, snv_rule, k = DECLARED[name]
+    assert (caps.onehot_forward, caps.onehot_hidden, caps.snv_rule, caps.k) == (onehot, onehot, snv_rule, k)
+    assert supports_onehot(m) == supports_probe_target(m) == onehot and m.network is m.model
+    assert loader_for(str(built[name][0])).name == "huggingface"
+    seqs = [random_dna(rng, 18), random_dna(rng, 18)]
+    x = torch.from_numpy(np.stack([one_hot(s) for s in seqs])).requires_grad_(True)
+    if onehot:
+        m.onehot_forward(x)[:, 1, 9].sum().backward()
+        assert torch.isfinite(x.grad).all() and x.grad.abs().max() > 1e-3
+        (state,) = m.onehot_hidden(x, [-1])
+        assert state.shape == (2, 18, m.info.dim) and torch.isfinite(state).all()
+    else:
+        with pytest.raises(UnsupportedByModelError, match="ISM"):
+            m.onehot_forward(x)
+        with pytest.raises(UnsupportedByModelError):
+            m.onehot_hidden(x, [-1])
+    # not one pass: hidden_layers is one hidden_states call per layer; GPN exposes its last layer only
+    assert not caps.one_pass_layers and caps.every_layer == (name != "gpn")
+    layers = [0, -1] if caps.every_layer else [-1]
+    for got, layer in zip(m.hidden_layers(seqs, layers), layers):
+        np.testing.assert_array_equal(got, np.stack(m.hidden_states(seqs, layer=layer)))
+    if not caps.every_layer:
+        with pytest.raises(UnsupportedByModelError, match="only its last layer"):
+            m.hidden_states(seqs, layer=0)
+        assert "only the last layer" in feature_status(m, "Layers")[1]
+    # the SNV rule is declared exactly where the adapter can refuse a SNV
+    reasons = {m.snv_skip_reason(seqs[0], o, b) for o in range(18) for b in BASES if b != seqs[0][o]}
+    assert (reasons != {None}) == snv_rule
+    # approximation notes: token models say how per-base values come from tokens; char MLMs are exact
+    assert bool(caps.note("log_probs")) == (m.info.tokenization != "char")
+    assert dict(caps.approximations) == m.approximations  # the older attribute says the same
+
+
+def test_loading_leaves_the_environment_alone_and_stays_offline(built, monkeypatch):
+    """No process-wide switch (HF_HUB_OFFLINE was once set for the whole process) and no network."""
+    import os
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("loading a local model tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        monkeypatch.delenv(var, raising=False)
+    before = dict(os.environ)
+    for name in ("bert", "kmer"):
+        load_hf_model(str(built[name][0]))
+    with pytest.raises(ModelLoadError, match="hf download"):
+        load_hf_model("nobody-here/no-such-dna-model")
+    assert dict(os.environ) == before
+
+
 def test_too_long_input_is_a_clear_error(adapters):
     with pytest.raises(InputTooLargeError, match="shorter region"):
         adapters["bert"].log_probs(["A" * 1399])
@@ -341,11 +411,11 @@ def test_every_page_runs_with_an_hf_model(built):
 
     from streamlit.testing.v1 import AppTest
 
-    import ui
+    from dashboard.model_keys import ModelKey
 
     root = Path(__file__).resolve().parents[1]
     pages = sorted(p.relative_to(root).as_posix() for p in (root / "pages").glob("*.py"))
-    key = ui.hf_key(str(built["bert"][0]))
+    key = ModelKey.of_hf(str(built["bert"][0])).text
     for page in pages:
         at = AppTest.from_file(str(root / "app.py"), default_timeout=120)
         at.session_state["model_key"] = key
@@ -447,11 +517,11 @@ def test_bpe_variants_follow_the_one_token_rule(adapters, chloroplast):
     df = pd.DataFrame(rows, columns=["chrom", "pos", "ref", "alt"])
     window = 64
     out = score_variants(model, chloroplast, df, window=window)
-    from glm_explore.variants import window_bounds
+    from glm_explore.context import centered_window_bounds
 
     skipped = 0
     for (_, pos, _, alt), status, llr in zip(rows, out["status"], out["llr"]):
-        s, o = window_bounds(pos - 1, window, len(seq))
+        s, o = centered_window_bounds(pos - 1, window, len(seq))
         why = model.snv_skip_reason(seq[s:s + window], o, alt)
         if why:
             skipped += 1

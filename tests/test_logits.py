@@ -17,7 +17,7 @@ from scipy.stats import entropy
 from glm_explore import logits as lg
 from glm_explore.cli import main as cli_main
 from glm_explore.errors import InputTooLargeError, ObjectiveError, RegionError
-from glm_explore.plots import dependency_heatmap, logits_comparison, logits_tracks, sequence_logo
+from glm_explore.plots import dependency_heatmap, logits_comparison, logits_tracks
 from glm_explore.sequence import reverse_complement
 
 CP = "NC_000932"
@@ -185,22 +185,6 @@ def test_dependency_map_window_crops_context(tiny_mlm, chloroplast):
     full = brute_dependency(tiny_mlm, w.seq)[w.offset:w.offset + 10, w.offset:w.offset + 10]
     np.testing.assert_allclose(dep.matrix, full, atol=2e-4, equal_nan=True)
     assert dep.positions[0] == 5001
-
-
-def test_sequence_logo_negative_heights_stack_below_axis():
-    heights = np.array([[0.5], [-0.3], [0.2], [-0.1]])  # A, C, G, T at one column
-    fig = sequence_logo(heights, start=10)
-    spans = {}
-    for tr in fig.data[:4]:
-        y = np.array(tr.y, dtype=float)
-        spans[tr.name] = (np.nanmin(y), np.nanmax(y))
-    # positive: G (0.2) nearest the axis, A (0.5) on top of it; negative: T nearest, C below it
-    assert spans["G"] == pytest.approx((0.0, 0.2))
-    assert spans["A"] == pytest.approx((0.2, 0.7))
-    assert spans["T"] == pytest.approx((-0.1, 0.0))
-    assert spans["C"] == pytest.approx((-0.4, -0.1))
-    x = np.array(fig.data[0].x, dtype=float)
-    assert 9.5 <= np.nanmin(x) and np.nanmax(x) <= 10.5
 
 
 def test_figures_build(tiny_mlm, tiny_clm, chloroplast):

@@ -18,6 +18,7 @@ from Bio.Seq import Seq
 
 from glm_explore import variants as va
 from glm_explore.annotation import CLASSES
+from glm_explore.context import variant_window
 
 COMP = {"A": "T", "C": "G", "G": "C", "T": "A"}
 IDX = {b: i for i, b in enumerate("ACGT")}
@@ -130,15 +131,15 @@ def test_sequence_llr_on_a_pasted_sequence(tiny_mlm, tiny_clm, rng):
         va.sequence_llr(tiny_mlm, seq, 31, "A")
 
 
-def test_default_window_is_exact_for_a_finite_receptive_field(chloroplast, tiny_mlm, rng):
+def test_variant_window_is_exact_for_a_finite_receptive_field(chloroplast, tiny_mlm, rng):
     """2·R+1 bases is all the masked position sees: same LLR as GPN-style longer windows (odd and even)."""
     df = _snvs(chloroplast, [5_000, 90_000], rng)
-    assert va.default_window(tiny_mlm) == 2 * tiny_mlm.info.receptive_field + 1
+    assert variant_window(tiny_mlm) == 2 * tiny_mlm.info.receptive_field + 1
     short = va.mlm_llr(tiny_mlm, chloroplast, df)
     for w in (64, 101):
         np.testing.assert_allclose(short["llr"], va.mlm_llr(tiny_mlm, chloroplast, df, window=w)["llr"], atol=1e-5)
     # one base less of context on each side changes the answer (the receptive field is not overstated)
-    shorter = va.mlm_llr(tiny_mlm, chloroplast, df, window=va.default_window(tiny_mlm) - 2)
+    shorter = va.mlm_llr(tiny_mlm, chloroplast, df, window=variant_window(tiny_mlm) - 2)
     assert np.abs(short["llr"] - shorter["llr"]).max() > 1e-5
 
 
@@ -146,10 +147,10 @@ def test_big_chromosomes_are_read_window_by_window(chloroplast, tiny_mlm, rng):
     df = _snvs(chloroplast, [4_000, 100_000, 154_000], rng)
     cached = va.mlm_llr(tiny_mlm, chloroplast, df, window=31)
     lazy = va.mlm_llr(tiny_mlm, chloroplast, df, window=31,
-                      _cache=va._ChromCache(chloroplast.genome, max_bp=1000))
+                      _cache=va.ChromCache(chloroplast.genome, max_bp=1000))
     np.testing.assert_allclose(cached["llr"], lazy["llr"], atol=1e-6)
     bad = df.assign(ref=[{"A": "C"}.get(r, "A") for r in df["ref"]])
-    assert (va.mlm_llr(tiny_mlm, chloroplast, bad, _cache=va._ChromCache(chloroplast.genome, max_bp=1000))
+    assert (va.mlm_llr(tiny_mlm, chloroplast, bad, _cache=va.ChromCache(chloroplast.genome, max_bp=1000))
             ["status"] == va.REASON_REF).all()
 
 
@@ -510,6 +511,77 @@ def test_score_summary_and_mann_whitney_match_scipy(rng):
     assert syn[:3] == ["synonymous", "nonsynonymous", "nonsynonymous"] and pd.isna(syn[3])
 
 
+def test_cds_summary_table_matches_a_hand_computation(rng):
+    """Groups by synonymy, then EFFECT, then codon position; n, mean, t-interval and median by hand."""
+    from scipy import stats
+
+    effects = np.array(["synonymous", "missense", "nonsense", "stop_lost", "intergenic"])[rng.integers(0, 5, 200)]
+    df = pd.DataFrame({"EFFECT": effects, "CODON_POS": rng.integers(1, 4, 200).astype(str),
+                       "llr": rng.normal(-0.5, 1.0, 200)})
+    df.loc[df.index[::17], "llr"] = np.nan  # unscored rows are left out
+    got = va.cds_summary_table(df)  # no synonymy column: derived from EFFECT
+    cds = df[df["EFFECT"] != "intergenic"].dropna(subset=["llr"])
+    syn = np.where(cds["EFFECT"] == "synonymous", "synonymous", "nonsynonymous")
+    groups = [("nonsynonymous", cds["llr"][syn == "nonsynonymous"]), ("synonymous", cds["llr"][syn == "synonymous"])]
+    groups += [(e, cds["llr"][cds["EFFECT"] == e]) for e in sorted(set(cds["EFFECT"]))]
+    groups += [(f"codon pos {c}", cds["llr"][cds["CODON_POS"] == c]) for c in ("1", "2", "3")]
+    assert list(got.columns) == ["group", "n", "mean", "ci_low", "ci_high", "median"]
+    assert list(got["group"]) == [g for g, _ in groups]
+    for row, (_, x) in zip(got.itertuples(), groups):
+        x = x.to_numpy()
+        lo, hi = stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=x.std(ddof=1) / np.sqrt(len(x)))
+        assert (row.n, row.mean, row.median) == (len(x), pytest.approx(x.mean()), pytest.approx(np.median(x)))
+        assert row.ci_low == pytest.approx(lo) and row.ci_high == pytest.approx(hi)
+    # the same table from a frame that already carries the synonymy column (as score_vcf_table returns)
+    pd.testing.assert_frame_equal(va.cds_summary_table(df.assign(synonymy=va.synonymy(df))), got)
+    assert va.cds_summary_table(df.assign(EFFECT="intergenic")).empty
+
+
+def test_vcf_summary_is_frozen_and_readers_hand_out_snapshots(tmp_path, chloroplast):
+    import dataclasses
+
+    g = chloroplast.genome
+    c = g.chroms[0]
+    s = g.fetch(c, 0, 1000)
+    lines = [f"{c}\t{p}\tv{p}\t{s[p - 1]}\t{'A' if s[p - 1] != 'A' else 'C'}\t.\t.\t." for p in range(10, 100, 10)]
+    lines.append(f"{c}\t500\tindel\t{s[499:501]}\t{s[499]}\t.\t.\t.")
+    vcf = tmp_path / "t.vcf"
+    _write_vcf(vcf, {c: g.lengths[c]}, lines)
+    reader = va.VcfReader(vcf, chloroplast, batch_size=4)
+    it = iter(reader)
+    next(it)
+    first = reader.summary
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.scored = 99
+    list(it)
+    last = reader.summary
+    assert (first.records, first.scored) == (4, 4)  # a snapshot: later batches do not change it
+    assert (last.records, last.alleles, last.scored, last.skipped) == (10, 10, 9, {va.REASON_INDEL: 1})
+    assert "9 scored" in last.line() and list(last.table()["count"]) == [9, 1]
+
+
+def test_one_context_rule_for_flanks_and_variant_windows(tiny_mlm):
+    from types import SimpleNamespace
+
+    from glm_explore.context import DEFAULT_WINDOW, MAX_FLANK, centered_window_bounds, context_flank
+
+    rf = tiny_mlm.info.receptive_field
+    assert context_flank(tiny_mlm) == rf and context_flank(tiny_mlm, cap=rf - 1) == rf - 1
+    assert variant_window(tiny_mlm) == 2 * rf + 1
+    unbounded = SimpleNamespace(info=SimpleNamespace(receptive_field=None, max_len=600))
+    assert context_flank(unbounded) == MAX_FLANK and context_flank(unbounded, cap=256) == 256
+    assert context_flank(unbounded, region_length=100) == 250  # fits max_len around the region
+    assert context_flank(unbounded, region_length=700) == 0
+    assert variant_window(unbounded) == min(DEFAULT_WINDOW, 600)
+    assert variant_window(SimpleNamespace(info=SimpleNamespace(receptive_field=None, max_len=4096))) == DEFAULT_WINDOW
+    wide = SimpleNamespace(info=SimpleNamespace(receptive_field=285, max_len=100_000))  # the built-in CLM's R
+    assert variant_window(wide) == 571 and variant_window(wide, cap=DEFAULT_WINDOW) == DEFAULT_WINDOW
+    assert centered_window_bounds(100, 41, 1000) == (80, 20)  # the variant at index W // 2
+    assert centered_window_bounds(100, 40, 1000) == (80, 20)
+    assert centered_window_bounds(3, 41, 1000) == (0, 3) and centered_window_bounds(995, 41, 1000) == (959, 36)
+    assert centered_window_bounds(5, 41, 20) == (0, 5)  # a contig shorter than the window is used whole
+
+
 # ------------------------------------------------------------------------------------------ page
 PAGE = str(__import__("pathlib").Path(__file__).resolve().parents[1] / "pages" / "variants.py")
 
@@ -529,7 +601,7 @@ def test_page_single_variant_on_chloroplast():
     metrics = {m.label: m.value for m in at.metric}
     table = at.dataframe[0].value
     assert len(table) == 3 and table["llr"].notna().all()  # all three alternatives at the site
-    picked = table[table["alt"] == at.session_state["variants_single"][5]]
+    picked = table[table["alt"] == at.session_state["variants_single"].params.alt]
     assert metrics["LLR (this ALT)"] == f"{picked['llr'].iat[0]:+.3f}"
     # a REF that does not match the genome is an error message, not a traceback
     at.text_input(key="variants_ref").set_value("A" if table["ref"].iat[0] != "A" else "C")

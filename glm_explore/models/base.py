@@ -1,4 +1,5 @@
-"""The one seam between pages/tools and models: the :class:`GenomicLM` protocol."""
+"""The one seam between pages/tools and models: the :class:`GenomicLM` protocol, the
+:class:`ModelInfo` a model carries, and the :class:`Capabilities` it declares."""
 
 from __future__ import annotations
 
@@ -13,8 +14,47 @@ Progress = Callable[[float, str], None]  # fraction done in [0, 1], message
 
 
 @dataclass(frozen=True)
+class Capabilities:
+    """What a model can serve beyond the core protocol, declared by its adapter (never probed).
+
+    Pages, the CLI and :mod:`glm_explore.models.capabilities` read this declaration to decide what
+    to offer; a feature declared False raises
+    :class:`~glm_explore.errors.UnsupportedByModelError` when called anyway.
+
+    Attributes
+    ----------
+    onehot_forward : ``onehot_forward`` works: logits differentiable in one-hot bases (N, 4, L), so
+        gradient attributions (saliency, IG, DeepLIFT) are possible.
+    onehot_hidden : ``onehot_hidden`` works: per-base hidden states differentiable in one-hot bases,
+        which the region-class probe attribution target needs.
+    one_pass_layers : ``hidden_layers`` returns every requested layer from ONE forward pass, so a
+        layer sweep costs no more than the last layer.
+    every_layer : hidden states exist for every layer 0..n_layers; False: only the last (-1), e.g.
+        GPN, whose outputs carry no per-layer states.
+    snv_rule : ``snv_skip_reason`` can refuse SNVs (BPE: alt must change exactly one token); when
+        False every valid SNV is scored.
+    k : bases per token: 1 for character models, k for non-overlapping k-mers, 0 when variable (BPE).
+    approximations : ``(feature, note)`` pairs saying what is not exact for this model. Features:
+        ``log_probs`` (per-base predictions), ``hidden_states`` (per-base states), ``first_base``
+        (the first base of a causal model).
+    """
+
+    onehot_forward: bool = False
+    onehot_hidden: bool = False
+    one_pass_layers: bool = False
+    every_layer: bool = True
+    snv_rule: bool = False
+    k: int = 1
+    approximations: tuple[tuple[str, str], ...] = ()
+
+    def note(self, feature: str, default: str = "") -> str:
+        """The approximation note of ``feature`` (see :attr:`approximations`), or ``default``."""
+        return dict(self.approximations).get(feature, default)
+
+
+@dataclass(frozen=True)
 class ModelInfo:
-    """What a loaded model is and can do."""
+    """What a loaded model is and can do (``capabilities``: the declared optional features)."""
 
     name: str
     objective: Literal["mlm", "clm"]
@@ -26,6 +66,7 @@ class ModelInfo:
     receptive_field: int | None = None  # bases each side (MLM) / left (CLM); None = unbounded
     n_parameters: int | None = None
     card: dict = field(default_factory=dict, compare=False, hash=False)
+    capabilities: Capabilities = field(default_factory=Capabilities)
 
     @property
     def is_mlm(self) -> bool:
@@ -36,13 +77,24 @@ class ModelInfo:
 class GenomicLM(Protocol):
     """Every model, built-in or Hugging Face, behind one interface (A,C,G,T order, natural log).
 
-    Optional: ``onehot_hidden(x, layers) -> list[Tensor]`` — differentiable one-hot (N, 4, L) →
-    per-base states (N, L, D) for each requested layer (0 = input embedding, -1 = last), which the
-    region-class probe target of :mod:`glm_explore.attribution` needs. The built-in ConvLM and
-    character-level Hugging Face adapters have it; pages offer the probe target only where it exists.
+    Core: :meth:`log_probs`, :meth:`hidden_states`, :meth:`onehot_forward`. The other members have
+    defaults in :class:`~glm_explore.models.adapter.BaseAdapter` (every shipped adapter derives from
+    it); whether a model really serves them is declared in ``info.capabilities``
+    (:class:`Capabilities`), which callers read instead of probing attributes:
+
+    * ``onehot_forward`` — ``capabilities.onehot_forward``;
+    * ``onehot_hidden(x, layers)`` — ``capabilities.onehot_hidden``;
+    * ``hidden_layers(seqs, layers)`` — always works; ``capabilities.one_pass_layers`` says whether
+      it costs one forward pass or one per layer;
+    * ``snv_skip_reason(seq, offset, alt)`` — None unless ``capabilities.snv_rule``;
+    * ``network`` — the ``torch.nn.Module`` the adapter runs (None if not torch), registered by
+      attribution targets so captum's hooks see its layers.
+
+    Layers: 0 = input embedding, 1..n_layers the blocks, negative from the end (-1 = last).
     """
 
     info: ModelInfo
+    network: torch.nn.Module | None
 
     def log_probs(self, seqs: list[str], masked: np.ndarray | None = None, *, batch_size: int = 64
                   ) -> np.ndarray:
@@ -57,6 +109,18 @@ class GenomicLM(Protocol):
         """Per-nucleotide (L_n, D) float32 representations, aligned to nucleotides."""
         ...
 
+    def hidden_layers(self, seqs: list[str], layers: list[int], *, batch_size: int = 64) -> list[np.ndarray]:
+        """Equal-length ``seqs`` → one (N, L, D) float32 array per entry of ``layers``."""
+        ...
+
     def onehot_forward(self, x: torch.Tensor, masked: torch.Tensor | None = None) -> torch.Tensor:
         """Differentiable one-hot (N, 4, L) → logits (N, 4, L); ``masked`` (N, L) bool for MLMs."""
+        ...
+
+    def onehot_hidden(self, x: torch.Tensor, layers: list[int]) -> list[torch.Tensor]:
+        """Differentiable one-hot (N, 4, L) → per-base states (N, L, D), one per entry of ``layers``."""
+        ...
+
+    def snv_skip_reason(self, seq: str, offset: int, alt: str) -> str | None:
+        """Why the SNV ``alt`` at 0-based ``offset`` of ``seq`` is not scored, or None when it is."""
         ...

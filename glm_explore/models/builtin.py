@@ -12,7 +12,8 @@ from safetensors.torch import load_file
 
 from ..errors import ModelLoadError
 from ..sequence import encode
-from .base import ModelInfo
+from .adapter import BaseAdapter, batches_by_length, check_equal_lengths
+from .base import Capabilities, ModelInfo
 from .convnet import ConvLM, ConvLMConfig, channels_from_codes, channels_from_onehot
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -23,22 +24,25 @@ BUILTIN_MODELS = {
 DEFAULT_MODEL = "default-mlm"
 
 
-class ConvLMAdapter:
-    """:class:`~glm_explore.models.base.GenomicLM` over a :class:`ConvLM` (character level)."""
+class ConvLMAdapter(BaseAdapter):
+    """:class:`~glm_explore.models.base.GenomicLM` over a :class:`ConvLM` (character level).
+
+    Declares every optional feature: one-hot logits and hidden states, all layers in one pass.
+    """
 
     def __init__(self, model: ConvLM, name: str, source: str, card: dict | None = None) -> None:
         self.model = model.eval()
+        self.network = self.model
         cfg = model.config
         self.info = ModelInfo(
             name=name, objective=cfg.objective, tokenization="char", max_len=100_000, n_layers=cfg.n_layers,
             dim=cfg.width, source=source, receptive_field=cfg.receptive_field,
             n_parameters=sum(p.numel() for p in model.parameters()), card=card or {},
+            capabilities=Capabilities(onehot_forward=True, onehot_hidden=True, one_pass_layers=True),
         )
 
     def _codes(self, seqs: list[str]) -> torch.Tensor:
-        lengths = {len(s) for s in seqs}
-        if len(lengths) != 1:
-            raise ValueError(f"sequences in one call must have equal length, got lengths {sorted(lengths)[:5]}")
+        check_equal_lengths(seqs)
         return torch.from_numpy(np.stack([encode(s) for s in seqs]))
 
     @torch.inference_mode()
@@ -52,41 +56,36 @@ class ConvLMAdapter:
             if masked.shape != codes.shape:
                 raise ValueError(f"masked has shape {tuple(masked.shape)}, expected {tuple(codes.shape)}")
         out = []
-        for i in range(0, len(codes), batch_size):
-            m = None if masked is None else masked[i:i + batch_size]
-            logits = self.model.forward_channels(channels_from_codes(codes[i:i + batch_size], m))
+        for chunk in batches_by_length([len(s) for s in seqs], batch_size):
+            m = None if masked is None else masked[chunk]
+            logits = self.model.forward_channels(channels_from_codes(codes[chunk], m))
             out.append(torch.log_softmax(logits.float(), dim=1).numpy())
         return np.concatenate(out)
 
     @torch.inference_mode()
     def hidden_states(self, seqs: list[str], layer: int = -1, *, batch_size: int = 64) -> list[np.ndarray]:
+        self.layer_index(layer)
         out: list[np.ndarray | None] = [None] * len(seqs)
-        by_len: dict[int, list[int]] = {}
-        for i, s in enumerate(seqs):
-            by_len.setdefault(len(s), []).append(i)
-        for idx in by_len.values():
-            for j in range(0, len(idx), batch_size):
-                chunk = idx[j:j + batch_size]
-                codes = self._codes([seqs[k] for k in chunk])
-                h = self.model.hidden(channels_from_codes(codes), layer=layer).numpy()
-                for k, row in zip(chunk, h):
-                    out[k] = row
+        for chunk in batches_by_length([len(s) for s in seqs], batch_size):
+            codes = self._codes([seqs[k] for k in chunk])
+            h = self.model.hidden(channels_from_codes(codes), layer=layer).numpy()
+            for k, row in zip(chunk, h):
+                out[k] = row
         return out  # type: ignore[return-value]
+
+    @torch.inference_mode()
+    def hidden_layers(self, seqs: list[str], layers: list[int], *, batch_size: int = 64) -> list[np.ndarray]:
+        """Equal-length ``seqs`` → one (N, L, D) float32 array per entry of ``layers``, all from one pass."""
+        idx = self.layer_indices(layers)
+        codes = self._codes(seqs)
+        parts = [self.model.layer_states(channels_from_codes(codes[chunk]), idx)
+                 for chunk in batches_by_length([len(s) for s in seqs], batch_size)]
+        return [np.concatenate([p[j].float().numpy() for p in parts]) for j in range(len(idx))]
 
     def onehot_hidden(self, x: torch.Tensor, layers: list[int]) -> list[torch.Tensor]:
         """Differentiable one-hot (N, 4, L) → per-nucleotide states (N, L, D), one per layer in ``layers``
         (0 = embedding, -1 = last), all from one pass. CLM: the state of base i has seen x_≤i."""
-        net, n = self.model, self.info.n_layers
-        idx = [n + 1 + k if k < 0 else k for k in layers]
-        if not all(0 <= k <= n for k in idx):
-            raise ValueError(f"layers must be in [-{n + 1}, {n}], got {layers}")
-        h = net.embed(net.prepare(channels_from_onehot(x)).transpose(1, 2))
-        states = [h]
-        for block in net.blocks[:max(idx)]:
-            h = block(h)
-            states.append(h)
-        clm = self.info.objective == "clm"
-        return [states[k][:, 1:] if clm else states[k] for k in idx]
+        return self.model.layer_states(channels_from_onehot(x), self.layer_indices(layers))
 
     def onehot_forward(self, x: torch.Tensor, masked: torch.Tensor | None = None) -> torch.Tensor:
         ch = channels_from_onehot(x)

@@ -1,28 +1,38 @@
-"""What a loaded model can do on each page, and how exactly: the capability matrix."""
+"""What a loaded model can do on each page, and how exactly: the capability matrix.
+
+Everything here reads the model's declaration (``model.info.capabilities``, a
+:class:`~glm_explore.models.base.Capabilities`) and ``model.info``; nothing probes the adapter.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from .base import GenomicLM
+from .base import Capabilities, GenomicLM
 
 EXACT, APPROX, UNSUPPORTED = "exact", "approximate", "unsupported"
 
 
+def capabilities(model: GenomicLM) -> Capabilities:
+    """The model's declared :class:`Capabilities`."""
+    return model.info.capabilities
+
+
 def supports_onehot(model: GenomicLM) -> bool:
-    """Whether ``model.onehot_forward`` works (gradient attributions); char-level models by default."""
-    return bool(getattr(model, "supports_onehot", model.info.tokenization == "char"))
+    """Whether ``model.onehot_forward`` works (gradient attributions through one-hot bases)."""
+    return model.info.capabilities.onehot_forward
 
 
 def supports_probe_target(model: GenomicLM) -> bool:
     """Whether the region-class probe target can be attributed: one-hot input and ``onehot_hidden``."""
-    return supports_onehot(model) and callable(getattr(model, "onehot_hidden", None))
+    caps = model.info.capabilities
+    return caps.onehot_forward and caps.onehot_hidden
 
 
 def _tokenization_label(model: GenomicLM) -> str:
     tok = model.info.tokenization
     if tok == "kmer":
-        k = getattr(model, "k", None) or model.info.card.get("k", "k")
+        k = model.info.capabilities.k
         return f"non-overlapping {k}-mers (single bases for leftovers and N)"
     return {"char": "one token per base", "bpe": "byte-pair encoding (variable-length tokens)"}.get(tok, tok)
 
@@ -36,14 +46,15 @@ def capability_matrix(model: GenomicLM) -> pd.DataFrame:
     """
     info = model.info
     char, mlm = info.tokenization == "char", info.is_mlm
-    notes = getattr(model, "approximations", {}) or {}
+    notes = dict(info.capabilities.approximations)
     token_note = notes.get("log_probs", "")
     rows: list[tuple[str, str, str]] = [
         ("Objective", "masked LM" if mlm else "causal LM",
          "predicts a hidden base from both sides" if mlm else "predicts the next base from the left"),
         ("Tokenization", info.tokenization, _tokenization_label(model)),
         ("Max length", f"{info.max_len:,} bp", "longest region one forward pass can read"),
-        ("Layers", str(info.n_layers), f"hidden width {info.dim}"),
+        ("Layers", str(info.n_layers), f"hidden width {info.dim}" + (
+            "" if info.capabilities.every_layer else "; only the last layer's states are exposed")),
         ("Receptive field", "unbounded" if info.receptive_field is None else f"{info.receptive_field} bp",
          "exact masked marginals batch many masks per copy" if info.receptive_field is not None
          else "one masked copy per token: slow on long regions" if mlm else ""),

@@ -22,6 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .adapter import layer_index
+
 N_CHANNELS = 6  # A, C, G, T, N, MASK (MLM) / BOS (CLM)
 MASK_CHANNEL = 5
 
@@ -129,12 +131,19 @@ class ConvLM(nn.Module):
 
         CLM: the state of nucleotide i is the output that has seen x_≤i.
         """
-        n = len(self.blocks)
-        upto = n + 1 + layer if layer < 0 else layer
-        if not 0 <= upto <= n:
-            raise ValueError(f"layer must be in [-{n + 1}, {n}], got {layer}")
-        h = self.trunk(self.prepare(x), upto=upto)
-        return h[:, 1:] if self.config.objective == "clm" else h
+        return self.layer_states(x, [layer])[0]
+
+    def layer_states(self, x: torch.Tensor, layers: list[int]) -> list[torch.Tensor]:
+        """Per-nucleotide states (N, L, D) after each block in ``layers`` (0 = embedding, -1 = last),
+        all from ONE pass over channels ``x`` (N, 6, L). CLM: the state of base i has seen x_≤i."""
+        idx = [layer_index(k, len(self.blocks), "the ConvLM") for k in layers]
+        h = self.embed(self.prepare(x).transpose(1, 2))
+        states = [h]
+        for block in self.blocks[:max(idx)]:
+            h = block(h)
+            states.append(h)
+        clm = self.config.objective == "clm"
+        return [states[k][:, 1:] if clm else states[k] for k in idx]
 
 
 def channels_from_codes(codes: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:

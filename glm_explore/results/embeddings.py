@@ -1,8 +1,5 @@
-"""Small frozen result objects passed from compute functions to plots (see DESIGN.md).
-
-Each carries its arrays plus what produced them (model, region, parameters). Coordinates inside are
-0-based; ``positions`` give the 1-based coordinates users see.
-"""
+"""Window embeddings, their projections, class separation, probes and the labelled windows
+(see :mod:`glm_explore.embed`, :mod:`glm_explore.reduce`, :mod:`glm_explore.windows`)."""
 
 from __future__ import annotations
 
@@ -10,96 +7,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-
-from .genome import Region
-
-
-class _OnSequence:
-    """Coordinates shared by results over one sequence with ``seq``, ``chrom`` and 0-based ``start``."""
-
-    seq: str
-    chrom: str | None
-    start: int
-
-    @property
-    def length(self) -> int:
-        return len(self.seq)
-
-    @property
-    def region(self) -> Region | None:
-        return None if self.chrom is None else Region(self.chrom, self.start, self.start + self.length)
-
-    @property
-    def positions(self) -> np.ndarray:
-        """(L,) 1-based coordinates (genome coordinates for a region, 1..L otherwise)."""
-        return np.arange(self.start + 1, self.start + self.length + 1)
-
-    @property
-    def label(self) -> str:
-        """``chrom:start-end`` (1-based) or, off the genome, :meth:`_unplaced_label`."""
-        return str(self.region) if self.chrom is not None else self._unplaced_label()
-
-    def _unplaced_label(self) -> str:
-        return getattr(self, "name", "") or "sequence"
-
-
-@dataclass(frozen=True)
-class PositionLogits(_OnSequence):
-    """Per-position predictions over A,C,G,T for one sequence (see :mod:`glm_explore.logits`).
-
-    ``log_probs`` is (4, L) natural log, rows A,C,G,T, renormalised per column. ``seq`` is the
-    analysed sequence (the requested region, context already cropped). ``chrom``/``start`` place
-    it in the genome (0-based start; ``chrom=None`` for pasted / uploaded sequences, whose
-    positions count from 1). ``mode`` is 'exact' (masked marginals), 'brute' (one mask per
-    copy, same numbers), 'unmasked' (single-pass reconstruction, an approximation) or 'next'
-    (CLM next-token). ``note`` records context cut at a contig edge and similar caveats.
-    """
-
-    log_probs: np.ndarray
-    seq: str
-    model: str
-    objective: str
-    mode: str
-    rc: bool = False
-    chrom: str | None = None
-    start: int = 0
-    name: str = ""
-    flank: int = 0
-    note: str = ""
-
-    @property
-    def approximate(self) -> bool:
-        """True for the unmasked single-pass reconstruction of an MLM."""
-        return self.mode == "unmasked"
-
-    @property
-    def probs(self) -> np.ndarray:
-        return np.exp(self.log_probs)
-
-    @property
-    def mode_label(self) -> str:
-        return {"exact": "exact masked marginals", "brute": "masked marginals (one mask per copy)",
-                "unmasked": "unmasked reconstruction (approximation)",
-                "next": "next-token P(x_i | x_<i)"}.get(self.mode, self.mode) + (", RC-averaged" if self.rc else "")
-
-
-@dataclass(frozen=True)
-class DependencyMap(_OnSequence):
-    """Nucleotide dependency map (Tomaz da Silva et al. 2024) over one sequence.
-
-    ``matrix[i, j]`` (L, L) is the largest absolute change in log-odds of the predicted
-    distribution at target j over the 3 substitutions at query i (natural log; the diagonal is set
-    to NaN). ``chrom``/``start`` as in :class:`PositionLogits`.
-    """
-
-    matrix: np.ndarray
-    seq: str
-    model: str
-    objective: str
-    chrom: str | None = None
-    start: int = 0
-    name: str = ""
-
 
 
 @dataclass(frozen=True)
@@ -172,7 +79,6 @@ class Separation:
     predictions: np.ndarray
 
 
-
 @dataclass(frozen=True)
 class LinearProbe:
     """A fitted region-class probe over pooled embeddings (see :func:`glm_explore.reduce.fit_probe`).
@@ -211,7 +117,7 @@ class LinearProbe:
 
     def class_index(self, name: str) -> int:
         if name not in self.classes:
-            from .errors import GlmExploreError
+            from ..errors import GlmExploreError
 
             raise GlmExploreError(f"The probe has no class {name!r}; choose one of {', '.join(self.classes)}.")
         return self.classes.index(name)
@@ -229,8 +135,8 @@ class LinearProbe:
         """Read a probe file written with :meth:`to_json` (``embed --probe-out``)."""
         from pathlib import Path
 
-        from .errors import GlmExploreError
-        from .sequence import read_text_file
+        from ..errors import GlmExploreError
+        from ..sequence import read_text_file
 
         return cls.from_json(read_text_file(Path(path), GlmExploreError, "probe file"))
 
@@ -239,7 +145,7 @@ class LinearProbe:
         """Read :meth:`to_json` output; a file of another kind raises a what-to-fix error."""
         import json
 
-        from .errors import GlmExploreError
+        from ..errors import GlmExploreError
 
         try:
             d = json.loads(text)
@@ -254,97 +160,6 @@ class LinearProbe:
         if K != len(probe.classes) or probe.bias.shape != (K,) or probe.mean.shape != (D,) or probe.scale.shape != (D,):
             raise GlmExploreError("The probe file's arrays do not fit together (classes × features); write it again.")
         return probe
-
-
-@dataclass(frozen=True)
-class Attributions(_OnSequence):
-    """An attribution map of one target over one sequence (see :mod:`glm_explore.attribution`).
-
-    ``values`` (4, L) is the map drawn in the logo (natural-log units of the target; for one-hot
-    inputs nonzero mostly at the observed base; negative = pushes the target down).
-    ``hypothetical`` (4, L) is the gradient-like term for every base (Saliency: gradient; IG:
-    path-averaged gradient; DeepLift: multipliers), after the one-hot correction when
-    ``params['correct']``. ``target_value`` = f(x); ``baseline_value`` = f(x′) (mean over
-    baselines) and ``delta`` = Σ values − (f(x) − f(x′)) (captum's convergence delta, for the
-    uncorrected map) for IG / DeepLift, else None. ``chrom``/``start`` as in :class:`PositionLogits`.
-    """
-
-    values: np.ndarray
-    hypothetical: np.ndarray
-    seq: str
-    method: str
-    target: str
-    model: str
-    target_value: float
-    baseline_value: float | None = None
-    delta: float | None = None
-    params: dict | None = None
-    chrom: str | None = None
-    start: int = 0
-    notes: tuple[str, ...] = ()
-
-    @property
-    def per_position(self) -> np.ndarray:
-        """(L,) attribution summed over the 4 bases."""
-        return np.nansum(self.values, axis=0)
-
-    @property
-    def relative_delta(self) -> float | None:
-        """|delta| / |f(x) − f(x′)| (completeness gap as a fraction), None without a baseline."""
-        if self.delta is None or self.baseline_value is None:
-            return None
-        return abs(self.delta) / max(abs(self.target_value - self.baseline_value), 1e-12)
-
-    def _unplaced_label(self) -> str:
-        return f"1-{self.length}"
-
-    def crop(self, lo: int, hi: int) -> Attributions:
-        """The map over ``seq[lo:hi]`` (0-based offsets into this map), coordinates shifted."""
-        from dataclasses import replace
-
-        return replace(self, values=self.values[:, lo:hi], hypothetical=self.hypothetical[:, lo:hi],
-                       seq=self.seq[lo:hi], start=self.start + lo)
-
-
-@dataclass(frozen=True)
-class ISMResult(_OnSequence):
-    """In-silico saturation mutagenesis of one target over one sequence.
-
-    ``delta`` (4, L): f(sequence with base b at i) − f(reference), natural-log units of the target;
-    0 at the reference base, NaN where undefined (the masked target position, N bases).
-    ``reference_value`` = f(reference); ``n_forward`` the forward passes it took.
-    """
-
-    delta: np.ndarray
-    seq: str
-    target: str
-    model: str
-    reference_value: float
-    chrom: str | None = None
-    start: int = 0
-    n_forward: int = 0
-    notes: tuple[str, ...] = ()
-
-    @property
-    def importance(self) -> np.ndarray:
-        """(L,) −mean Δ over the 3 substitutions: how much the reference base supports the target."""
-        d = np.asarray(self.delta, dtype=float)
-        return -np.nansum(d, axis=0) / 3.0 * np.where(np.isnan(d).all(axis=0), np.nan, 1.0)
-
-    @property
-    def logo_values(self) -> np.ndarray:
-        """(4, L) the mean effect as a logo: the reference letter with height :attr:`importance`."""
-        from .sequence import one_hot
-
-        return one_hot(self.seq) * np.nan_to_num(self.importance)[None, :]
-
-    def _unplaced_label(self) -> str:
-        return f"1-{self.length}"
-
-    def crop(self, lo: int, hi: int) -> ISMResult:
-        from dataclasses import replace
-
-        return replace(self, delta=self.delta[:, lo:hi], seq=self.seq[lo:hi], start=self.start + lo)
 
 
 @dataclass(frozen=True)
@@ -386,31 +201,8 @@ class WindowSet:
         """The rows of class ``label``, held-out windows first (in sample order), at most ``n``."""
         rows = self.table[self.table["label"] == label]
         if rows.empty:
-            from .errors import GlmExploreError
+            from ..errors import GlmExploreError
 
             raise GlmExploreError(f"No windows of class {label!r} in the sample; choose one of "
                                   f"{', '.join(sorted(set(self.labels)))}.")
         return rows.sort_values("split", kind="stable").head(n)  # "test" sorts before "train"
-
-
-@dataclass(frozen=True)
-class SeqletReport:
-    """Seqlets of many windows named by JASPAR (see :func:`glm_explore.motifs.seqlet_report`).
-
-    ``seqlets``: one row per seqlet with its TOMTOM matches; ``summary``: one row per JASPAR motif
-    that is some seqlet's best match at q ≤ ``q``; ``match_rate``: the fraction of seqlets with such
-    a match; ``chance_rate``: the same fraction for random segments of the same windows with the
-    seqlets' lengths and weights; ``threshold``: the pooled |score| threshold; ``delta_median`` /
-    ``delta_worst``: the maps' relative convergence deltas (IG / DeepLift; NaN for other methods).
-    """
-
-    seqlets: pd.DataFrame
-    summary: pd.DataFrame
-    match_rate: float
-    chance_rate: float
-    threshold: float
-    q: float
-    n_windows: int
-    delta_median: float = float("nan")
-    delta_worst: float = float("nan")
-

@@ -1,0 +1,30 @@
+"""Plotly figures from results: each function takes one result or table and returns a Figure; no
+model calls here (like ``scanpy.pl``: the tools compute, these draw).
+
+One module per domain, each saying which tool feeds it:
+
+* :mod:`.genome` — bases per region class (``GenomeData.class_counts``)
+* :mod:`.logits` — logo / P(ref) / entropy tracks, model comparison, dependency map (:mod:`glm_explore.logits`)
+* :mod:`.embeddings` — window projections, probe confusion, layer sweep (:mod:`glm_explore.embed`, :mod:`~glm_explore.reduce`)
+* :mod:`.variants` — score histograms, synonymy, ref vs alt tracks (:mod:`glm_explore.variants`)
+* :mod:`.attribution` — attribution / ISM / FIMO / annotation tracks (:mod:`glm_explore.attribution`)
+* :mod:`.motifs` — seqlet vs JASPAR logos, seqlet and FIMO-hit boxes (:mod:`glm_explore.motifs`)
+* :mod:`.compare` — two models' variant scores (:mod:`glm_explore.compare`)
+* :mod:`.common` — colours, logo letters, annotation lanes (shared)
+
+Coordinates on every x axis are 1-based, as users see them.
+"""
+
+from .attribution import attribution_tracks
+from .compare import score_scatter
+from .embeddings import confusion_heatmap, embedding_scatter, layer_sweep_plot
+from .genome import class_counts_bar
+from .logits import dependency_heatmap, logits_comparison, logits_tracks
+from .motifs import motif_pair_logos
+from .variants import synonymy_comparison, variant_score_histogram, variant_tracks
+
+__all__ = [
+    "attribution_tracks", "class_counts_bar", "confusion_heatmap", "dependency_heatmap", "embedding_scatter",
+    "layer_sweep_plot", "logits_comparison", "logits_tracks", "motif_pair_logos", "score_scatter",
+    "synonymy_comparison", "variant_score_histogram", "variant_tracks",
+]

@@ -1,0 +1,116 @@
+"""Variant effects: score distributions per region class, synonymous vs nonsynonymous, ref vs alt tracks.
+
+Fed by: :func:`glm_explore.variants.score_variants` / ``score_vcf`` tables (one row per variant, an
+``llr`` column; :func:`glm_explore.variants.synonymy` for CDS variants), and
+:func:`glm_explore.variants.delta_track` (a :class:`~glm_explore.results.VariantTracks`) with,
+optionally, :func:`glm_explore.variants.embedding_shift` (an :class:`~glm_explore.results.EmbeddingShift`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ..annotation import CLASSES
+from ..logits import logo_heights
+from .common import CLASS_COLORS, POSITION_TITLE, logo_traces
+
+_SYN_COLORS = {"synonymous": "#2ca02c", "nonsynonymous": "#d62728"}
+
+
+def variant_score_histogram(scores: pd.DataFrame, *, by: str = "region_class", score: str = "llr",
+                            title: str = "Variant scores by region class", nbins: int = 40) -> go.Figure:
+    """Overlaid, density-normalised histograms of ``score`` per group of ``by``.
+
+    ``scores`` is :func:`glm_explore.variants.score_variants` / ``score_vcf`` output; unscored rows
+    (NaN) are left out. Negative = alt less likely under the model = more likely deleterious.
+    """
+    d = scores[[by, score]].dropna()
+    groups = [c for c in CLASSES if c in set(d[by])] + sorted(set(d[by]) - set(CLASSES), key=str)
+    lo, hi = (float(d[score].min()), float(d[score].max())) if len(d) else (0.0, 1.0)
+    size = (hi - lo) / nbins if hi > lo else 1.0
+    fig = go.Figure()
+    for g in groups:
+        x = d.loc[d[by] == g, score]
+        fig.add_trace(go.Histogram(
+            x=x, name=f"{g} (n={len(x)}, mean {x.mean():+.2f})", histnorm="probability density", opacity=0.55,
+            xbins=dict(start=lo, end=hi + size, size=size), marker_color=CLASS_COLORS.get(str(g)),
+            hovertemplate=f"{g}<br>{score} %{{x}}<br>density %{{y:.3f}}<extra></extra>"))
+    fig.add_vline(x=0, line_dash="dot", line_color="#555")
+    fig.update_layout(title=title, barmode="overlay", height=380, xaxis_title=f"{score} (natural log; "
+                      "negative = alt less likely)", yaxis_title="density", legend=dict(orientation="v"),
+                      margin=dict(l=10, r=10, t=40, b=10))
+    return fig
+
+
+def synonymy_comparison(scores: pd.DataFrame, *, score: str = "llr", synonymy: str = "synonymy",
+                        codon_pos: str = "CODON_POS", title: str = "CDS: synonymous vs nonsynonymous") -> go.Figure:
+    """Box plots (mean marked) of ``score`` for synonymous vs nonsynonymous CDS variants, overall and
+    per codon position. ``scores`` needs a ``synonymy`` column ('synonymous' / 'nonsynonymous', e.g.
+    from :func:`glm_explore.variants.synonymy`) and a codon-position column (1-3)."""
+    d = scores[scores[synonymy].notna() & scores[score].notna()].copy()
+    d["group"] = "all CDS"
+    parts = [d]
+    if codon_pos in d:
+        per = d[d[codon_pos].notna()].copy()
+        per["group"] = "codon pos " + per[codon_pos].astype(str).str.replace(".0", "", regex=False)
+        parts.append(per)
+    d = pd.concat(parts, ignore_index=True)
+    order = ["all CDS"] + sorted(set(d["group"]) - {"all CDS"})
+    fig = go.Figure()
+    for syn in ("synonymous", "nonsynonymous"):
+        s = d[d[synonymy] == syn]
+        counts = s.groupby("group").size()
+        fig.add_trace(go.Box(
+            x=s["group"], y=s[score], name=f"{syn} (n={int(counts.get('all CDS', 0))})",
+            marker_color=_SYN_COLORS[syn], boxmean=True, boxpoints="outliers"))
+    fig.add_hline(y=0, line_dash="dot", line_color="#555")
+    fig.update_layout(title=title, boxmode="group", height=400, yaxis_title=f"{score} (natural log)",
+                      xaxis=dict(categoryorder="array", categoryarray=order), margin=dict(l=10, r=10, t=40, b=10))
+    return fig
+
+
+def variant_tracks(tracks, embedding=None, *, logo: str = "information", title: str = "") -> go.Figure:
+    """Ref vs alt per-position predictions around a variant and the delta, x shared (1-based).
+
+    ``tracks`` is a :class:`~glm_explore.results.VariantTracks` (:func:`glm_explore.variants.delta_track`):
+    rows are the ref-sequence logo, the alt-sequence logo, and the delta track — max |Δ log-odds| per
+    position (bars) and Δ log P(reference base) (line). With an :class:`~glm_explore.results.EmbeddingShift`
+    (:func:`glm_explore.variants.embedding_shift`), a last row shows the per-position embedding delta
+    ‖h_alt − h_ref‖. The variant is marked by a dashed line.
+    """
+    rows = 4 if embedding is not None else 3
+    titles = [f"reference sequence: logo ({'bits: p · IC' if logo == 'information' else 'probability'})",
+              f"with {tracks.variant.ref}>{tracks.variant.alt}: logo",
+              "delta track: max |Δ log-odds| (bars), Δ log P(reference base) (line)"]
+    if embedding is not None:
+        titles.append(f"embedding delta ‖h_alt − h_ref‖ (layer {embedding.layer})")
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.06, subplot_titles=titles,
+                        row_heights=[0.28, 0.28, 0.26, 0.18] if rows == 4 else [0.34, 0.34, 0.32])
+    pos = tracks.positions
+    start = int(pos[0])
+    for r, pl in ((1, tracks.ref), (2, tracks.alt)):
+        for tr in logo_traces(logo_heights(pl.log_probs.astype(float), logo), start):
+            fig.add_trace(tr, row=r, col=1)
+        fig.update_yaxes(range=[0, 2 if logo == "information" else 1], row=r, col=1)
+    table = tracks.table()
+    fig.add_trace(go.Bar(x=pos, y=table["max_abs_delta_log_odds"], marker_color="#9467bd", name="max |Δ log-odds|",
+                         hovertemplate="pos %{x}<br>max |Δ log-odds| %{y:.3f}<extra></extra>"), row=3, col=1)
+    fig.add_trace(go.Scatter(x=pos, y=table["delta_log_p_ref_base"], mode="lines", line=dict(color="#333", width=1),
+                             name="Δ log P(ref base)",
+                             hovertemplate="pos %{x}<br>Δ log P(ref base) %{y:+.3f}<extra></extra>"), row=3, col=1)
+    if embedding is not None:
+        e0 = embedding.region.start + 1
+        ex = np.arange(e0, e0 + len(embedding.local))
+        keep = (ex >= pos[0]) & (ex <= pos[-1])
+        fig.add_trace(go.Scatter(x=ex[keep], y=embedding.local[keep], mode="lines", line=dict(color="#ff7f0e"),
+                                 name="‖Δh‖", hovertemplate="pos %{x}<br>‖Δh‖ %{y:.3f}<extra></extra>"), row=4, col=1)
+    for r in range(1, rows + 1):
+        fig.add_vline(x=tracks.variant.pos, line_dash="dash", line_color="#d62728", line_width=1, row=r, col=1)
+    fig.update_xaxes(range=[start - 1, int(pos[-1]) + 1], row=rows, col=1)
+    fig.update_xaxes(title_text=POSITION_TITLE, row=rows, col=1)
+    fig.update_layout(title=title, height=240 * rows, plot_bgcolor="white", hovermode="closest", showlegend=True,
+                      legend=dict(orientation="h", y=-0.08), margin=dict(l=10, r=10, t=60 if title else 30, b=10))
+    return fig

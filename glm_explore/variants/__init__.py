@@ -1,0 +1,64 @@
+"""Reference vs alternate alleles: variant scores from a genomic language model, and VCF streaming.
+
+Scores (all natural log):
+
+* **MLM masked LLR** (GPN, Benegas et al. 2023; :mod:`.mlm`): a window centred on the variant, the
+  variant position masked, one forward; ``llr = log P(alt) − log P(ref)`` at that position, by
+  default averaged with the reverse-complement strand.
+* **CLM Δ log-likelihood** (Evo-style; :mod:`.clm`): ``score(alt window) − score(ref window)`` with
+  ``score = Σ_t log P(x_t | x_<t)``, optionally averaged with the reverse-complement strand.
+* **Embedding shift** and **delta track** for one variant (:mod:`.views`).
+
+**Sign convention** (:data:`SIGN_CONVENTION`): negative = the alternate allele is less likely under
+the model than the reference = more constrained / more likely deleterious. There is no universal
+cutoff; compare distributions (:mod:`.stats`).
+
+Variants go in as a DataFrame ``chrom, pos, ref, alt`` (``pos`` 1-based, as in VCF) and come out
+with score columns added. The window a model sees around a variant is decided in
+:mod:`glm_explore.context`. Modules:
+
+* :mod:`.validate` — :class:`VariantError`, skip reasons, :func:`check_variant`, the chromosome cache
+* :mod:`.windows` — windows around variants, the model's own SNV rule
+* :mod:`.mlm`, :mod:`.clm` — the two scores; :mod:`.score` — :func:`score_variants` / :func:`score_site` dispatch
+* :mod:`.views` — :func:`embedding_shift`, :func:`delta_track`, :func:`sequence_llr`
+* :mod:`.vcf` — :func:`check_vcf_path`, :class:`VcfReader`, :func:`count_records`, :func:`score_vcf`,
+  :func:`score_vcf_table`; :mod:`.parquet` — the Parquet schema, :func:`write_vcf_scores`, :func:`parquet_bytes`
+* :mod:`.stats` — :func:`score_summary`, :func:`cds_summary_table`, :func:`compare_groups`, :func:`synonymy`
+
+The typed :class:`~glm_explore.results.Variant` and the result objects (``EmbeddingShift``,
+``VariantTracks``, ``GroupComparison``, ``VcfSummary``) live in :mod:`glm_explore.results` and are
+re-exported here.
+"""
+
+from ..results import EmbeddingShift, GroupComparison, Variant, VariantTracks, VcfSummary
+from .clm import clm_delta, sequence_log_likelihood
+from .mlm import masked_site_log_probs, mlm_llr
+from .parquet import parquet_bytes, write_vcf_scores
+from .score import SIGN_CONVENTION, score_site, score_variants
+from .stats import NONSYNONYMOUS, cds_summary_table, compare_groups, score_summary, synonymy
+from .validate import (
+    OK,
+    REASON_CONTIG,
+    REASON_INDEL,
+    REASON_NON_ACGT,
+    REASON_RANGE,
+    REASON_REF,
+    REASON_SAME,
+    REASON_SYMBOLIC,
+    ChromCache,
+    VariantError,
+    check_variant,
+)
+from .vcf import DEMO_NOTE, DEMO_VCF, VcfReader, check_vcf_path, count_records, score_vcf, score_vcf_table
+from .views import delta_track, embedding_shift, embedding_shift_from_states, sequence_llr
+
+__all__ = [
+    "DEMO_NOTE", "DEMO_VCF", "NONSYNONYMOUS", "OK", "REASON_CONTIG", "REASON_INDEL", "REASON_NON_ACGT",
+    "REASON_RANGE", "REASON_REF", "REASON_SAME", "REASON_SYMBOLIC", "SIGN_CONVENTION",
+    "ChromCache", "EmbeddingShift", "GroupComparison", "Variant", "VariantError", "VariantTracks", "VcfReader",
+    "VcfSummary",
+    "cds_summary_table", "check_variant", "check_vcf_path", "clm_delta", "compare_groups", "count_records",
+    "delta_track", "embedding_shift", "embedding_shift_from_states", "masked_site_log_probs", "mlm_llr",
+    "parquet_bytes", "score_site", "score_summary", "score_variants", "score_vcf", "score_vcf_table",
+    "sequence_llr", "sequence_log_likelihood", "synonymy", "write_vcf_scores",
+]

@@ -1,0 +1,139 @@
+"""The layout promised in docs/ARCHITECTURE.md, checked on the source (ast), not on a list kept by hand.
+
+- imports point down only: pages / app → dashboard → glm_explore; inside the library
+  cli → plots / tools → models → results (frozen dataclasses) → io → base (errors, sequence);
+- the library never imports Streamlit or the dashboard; nothing but ``cli`` parses arguments or prints;
+- no library module is over ~400 lines.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LIB = ROOT / "glm_explore"
+MAX_LINES = 420  # "~400": a module past this becomes a subpackage
+
+BASE = {"errors", "sequence"}
+IO = {"genome", "annotation", "datasets"}
+
+
+def _module_name(path: Path, root: Path = ROOT) -> str:
+    rel = path.relative_to(root).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _imports(path: Path, root: Path = ROOT) -> set[str]:
+    """Absolute names of every glm_explore / streamlit / dashboard / argparse import in ``path``,
+    skipping the ``if __name__ == "__main__":`` block (a script entry point may call the CLI)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    pkg = _module_name(path, root).split(".")
+    if path.name != "__init__.py":
+        pkg = pkg[:-1]
+    out: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and "__main__" in ast.unparse(node.test):
+            return
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = pkg[: len(pkg) - node.level + 1]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            if node.module:
+                out.add(mod)
+            out.update(f"{mod}.{a.name}" for a in node.names)  # `from . import x` names a module
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return out
+
+
+def _layer(module: str) -> str:
+    parts = module.split(".")
+    if parts[0] != "glm_explore" or len(parts) == 1:
+        return "root"
+    top = parts[1]
+    if top in BASE:
+        return "base"
+    if top == "__main__":
+        return "cli"
+    if top in IO:
+        return "io"
+    if top in {"results", "models", "cli", "plots"}:
+        return top
+    return "tools"
+
+
+ALLOWED = {  # layer → layers it may import
+    "base": {"base"},
+    "io": {"base", "io"},
+    "results": {"base", "io", "results"},
+    "models": {"base", "io", "results", "models"},
+    "tools": {"base", "io", "results", "models", "tools"},
+    "plots": {"base", "io", "results", "tools", "plots"},
+    "cli": {"base", "io", "results", "models", "tools", "plots", "cli"},
+}
+
+LIB_FILES = sorted(p for p in LIB.rglob("*.py") if "data" not in p.relative_to(LIB).parts)
+
+
+@pytest.mark.parametrize("path", LIB_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_library_imports_point_down(path):
+    module = _module_name(path)
+    layer = _layer(module)
+    if layer == "root":
+        return
+    for name in _imports(path):
+        assert not name.startswith(("streamlit", "dashboard")), f"{module} imports {name}: the library never does"
+        if name.startswith("glm_explore."):
+            assert _layer(name) in ALLOWED[layer], f"{module} ({layer}) imports {name} ({_layer(name)})"
+
+
+@pytest.mark.parametrize("path", LIB_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_the_cli_parses_arguments_or_prints(path):
+    if _layer(_module_name(path)) == "cli" or path.name == "__main__.py":
+        return
+    assert "argparse" not in _imports(path), f"{path.name} imports argparse: put the command in glm_explore/cli/"
+    calls = [n for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print"]
+    assert not calls, f"{path.name} calls print() at line {calls[0].lineno}: return values or take a progress callback"
+
+
+@pytest.mark.parametrize("path", LIB_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_library_module_over_400_lines(path):
+    n = len(path.read_text(encoding="utf-8").splitlines())
+    assert n <= MAX_LINES, f"{path.relative_to(ROOT)} has {n} lines: split it into a subpackage"
+
+
+def test_dashboard_and_pages_import_down_only():
+    """Pages and app.py may import the dashboard and the library; the dashboard never imports a page."""
+    for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]:
+        names = _imports(path)
+        assert "ui" not in names, f"{path.name} imports the removed ui module"
+    for path in sorted((ROOT / "dashboard").rglob("*.py")):
+        assert not any(n.startswith("pages") for n in _imports(path)), f"{path.name} imports a page"
+
+
+def test_layer_rules_catch_a_violation(tmp_path):
+    """The checker itself: an io module importing a tool is reported."""
+    fake = LIB / "genome.py"
+    assert _layer(_module_name(fake)) == "io"
+    assert _layer("glm_explore.attribution.targets") == "tools"
+    assert "tools" not in ALLOWED["io"] and "cli" not in ALLOWED["tools"]
+    src = tmp_path / "glm_explore" / "genome.py"
+    src.parent.mkdir()
+    src.write_text("from .attribution import attribute\nfrom . import logits\n")
+    names = _imports(src, tmp_path)
+    assert "glm_explore.attribution" in names and "glm_explore.logits" in names
+    assert {_layer(n) for n in names} - ALLOWED["io"] == {"tools"}
