@@ -27,6 +27,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from .errors import GlmExploreError
+from .models.adapter import batches_by_length
 from .results import Embeddings, LinearProbe, Projection, Separation
 from .sequence import encode
 
@@ -100,12 +101,9 @@ def kmer_counts(seqs: Sequence[str], k: int) -> np.ndarray:
     names, column = canonical_kmers(k)
     n_col = len(names)
     out = np.zeros((len(seqs), n_col), dtype=np.int64)
-    by_len: dict[int, list[int]] = {}
-    for i, s in enumerate(seqs):
-        by_len.setdefault(len(s), []).append(i)
     weights = 4 ** np.arange(k - 1, -1, -1)
-    for length, rows in by_len.items():
-        if length < k:
+    for rows in batches_by_length([len(s) for s in seqs], max(1, len(seqs))):
+        if len(seqs[rows[0]]) < k:
             continue
         codes = np.stack([encode(seqs[i]) for i in rows])  # (n, L)
         win = np.lib.stride_tricks.sliding_window_view(codes, k, axis=1)  # (n, L-k+1, k)
