@@ -53,6 +53,44 @@ def training_arrays(dataset: str = "yeast") -> tuple[list[np.ndarray], np.ndarra
     return train, val
 
 
+def training_labels(dataset: str = "yeast") -> list[np.ndarray]:
+    """Region-class codes (:data:`~glm_explore.annotation.CLASSES`) aligned with ``training_arrays(dataset)[0]``."""
+    from .datasets import load_dataset
+
+    data = load_dataset(dataset)
+    out = []
+    for chrom in data.genome.chroms:
+        if chrom == data.heldout_chrom:
+            continue
+        lab = data.labels[chrom]
+        out.append(lab[: -VAL_SLICE[1]] if chrom == VAL_SLICE[0] else lab)
+    return out
+
+
+@dataclass(frozen=True)
+class ClassIndex:
+    """Where each region class lies in the training chromosomes, for class-balanced window sampling."""
+
+    offsets: np.ndarray  # (n_chroms + 1,) start of each chromosome in the concatenated coordinates
+    positions: dict[int, np.ndarray]  # class code → int32/int64 concatenated positions of that class
+
+    @classmethod
+    def build(cls, labels: list[np.ndarray]) -> ClassIndex:
+        offsets = np.concatenate([[0], np.cumsum([len(x) for x in labels])]).astype(np.int64)
+        flat = np.concatenate(labels)
+        dtype = np.int32 if len(flat) < 2**31 else np.int64
+        pos = {int(c): np.flatnonzero(flat == c).astype(dtype) for c in np.unique(flat)}
+        return cls(offsets, pos)
+
+    def centres(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` (chromosome index, position) pairs: a class chosen uniformly, then a base of that class."""
+        classes = sorted(self.positions)
+        which = rng.choice(classes, size=n)
+        flat = np.array([self.positions[c][rng.integers(len(self.positions[c]))] for c in which], dtype=np.int64)
+        chrom = np.searchsorted(self.offsets, flat, side="right") - 1
+        return chrom, flat - self.offsets[chrom]
+
+
 def reverse_complement_codes(codes: np.ndarray) -> np.ndarray:
     """RC of integer codes (..., L): A<->T, C<->G, N stays N, positions reversed."""
     out = np.where(codes < 4, 3 - codes, codes)
@@ -60,16 +98,32 @@ def reverse_complement_codes(codes: np.ndarray) -> np.ndarray:
 
 
 def sample_windows(chroms: list[np.ndarray], n: int, length: int, rng: np.random.Generator,
-                   rc: bool = True) -> np.ndarray:
-    """``n`` random windows (n, length) int64, chromosome chosen by length, half reverse-complemented."""
+                   rc: bool = True, *, labels: list[np.ndarray] | None = None, index: ClassIndex | None = None,
+                   balance: float = 0.0) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """``n`` random windows (n, length) int64, chromosome chosen by length, half reverse-complemented.
+
+    With ``index`` and ``balance`` > 0, that fraction of the windows is centred on a base of a region
+    class chosen uniformly (CDS is 72 % of yeast; rare classes get seen). With ``labels`` (aligned with
+    ``chroms``) also returns the windows' class codes (n, length), reversed with their reverse-complemented
+    windows. Without ``index`` / ``balance`` the random draws are the same as before these options existed.
+    """
     sizes = np.array([len(c) - length for c in chroms], dtype=float)
     which = rng.choice(len(chroms), size=n, p=sizes / sizes.sum())
     starts = (rng.random(n) * sizes[which]).astype(np.int64)
+    if index is not None and balance > 0:
+        pick = rng.random(n) < balance
+        if pick.any():
+            cw, cpos = index.centres(int(pick.sum()), rng)
+            which[pick] = cw
+            starts[pick] = np.clip(cpos - length // 2, 0, sizes[cw].astype(np.int64))
     out = np.stack([chroms[w][s:s + length] for w, s in zip(which, starts)])
+    lab = np.stack([labels[w][s:s + length] for w, s in zip(which, starts)]) if labels is not None else None
     if rc:
         flip = rng.random(n) < 0.5
         out[flip] = reverse_complement_codes(out[flip])
-    return out
+        if lab is not None:
+            lab[flip] = lab[flip][:, ::-1]
+    return out if lab is None else (out, lab)
 
 
 def mlm_corrupt(codes: torch.Tensor, rng: torch.Generator, rate: float = 0.15
@@ -87,8 +141,10 @@ def mlm_corrupt(codes: torch.Tensor, rng: torch.Generator, rate: float = 0.15
     return inp, masked, chosen
 
 
-def batch_loss(model: ConvLM, codes: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
-    """Mean cross-entropy (nats) on the objective's target positions."""
+def batch_loss(model: ConvLM, codes: torch.Tensor, rng: torch.Generator, weights: torch.Tensor | None = None
+               ) -> torch.Tensor:
+    """Mean cross-entropy (nats) on the objective's target positions; with ``weights`` (N, L) the
+    weighted mean (e.g. repeats down-weighted, as GPN does for soft-masked repeats)."""
     if model.config.objective == "mlm":
         inp, masked, target_pos = mlm_corrupt(codes, rng)
         logits = model.forward_channels(channels_from_codes(inp, masked))
@@ -96,7 +152,10 @@ def batch_loss(model: ConvLM, codes: torch.Tensor, rng: torch.Generator) -> torc
         logits = model.forward_channels(channels_from_codes(codes))
         target_pos = codes < 4
     logits = logits.transpose(1, 2)[target_pos]
-    return F.cross_entropy(logits, codes[target_pos])
+    if weights is None:
+        return F.cross_entropy(logits, codes[target_pos])
+    w = weights[target_pos]
+    return (F.cross_entropy(logits, codes[target_pos], reduction="none") * w).sum() / w.sum().clamp_min(1e-12)
 
 
 def lr_at(progress: float, peak: float, warmup: float = 0.05) -> float:
@@ -132,24 +191,47 @@ class TrainSettings:
     device: str = "cpu"
     eval_every: int = 250
     resume: bool = False
+    class_balance: float = 0.0  # fraction of windows centred on a uniformly chosen region class
+    repeat_weight: float = 1.0  # loss weight of bases annotated as repeats (GPN down-weights repeats)
+    flush_denormal: bool = True  # subnormal floats flushed to 0 (trained weights made backward passes crawl)
+    checkpoint_dir: Path | None = None  # default runs/<out name>
+
+    @property
+    def checkpoint(self) -> Path:
+        return Path(self.checkpoint_dir or Path("runs") / Path(self.out).name) / "checkpoint.pt"
 
 
 def train_model(s: TrainSettings, *, log: Callable[[str], None] = lambda _: None) -> Path:
-    """Train (or resume, from ``runs/<out name>/checkpoint.pt``) and save weights to ``s.out``.
+    """Train (or resume from ``s.checkpoint``) and save weights to ``s.out``.
 
-    ``log`` receives one line per event (start, each evaluation as JSON, the save). Returns ``s.out``.
+    ``log`` receives one line per event (start, each evaluation as JSON, the save). ``training.json``
+    next to the weights keeps the settings, the loss log and a ledger with one entry per run (steps,
+    windows, CPU-hours), so that resumed runs add up. Returns ``s.out``.
     """
+    threads_before = torch.get_num_threads()
     torch.set_num_threads(s.threads)
+    torch.set_flush_denormal(s.flush_denormal)
+    try:
+        return _train(s, log)
+    finally:
+        torch.set_num_threads(threads_before)
+        torch.set_flush_denormal(False)
+
+
+def _train(s: TrainSettings, log: Callable[[str], None]) -> Path:
     torch.manual_seed(s.seed)
     rng = np.random.default_rng(s.seed)
     trng = torch.Generator().manual_seed(s.seed)
     train, val = training_arrays()
+    weighted = s.class_balance > 0 or s.repeat_weight != 1.0
+    labels = training_labels() if weighted else None
+    index = ClassIndex.build(labels) if s.class_balance > 0 else None
     val_codes = torch.from_numpy(sample_windows([val], 64, s.window, np.random.default_rng(123)))
     config = ConvLMConfig(objective=s.objective, width=s.width)
     model = ConvLM(config).to(s.device)
     opt = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=0.01, betas=(0.9, 0.98))
-    ckpt_path = Path("runs") / s.out.name / "checkpoint.pt"
-    step, elapsed0, history = 0, 0.0, []
+    ckpt_path = s.checkpoint
+    step, elapsed0, history, ledger = 0, 0.0, [], []
     if s.resume and ckpt_path.exists():
         ck = torch.load(ckpt_path, weights_only=True)
         model.load_state_dict(ck["model"])
@@ -158,17 +240,24 @@ def train_model(s: TrainSettings, *, log: Callable[[str], None] = lambda _: None
         rng = np.random.default_rng([s.seed, step])
         trng = torch.Generator().manual_seed(s.seed + step)
         history = json.loads((ckpt_path.parent / "log.json").read_text())
+        ledger_path = ckpt_path.parent / "ledger.json"
+        ledger = json.loads(ledger_path.read_text()) if ledger_path.exists() else []
     n_params = sum(p.numel() for p in model.parameters())
-    log(f"{s.objective}: {n_params:,} parameters, receptive field {config.receptive_field} bp")
+    log(f"{s.objective}: {n_params:,} parameters, receptive field {config.receptive_field} bp"
+        + (f", resuming at step {step}" if step else ""))
+    step0, run_t0 = step, time.time()
     t0 = time.time() - elapsed0
     budget = s.max_minutes * 60
     while step < s.steps and time.time() - t0 < budget:
         progress = max(step / s.steps, (time.time() - t0) / budget)
         for g in opt.param_groups:
             g["lr"] = lr_at(progress, s.lr)
-        codes = torch.from_numpy(sample_windows(train, s.batch_size, s.window, rng)).to(s.device)
+        batch = sample_windows(train, s.batch_size, s.window, rng, labels=labels, index=index,
+                               balance=s.class_balance)
+        codes, weights = (batch, None) if labels is None else (batch[0], _loss_weights(batch[1], s.repeat_weight))
         model.train()
-        loss = batch_loss(model, codes, trng)
+        loss = batch_loss(model, torch.from_numpy(codes).to(s.device), trng,
+                          None if weights is None else torch.from_numpy(weights).to(s.device))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -182,20 +271,42 @@ def train_model(s: TrainSettings, *, log: Callable[[str], None] = lambda _: None
                        val_loss_bits=vloss / math.log(2), lr=opt.param_groups[0]["lr"])
             history.append(rec)
             log(json.dumps(rec))
-            ckpt_path.parent.mkdir(parents=True, exist_ok=True)
-            torch.save(dict(model=model.state_dict(), opt=opt.state_dict(), step=step, elapsed=time.time() - t0),
-                       ckpt_path)
-            (ckpt_path.parent / "log.json").write_text(json.dumps(history))
+            entry = _ledger_entry(s, step0, step, time.time() - run_t0)
+            _save_checkpoint(ckpt_path, model, opt, step, time.time() - t0, history, [*ledger, entry])
     minutes = (time.time() - t0) / 60
+    ledger = [*ledger, _ledger_entry(s, step0, step, time.time() - run_t0)]
     meta = dict(objective=s.objective, steps=step, planned_steps=s.steps, max_minutes=s.max_minutes,
                 batch_size=s.batch_size, window=s.window, windows_seen=step * s.batch_size, lr=s.lr, seed=s.seed,
                 threads=s.threads, device=s.device, train_minutes=round(minutes, 1),
                 n_parameters=n_params, train_chroms="chrI-chrXV minus the last 100 kb of chrXV (validation)",
                 heldout_chrom="chrXVI", rc_augmentation=True, mlm_mask_rate=0.15 if s.objective == "mlm" else None,
-                log=history)
+                class_balance=s.class_balance, repeat_weight=s.repeat_weight, flush_denormal=s.flush_denormal,
+                cpu_hours=round(sum(e["cpu_hours"] for e in ledger), 3), ledger=ledger, log=history)
     save_weights(model.cpu(), s.out, meta)
     log(f"saved {s.out} after {step} steps, {minutes:.1f} min")
     return s.out
+
+
+def _loss_weights(labels: np.ndarray, repeat_weight: float) -> np.ndarray:
+    """(N, L) float32 loss weights: ``repeat_weight`` on repeat bases, 1 elsewhere."""
+    from .annotation import CLASS_CODE
+
+    return np.where(labels == CLASS_CODE["repeat"], np.float32(repeat_weight), np.float32(1.0)).astype(np.float32)
+
+
+def _ledger_entry(s: TrainSettings, step_from: int, step_to: int, seconds: float) -> dict:
+    """One run of the ledger: what it added (steps, windows, CPU-hours) and how."""
+    return dict(finished=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), steps_from=step_from, steps_to=step_to,
+                windows=(step_to - step_from) * s.batch_size, seconds=round(seconds, 1),
+                cpu_hours=round(seconds * s.threads / 3600, 4), threads=s.threads, device=s.device,
+                class_balance=s.class_balance, repeat_weight=s.repeat_weight)
+
+
+def _save_checkpoint(path: Path, model: ConvLM, opt, step: int, elapsed: float, history: list, ledger: list) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(dict(model=model.state_dict(), opt=opt.state_dict(), step=step, elapsed=elapsed), path)
+    (path.parent / "log.json").write_text(json.dumps(history))
+    (path.parent / "ledger.json").write_text(json.dumps(ledger, indent=1))
 
 
 if __name__ == "__main__":  # ``python -m glm_explore.train …`` = ``python -m glm_explore train …``

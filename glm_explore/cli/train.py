@@ -27,7 +27,15 @@ def add_parser(subparsers) -> None:
     p.add_argument("--threads", type=int_range(1, 256), default=1)
     p.add_argument("--device", default="cpu")
     p.add_argument("--eval-every", type=int_range(1, None), default=250)
-    p.add_argument("--resume", action="store_true", help="continue from runs/<out name>/checkpoint.pt")
+    p.add_argument("--resume", action="store_true",
+                   help="continue from the checkpoint (weights, optimizer, step; the ledger adds this run)")
+    p.add_argument("--checkpoint-dir", type=Path, default=None, help="checkpoint folder (default runs/<out name>)")
+    p.add_argument("--class-balance", type=float_range(0, 1), default=0.0,
+                   help="fraction of windows centred on a uniformly chosen region class (default 0: uniform)")
+    p.add_argument("--repeat-weight", type=float_range(0, 1), default=1.0,
+                   help="loss weight of repeat bases (default 1; GPN down-weights repeats, e.g. 0.1)")
+    p.add_argument("--no-flush-denormal", dest="flush_denormal", action="store_false",
+                   help="keep subnormal floats (slower backward passes on trained weights)")
     p.set_defaults(func=run)
 
 

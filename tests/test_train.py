@@ -1,0 +1,93 @@
+"""Training at tiny size: resumable runs add up in the ledger, class-balanced sampling, weighted loss."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from glm_explore.annotation import CLASS_CODE
+from glm_explore.models import load_model
+from glm_explore.train import (
+    ClassIndex,
+    TrainSettings,
+    batch_loss,
+    sample_windows,
+    train_model,
+    training_arrays,
+    training_labels,
+)
+
+
+@pytest.fixture(scope="module")
+def yeast_training():
+    train, _ = training_arrays()
+    return train, training_labels()
+
+
+def test_labels_align_with_training_chromosomes(yeast_training):
+    train, labels = yeast_training
+    assert [len(x) for x in train] == [len(x) for x in labels]
+
+
+def test_class_balanced_windows_are_centred_on_each_class_about_equally(yeast_training):
+    train, labels = yeast_training
+    index = ClassIndex.build(labels)
+    length, n = 65, 2000  # odd: the centre stays the centre after reverse-complementing
+    codes, lab = sample_windows(train, n, length, np.random.default_rng(0), labels=labels, index=index, balance=1.0)
+    assert codes.shape == lab.shape == (n, length)
+    centre = np.bincount(lab[:, length // 2], minlength=len(CLASS_CODE))
+    present = sorted(index.positions)
+    expected = n / len(present)  # uniform over present classes; CDS alone would be ~72 % without balancing
+    for c in present:
+        assert abs(centre[c] - expected) < 100, (c, centre[c], expected)  # ~7 binomial SDs
+    # the returned labels are the annotation at the returned bases (forward windows checked against the genome)
+    uniform, lab_u = sample_windows(train, 500, length, np.random.default_rng(1), labels=labels)
+    assert np.mean(lab_u[:, length // 2] == CLASS_CODE["CDS"]) > 0.5
+
+
+def test_unbalanced_sampling_draws_are_unchanged_by_the_new_options(yeast_training):
+    train, labels = yeast_training
+    a = sample_windows(train, 16, 100, np.random.default_rng(5))
+    b, _ = sample_windows(train, 16, 100, np.random.default_rng(5), labels=labels)
+    assert np.array_equal(a, b)
+
+
+def test_weighted_loss_equals_hand_computation():
+    from glm_explore.models.convnet import ConvLM, ConvLMConfig
+
+    torch.manual_seed(0)
+    model = ConvLM(ConvLMConfig(objective="clm", width=8)).eval()
+    codes = torch.randint(0, 4, (2, 40))
+    w = torch.rand(2, 40)
+    got = batch_loss(model, codes, torch.Generator().manual_seed(0), w)
+    from glm_explore.models.convnet import channels_from_codes
+
+    logp = torch.log_softmax(model.forward_channels(channels_from_codes(codes)), dim=1)  # (N, 4, L)
+    nll = -logp.gather(1, codes[:, None, :])[:, 0, :]
+    assert torch.allclose(got, (nll * w).sum() / w.sum(), rtol=1e-5)
+    assert torch.allclose(batch_loss(model, codes, torch.Generator(), torch.ones(2, 40)),
+                          batch_loss(model, codes, torch.Generator()), rtol=1e-6)
+
+
+def test_tiny_run_saves_a_loadable_model_and_resumes_into_the_ledger(tmp_path):
+    threads = torch.get_num_threads()
+    out, ck = tmp_path / "tiny-mlm", tmp_path / "ck"
+    s = TrainSettings(objective="mlm", out=out, steps=2, batch_size=2, window=64, width=8, eval_every=1,
+                      checkpoint_dir=ck, class_balance=0.5, repeat_weight=0.5, threads=threads + 1)
+    lines: list[str] = []
+    train_model(s, log=lines.append)
+    first = json.loads((out / "training.json").read_text())
+    assert first["steps"] == 2 and len(first["ledger"]) == 1 and first["ledger"][0]["steps_to"] == 2
+    train_model(TrainSettings(**{**s.__dict__, "steps": 4, "resume": True}), log=lines.append)
+    meta = json.loads((out / "training.json").read_text())
+    assert meta["steps"] == 4 and [e["steps_from"] for e in meta["ledger"]] == [0, 2]
+    assert meta["windows_seen"] == sum(e["windows"] for e in meta["ledger"]) == 8
+    assert meta["class_balance"] == 0.5 and meta["repeat_weight"] == 0.5
+    assert any("resuming at step 2" in line for line in lines)
+    model = load_model(str(out))
+    lp = model.log_probs(["ACGTACGTAACCGGTT"])
+    assert lp.shape == (1, 4, 16) and np.allclose(np.exp(lp).sum(axis=1), 1, atol=1e-4)
+    assert torch.get_num_threads() == threads, "training restores the caller's thread count"
