@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-import ui
+from dashboard import navigation, sidebar, warmup
 
 st.set_page_config(page_title="glm-explore", page_icon="🧬", layout="wide")
 
@@ -16,5 +16,7 @@ pages = [
     st.Page("pages/compare.py", title="Compare models", icon="⚖️"),
 ]
 nav = st.navigation(pages)
-ui.sidebar()
+navigation.remember_page(nav.url_path)
+warmup.motif_tools_warmup()  # TOMTOM / FIMO compile in the background while the user starts
+sidebar.sidebar()
 nav.run()

@@ -2,10 +2,12 @@
 
 import streamlit as st
 
-import ui
+from dashboard import caches, navigation, urls
+from dashboard.errors import user_errors
 from glm_explore.models.capabilities import capability_matrix
 from glm_explore.plots import class_counts_bar
 
+navigation.require_app()
 st.title("glm-explore")
 st.markdown(
     "Explore what a **genomic language model** learned: embeddings that cluster by region class, "
@@ -13,9 +15,10 @@ st.markdown(
     "Pick a model and a genome in the sidebar; every page uses them."
 )
 
-with ui.user_errors():
-    model = ui.current_model()
-    data = ui.current_data()
+urls.link_box()
+with user_errors():
+    model = caches.current_model()
+    data = caches.current_data()
     info = model.info
     left, right = st.columns(2)
     with left:

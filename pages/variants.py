@@ -1,62 +1,92 @@
 """Variant effects: reference vs alternate allele under the model, for one SNV or a whole VCF."""
 
-import tempfile
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
-import ui
+from dashboard import caches, navigation, urls
+from dashboard import params as pp
+from dashboard.errors import user_errors
+from dashboard.results_cache import session_cached
+from dashboard.uploads import saved_vcf_upload
 from glm_explore import variants as va
-from glm_explore.errors import RegionError
-from glm_explore.genome import parse_region
 from glm_explore.plots import synonymy_comparison, variant_score_histogram, variant_tracks
 
-st.title("Variant effects")
-st.info("**Sign convention:** LLR = log P(alt) − log P(ref) (natural log). **Negative LLR = the alternate allele is "
-        "less likely under the model = more constrained / more likely deleterious.** There is no universal cutoff: "
-        "compare distributions. MLM: GPN's masked LLR (variant position masked, averaged with the reverse-complement "
-        "strand). CLM: Δ log-likelihood of the alt vs ref window (sum over positions).")
+SOURCES = ("Demo (synthetic, yeast)", "Upload")
+TABS = {"single": "Single variant", "batch": "Batch (VCF)"}
 
 
-def single(model, data, v: va.Variant, half_width: int, rc: bool, progress):
+@dataclass(frozen=True)
+class VariantParams(pp.PageParams):
+    PREFIX = "variants"
+    tab: str = pp.param("single", choices=tuple(TABS))  # the tab of the last Run (no widget)
+    chrom: str = ""
+    pos: int = pp.param(1000, lo=1)
+    ref: str = pp.param("", choices=("", *"ACGTacgt"))
+    alt: str = pp.param("A", choices=tuple("ACGT"))
+    half: int = pp.param(30, lo=5, hi=100)
+    rc: bool = True
+    src: str = pp.param(SOURCES[0], choices=SOURCES)
+    limit: int = pp.param(300, lo=1, hi=20_000)
+
+
+def single_variant(model, data, v: va.Variant, half_width: int, rc: bool, progress):
     tracks = va.delta_track(model, data, v, half_width=half_width, progress=progress)  # checks REF first
     scores = va.score_site(model, data, v.chrom, v.pos, rc=rc)
     return scores, tracks, va.embedding_shift(model, data, v)
 
 
-model_key = st.session_state.get("model_key", "default-mlm")
-single_tab, batch_tab = st.tabs(["Single variant", "Batch (VCF)"])
-with single_tab, ui.user_errors():
-    model, data = ui.current_model(), ui.current_data()
+navigation.require_app()
+st.title("Variant effects")
+st.info("**Sign convention:** LLR = log P(alt) − log P(ref) (natural log). **Negative LLR = the alternate allele is "
+        "less likely under the model = more constrained / more likely deleterious.** There is no universal cutoff: "
+        "compare distributions. MLM: GPN's masked LLR (variant position masked, averaged with the reverse-complement "
+        "strand). CLM: Δ log-likelihood of the alt vs ref window (sum over positions).")
+single = batch = None  # the last Runs; stay None if loading the model or genome fails below
+with user_errors():
+    model, data = caches.current_model(), caches.current_data()
     g = data.genome
-    try:  # a 1-bp region handed over by the logits page (or the URL); its centre otherwise
-        handed = parse_region(ui.incoming_region(f"{g.chroms[0]}:1000-1000"))
-    except RegionError:
-        handed = parse_region(f"{g.chroms[0]}:1000-1000")
-    chrom0 = handed.chrom if handed.chrom in g.lengths else g.chroms[0]
-    p0 = min((handed.start + handed.end - 1) // 2, g.lengths[chrom0] - 1)
-    with st.form("variants_single_form"):
+    chrom, pos = navigation.region_as_site() or (g.chroms[0], 1000)  # a region handed over: its centre
+    base = g.fetch(chrom, pos - 1, pos) if pos <= g.lengths.get(chrom, 0) else "N"
+    pp.seed(VariantParams(chrom=g.chroms[0], alt="ACGT"[("ACGT".index(base) + 2) % 4] if base in "ACGT" else "A"),
+            {"chrom": g.chroms})
+    single_tab, batch_tab = st.tabs(list(TABS.values()), default=TABS[st.session_state["variants_tab"]])
+    with single_tab, st.form("variants_single_form"):
         c1, c2, c3, c4 = st.columns(4)
-        chrom = c1.selectbox("Chromosome", g.chroms, index=g.chroms.index(chrom0), key="variants_chrom")
-        pos = c2.number_input("Position (1-based)", 1, None, p0 + 1, key="variants_pos")
-        ref = c3.text_input("REF (blank = the genome's base)", "", max_chars=1, key="variants_ref")
-        base = g.fetch(chrom0, p0, p0 + 1)
-        alt = c4.selectbox("ALT", list("ACGT"), index=("ACGT".index(base) + 2) % 4 if base in "ACGT" else 0,
-                           key="variants_alt")
-        half = st.slider("Bases shown each side", 5, 100, 30, key="variants_half")
-        rc = st.checkbox("Average scores with the reverse-complement strand", True, key="variants_rc")
+        c1.selectbox("Chromosome", g.chroms, key="variants_chrom")
+        c2.number_input("Position (1-based)", 1, None, key="variants_pos")
+        c3.text_input("REF (blank = the genome's base)", max_chars=1, key="variants_ref")
+        c4.selectbox("ALT", list("ACGT"), key="variants_alt")
+        st.slider("Bases shown each side", 5, 100, key="variants_half")
+        st.checkbox("Average scores with the reverse-complement strand", key="variants_rc")
         go = st.form_submit_button("Score variant", type="primary", key="variants_single_go")
+    with batch_tab, st.form("variants_batch_form"):
+        st.radio("VCF", SOURCES, horizontal=True, key="variants_src")
+        upload = st.file_uploader("VCF (.vcf or bgzipped .vcf.gz)", type=["vcf", "gz"], key="variants_upload")
+        st.number_input("Score at most this many alleles", 1, 20_000, key="variants_limit")
+        go_batch = st.form_submit_button("Score VCF", type="primary", key="variants_batch_go")
+    if go or go_batch:
+        st.session_state["variants_tab"] = "single" if go else "batch"
+    p = pp.from_widgets(VariantParams)
+    uploaded = p.src == SOURCES[1]
+    urls.link_box(replace(p, src=SOURCES[0]) if uploaded else p,
+                  ["An uploaded VCF cannot travel in a link: the link opens the demo VCF instead."] * uploaded)
     if go:
-        pos_ok = 1 <= pos <= g.lengths[chrom]
-        genome_ref = g.fetch(chrom, pos - 1, pos) if pos_ok else "N"
-        st.session_state["variants_single"] = (model_key, data.name, chrom, int(pos), (ref or genome_ref).upper(),
-                                               alt, half, rc)
-    p = st.session_state.get("variants_single")
-    if p and p[:2] == (model_key, data.name):
-        v = va.Variant(*p[2:6])
-        scores, tracks, emb = ui.session_cached("variants_single_cache", p, lambda cb: single(
-            model, data, v, p[6], p[7], cb), message="Scoring…", max_entries=4)
+        pos_ok = 1 <= p.pos <= g.lengths[p.chrom]
+        ref = (p.ref or (g.fetch(p.chrom, p.pos - 1, p.pos) if pos_ok else "N")).upper()
+        pp.record_run(p, "single", extra=va.Variant(p.chrom, p.pos, ref, p.alt))
+    if go_batch:
+        if uploaded and upload is None:
+            raise va.VariantError("Choose a VCF file to upload first (or use the demo).")
+        pp.record_run(p, "batch", extra=str(saved_vcf_upload(upload) if uploaded else va.DEMO_VCF))
+    single, batch = pp.last_run(VariantParams, "single"), pp.last_run(VariantParams, "batch")
+
+if single:
+    with single_tab, user_errors():
+        v, p = single.extra, single.params
+        scores, tracks, emb = session_cached("variants_single_cache", single, lambda cb: single_variant(
+            model, data, v, p.half, p.rc, cb), message="Scoring…", max_entries=4)
         row = scores[scores["alt"] == v.alt]
         st.subheader(str(v))
         m1, m2, m3 = st.columns(3)
@@ -70,29 +100,14 @@ with single_tab, ui.user_errors():
         st.caption(f"Tracks: {tracks.ref.mode_label}; the variant column is masked in both, so its delta is 0. "
                    "Pooled embeddings barely move for one base; the last row shows where the representation changes.")
 
-with batch_tab, ui.user_errors():
-    model, data = ui.current_model(), ui.current_data()
-    with st.form("variants_batch_form"):
-        src = st.radio("VCF", ["Demo (synthetic, yeast)", "Upload"], horizontal=True, key="variants_src")
-        upload = st.file_uploader("VCF (.vcf or bgzipped .vcf.gz)", type=["vcf", "gz"], key="variants_upload")
-        limit = st.number_input("Score at most this many alleles", 1, 20_000, 300, key="variants_limit")
-        go_batch = st.form_submit_button("Score VCF", type="primary", key="variants_batch_go")
-    if go_batch:
-        if src == "Upload":
-            if upload is None:
-                raise va.VariantError("Choose a VCF file to upload first (or use the demo).")
-            path = Path(tempfile.mkdtemp(prefix="glm_explore_vcf_")) / Path(upload.name).name
-            path.write_bytes(upload.getvalue())
-        else:
-            path = va.DEMO_VCF
-        st.session_state["variants_batch"] = (model_key, data.name, str(path), int(limit))
-    p = st.session_state.get("variants_batch")
-    if p and p[:2] == (model_key, data.name):
-        if Path(p[2]) == va.DEMO_VCF:
+if batch:
+    with batch_tab, user_errors():
+        if Path(batch.extra) == va.DEMO_VCF:
             st.warning(va.DEMO_NOTE + (" It belongs to the yeast genome: pick Yeast in the sidebar."
                                        if "yeast" not in data.name.lower() else ""))
-        scores, skipped, summary = ui.session_cached("variants_batch_cache", p, lambda cb: va.score_vcf_table(
-            model, data, p[2], limit=p[3], batch_size=100, progress=cb), message="Scoring…", max_entries=4)
+        scores, skipped, summary = session_cached("variants_batch_cache", batch, lambda cb: va.score_vcf_table(
+            model, data, batch.extra, limit=batch.params.limit, batch_size=100, progress=cb), message="Scoring…",
+            max_entries=4)
         st.markdown(f"**{summary.line()}**")
         with st.expander("Skipped records by reason"):
             st.dataframe(summary.table(), hide_index=True)
@@ -112,12 +127,8 @@ with batch_tab, ui.user_errors():
         if "synonymy" in scores and scores["synonymy"].notna().any():
             st.subheader("Expected pattern in CDS: nonsynonymous < synonymous")
             st.plotly_chart(synonymy_comparison(scores), key="variants_syn")
+            st.dataframe(va.cds_summary_table(scores), hide_index=True)
             cds = scores[scores["synonymy"].notna()]
-            st.dataframe(pd.concat([va.score_summary(cds, "synonymy").rename(columns={"synonymy": "group"}),
-                                    va.score_summary(cds, "EFFECT").rename(columns={"EFFECT": "group"}),
-                                    va.score_summary(cds, "CODON_POS").assign(
-                                        CODON_POS=lambda t: "codon pos " + t["CODON_POS"].astype(str))
-                                    .rename(columns={"CODON_POS": "group"})]), hide_index=True)
             syn, non = cds[cds["synonymy"] == "synonymous"], cds[cds["synonymy"] == "nonsynonymous"]
             if len(syn) and len(non):
                 st.markdown(va.compare_groups(syn["llr"], non["llr"], ("synonymous", "nonsynonymous")).sentence()

@@ -42,3 +42,148 @@ def test_sidebar_switches_model_and_genome(model, genome, n_contigs):
     text = " ".join(s.value for s in at.subheader)
     assert model in text and "chloroplast" in text
     assert len(_contigs(at)) == n_contigs
+
+
+# ------------------------------------------------------------------------------------------------
+# Every view in its URL: a link fills the sidebar and the page's widgets; Run writes them back
+# ------------------------------------------------------------------------------------------------
+
+CP = "NC_000932"
+# Non-default parameters for every page (query parameter → value as the link writes it).
+PAGE_LINKS = {
+    "logits": {"region": f"{CP}:2001-2030", "mode": "unmasked", "rc": "1", "logo": "probability"},
+    "variants": {"tab": "single", "chrom": CP, "pos": "2000", "ref": "", "alt": "T", "half": "7", "rc": "0",
+                 "src": "Demo (synthetic, yeast)", "limit": "40"},
+    "embeddings": {"chroms": CP, "cap": "3", "center": "50", "layers": "2,9", "pooling": "window-mean", "rc": "0",
+                   "k": "2", "length": "256", "stride": "150", "dedup": "1", "seed": "7", "projection": "UMAP",
+                   "color": "gc", "nn": "5", "md": "0.2", "metric": "cosine"},
+    "attribution": {"region": f"{CP}:1001-1030", "target": "mlm_span", "spec": "1010-1020", "method": "saliency",
+                    "baseline": "uniform", "steps": "20", "nbase": "3", "probe_class": "promoter", "correct": "1",
+                    "ism": "1", "tax": "plants"},
+    "motifs": {"class": "intergenic", "n": "2", "target": "default", "method": "saliency", "baseline": "zeros",
+               "steps": "10", "nbase": "1", "tax": "plants", "q": "0.1"},
+    "compare": {"a_model": "default-clm", "b_model": "default-mlm", "region": f"{CP}:3001-3020", "sites": "5",
+                "embed_length": "128", "embed_cap": "20"},
+}
+RUN_BUTTON = {"logits": "logits_go", "variants": "variants_single_go", "embeddings": "embeddings_go",
+              "attribution": "attribution_go", "motifs": "motifs_go", "compare": "compare_go"}
+
+
+def _open_link(page: str, query: dict[str, str]) -> AppTest:
+    """A new session opened on ``/<page>?<query>`` (AppTest runs the page file first, as a fresh server
+    does; the page then runs again inside app.py with the sidebar)."""
+    at = _app()
+    at.query_params.update(query)
+    if page != "home":
+        at.switch_page(f"pages/{page}.py")
+    return at.run()
+
+
+def _widget_text(at: AppTest, key: str) -> str:
+    from dashboard.params import as_text
+
+    value = at.session_state[key]
+    return as_text(tuple(value) if isinstance(value, list) else value)
+
+
+def test_home_link_sets_model_and_genome():
+    at = _open_link("home", {"model": "default-clm", "genome": "chloroplast"})
+    assert not at.exception and not at.warning
+    assert at.sidebar.selectbox(key="model_key").value == "default-clm"
+    assert at.sidebar.selectbox(key="dataset_key").value == "chloroplast"
+    assert "default-clm" in " ".join(s.value for s in at.subheader)
+    assert at.query_params["model"] == "default-clm" and at.query_params["genome"] == "chloroplast"
+    assert any(c.value == "/?model=default-clm&genome=chloroplast" for c in at.sidebar.code)  # the copy-link box
+
+
+@pytest.mark.parametrize("page", list(PAGE_LINKS))
+def test_page_link_fills_widgets_then_run_writes_the_view_back(page):
+    """URL → widgets (a fresh session on a deep link, non-default values) → Run → result, URL kept;
+    then a changed widget + Run → the URL follows."""
+    link = PAGE_LINKS[page]
+    at = _open_link(page, {"model": "default-mlm", "genome": "chloroplast", **link})
+    assert not at.exception and not at.error and not at.warning, [w.value for w in at.warning]
+    assert at.sidebar.selectbox(key="dataset_key").value == "chloroplast"  # the sidebar ran
+    for name, raw in link.items():
+        assert _widget_text(at, f"{page}_{name}") == raw, name
+        assert at.query_params[name] == raw, name  # written back as read
+    code = [c.value for c in at.sidebar.code]
+    assert len(code) == 1 and code[0].startswith(f"/{page}?model=default-mlm&genome=chloroplast&")
+
+    at.button(key=RUN_BUTTON[page]).click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.get("plotly_chart") or at.dataframe, "no result after Run"
+    assert {k: at.query_params[k] for k in link} == link
+
+
+def test_widgets_write_the_url():
+    """A submitted form puts its values in the URL; the copy-link box shows the same link."""
+    at = _open_link("logits", {"genome": "chloroplast"})
+    at.text_input(key="logits_region").set_value(f"{CP}:3001-3010")
+    at.checkbox(key="logits_rc").set_value(True)
+    at.button(key="logits_go").click().run()
+    assert not at.exception and not at.error
+    assert at.query_params["region"] == f"{CP}:3001-3010" and at.query_params["rc"] == "1"
+    assert at.query_params["model"] == "default-mlm" and at.query_params["genome"] == "chloroplast"
+    assert f"region={CP}:3001-3010&" in at.sidebar.code[0].value
+    at.radio(key="logits_input").set_value("Pasted sequence").run()  # outside the form: at once
+    assert at.query_params["input"] == "Pasted sequence"
+
+
+def test_bad_link_values_are_named_in_a_warning():
+    at = _open_link("logits", {"model": "no-such-model", "genome": "upload", "mode": "next", "rc": "maybe",
+                               "region": "chrQ:1-40", "logo": "letters"})
+    assert not at.exception and not at.error
+    text = " ".join(w.value for w in at.warning)
+    for bad in ("model='no-such-model'", "genome='upload'", "mode='next'", "rc='maybe'", "region='chrQ:1-40'",
+                "logo='letters'"):
+        assert bad in text, bad
+    assert "uploaded genome cannot travel in a link" in text
+    assert at.sidebar.selectbox(key="model_key").value == "default-mlm"  # the defaults instead
+    assert at.session_state["logits_mode"] == "exact" and at.session_state["logits_rc"] is False
+    assert at.query_params["mode"] == "exact" and at.query_params["rc"] == "0"  # the URL now says what is used
+
+
+def test_link_never_trusts_remote_code(tmp_path):
+    at = _open_link("home", {"model": f"hf+code:{tmp_path}"})
+    assert not at.exception
+    assert any("never lets a model's own code run" in w.value for w in at.warning)
+    assert at.session_state["model_key"] == f"hf:{tmp_path}"
+    assert at.sidebar.checkbox(key="hf_trust_remote_code").value is False
+
+
+def test_uploads_cannot_travel_in_a_link():
+    """The link of a view over an uploaded file opens the bundled input instead, and says so."""
+    at = _open_link("variants", {"genome": "chloroplast", "src": "Upload"})
+    assert not at.exception and at.session_state["variants_src"] == "Upload"
+    assert at.query_params["src"] == "Demo (synthetic, yeast)"
+    assert any("uploaded VCF cannot travel in a link" in c.value for c in at.sidebar.caption)
+
+
+def test_controls_the_model_cannot_serve_are_disabled_before_run():
+    """A CLM: the logits mode is fixed to next-token and greyed out; no probe yet: the probe class is
+    greyed out and says why."""
+    at = _open_link("logits", {"model": "default-clm", "genome": "chloroplast"})
+    mode = at.selectbox(key="logits_mode")
+    assert mode.disabled and mode.options == [lg_modes()["next"]] and "masked LM" in mode.help
+    at = _open_link("attribution", {"genome": "chloroplast"})
+    probe_class = at.selectbox(key="attribution_probe_class")
+    assert probe_class.disabled and "fit one" in probe_class.help
+    assert not at.selectbox(key="attribution_method").disabled  # the built-in model takes gradients
+
+
+def lg_modes() -> dict:
+    from glm_explore.logits import MODES
+
+    return MODES
+
+
+def test_logits_hands_a_position_to_the_variant_page():
+    """The region hand-off: "Score variants at this position" opens the variant page on that site."""
+    at = _open_link("logits", {"genome": "chloroplast", "region": f"{CP}:3001-3010"})
+    at.button(key="logits_go").click().run()
+    at.button(key="logits_to_variants").click().run()
+    assert not at.exception and not at.error
+    assert at.session_state["handoff_region"] == f"{CP}:3001-3001"
+    assert at.session_state["variants_chrom"] == CP and at.session_state["variants_pos"] == 3001
+    assert at.query_params["chrom"] == CP and at.query_params["pos"] == "3001" and "region" not in at.query_params

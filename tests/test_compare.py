@@ -76,14 +76,14 @@ def test_embeddings_same_windows_and_separation(chloroplast, tiny_mlm, tiny_clm)
 def test_compare_page_two_hf_models(tmp_path):
     from streamlit.testing.v1 import AppTest
 
-    import ui
+    from dashboard.model_keys import ModelKey
 
     build_char_bert(tmp_path / "bert")
     build_char_gpt2(tmp_path / "gpt2")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
     at.session_state["dataset_key"] = "chloroplast"
-    at.session_state["compare_a_model"] = ui.hf_key(str(tmp_path / "bert"))
-    at.session_state["compare_b_model"] = ui.hf_key(str(tmp_path / "gpt2"))
+    at.session_state["compare_a_model"] = ModelKey.of_hf(str(tmp_path / "bert")).text
+    at.session_state["compare_b_model"] = ModelKey.of_hf(str(tmp_path / "gpt2")).text
     at.run()
     at.switch_page("pages/compare.py").run()
     assert not at.exception and not at.error

@@ -1,6 +1,6 @@
 """Safety rules read from the source: no unsafe unpickling, remote code never implied, upload caps.
 
-The scans parse every Python file of the package, the pages, ui.py and app.py with ``ast`` (not
+The scans parse every Python file of the package, the pages, dashboard/ and app.py with ``ast`` (not
 grep), so comments and strings do not count and keyword arguments are read as written.
 """
 
@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted([*ROOT.joinpath("glm_explore").rglob("*.py"), *ROOT.joinpath("pages").glob("*.py"),
-                  ROOT / "ui.py", ROOT / "app.py"])
+                  *ROOT.joinpath("dashboard").rglob("*.py"), ROOT / "app.py"])
 
 
 def _calls(tree: ast.AST):
@@ -88,8 +88,8 @@ def test_scanner_catches_violations(tmp_path):
 
 
 def test_upload_caps_agree():
-    """Streamlit's server.maxUploadSize (MB) and ui.MAX_UPLOAD_BYTES are the same limit."""
-    import ui
+    """Streamlit's server.maxUploadSize (MB) and dashboard.uploads.MAX_UPLOAD_BYTES are the same limit."""
+    from dashboard import uploads
 
     cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
-    assert cfg["server"]["maxUploadSize"] * 2**20 == ui.MAX_UPLOAD_BYTES
+    assert cfg["server"]["maxUploadSize"] * 2**20 == uploads.MAX_UPLOAD_BYTES

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 
 def _sidebar_script() -> None:
-    import ui
+    from dashboard.sidebar import sidebar
 
-    ui.sidebar()
+    sidebar()
 
 
 def test_model_and_genome_survive_widget_state_reset():

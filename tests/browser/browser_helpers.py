@@ -56,6 +56,12 @@ class App:
         self.page.wait_for_selector('[data-testid="stApp"]')
         self.wait_idle()
 
+    def open_link(self, url: str) -> None:
+        """Open a full link (e.g. one copied from the app)."""
+        self.page.goto(url)
+        self.page.wait_for_selector('[data-testid="stApp"]')
+        self.wait_idle()
+
     def wait_idle(self, timeout_s: float = 120) -> None:
         """Until the script run finished (stApp's script state 'notRunning', no spinner), several polls in a row."""
         deadline, quiet = time.monotonic() + timeout_s, 0
@@ -149,7 +155,45 @@ class App:
         heading.wait_for()
         return heading.inner_text().strip().removeprefix("Selected window ").strip()
 
+    def combobox(self, label: str, where: Locator | None = None) -> Locator:
+        """The selectbox labelled exactly ``label`` (its value is the shown choice)."""
+        return (where or self.main()).get_by_role("combobox", name=label, exact=True).first
+
+    def slider(self, label: str, where: Locator | None = None) -> Locator:
+        """The range input of the slider labelled exactly ``label`` (its value is the slider's)."""
+        return (where or self.main()).locator('[data-testid="stSlider"]').filter(
+            has=self.page.get_by_text(label, exact=True)).first.get_by_role("slider")
+
+    # ------------------------------------------------------------------ links
+    def location(self) -> str:
+        """The address bar's URL (Playwright's ``page.url`` can lag behind ``history.pushState``)."""
+        return self.page.evaluate("location.href")
+
+    def copied_link(self) -> str:
+        """Press the copy button of the sidebar's "Copy link to this view" box; the clipboard's text
+        (the context needs clipboard permissions), checked against the link the box shows."""
+        box = self.expand("Copy link to this view", where=self.sidebar())
+        code = box.locator('[data-testid="stCode"]')
+        button = box.get_by_role("button", name="Copy to clipboard", include_hidden=True)
+        deadline = time.monotonic() + 30
+        while not button.is_visible():  # the copy button shows while the pointer is over the code block
+            if time.monotonic() > deadline:
+                self.screenshot("no-copy-button")
+                raise AssertionError("the copy button of the link box did not show on hover")
+            code.scroll_into_view_if_needed()
+            code.hover()
+            time.sleep(0.2)
+        button.click()
+        copied = self.page.evaluate("navigator.clipboard.readText()")
+        assert copied == code.text_content().strip(), (copied, code.text_content())
+        return copied
+
     # ------------------------------------------------------------------ what is drawn
+    def metric(self, label: str) -> str:
+        """The value of the ``st.metric`` labelled ``label`` in the main area."""
+        box = self.main().locator('[data-testid="stMetric"]').filter(has_text=label).first
+        return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
     def wait_charts(self, n: int = 1, timeout_s: float = 120) -> list[dict]:
         """The plotly figures on the page once at least ``n`` are drawn (each with ≥ 1 trace)."""
         deadline = time.monotonic() + timeout_s

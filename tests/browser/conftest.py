@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -46,12 +47,10 @@ def _log_tail(path: Path, n: int = 40) -> str:
     return ""
 
 
-@pytest.fixture(scope="session")
-def streamlit_server():
-    """Base URL of ``streamlit run app.py`` on a free localhost port (own process group, stopped after)."""
+def _start_server(log_path: Path) -> tuple[subprocess.Popen, str]:
+    """``streamlit run app.py`` on a free localhost port (its own process group), once healthy: (process, base URL)."""
     ARTIFACTS.mkdir(exist_ok=True)
     port = _free_port()
-    log_path = ARTIFACTS / "streamlit-server.log"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONWARNINGS": "ignore",
            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -70,27 +69,58 @@ def streamlit_server():
             with contextlib.suppress(OSError):
                 with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
                     if r.status == 200 and r.read().strip() == b"ok":
-                        break
+                        return proc, base
             if time.monotonic() > deadline:
                 pytest.fail(f"streamlit was not healthy after {SERVER_START_S} s:\n{_log_tail(log_path)}")
             time.sleep(0.5)
-        yield base
-    finally:
+    except BaseException:
+        _stop_server(proc)
+        raise
+
+
+def _stop_server(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=15)
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=15)
+
+
+def _assert_no_traceback(log_path: Path) -> None:
     log_text = log_path.read_text(errors="replace")
     assert "Traceback" not in log_text, f"the server logged a traceback:\n{_log_tail(log_path, 80)}"
 
 
 @pytest.fixture(scope="session")
-def browser_context(tmp_path_factory):
-    """Headless system Chromium with a fresh user-data dir (persistent context)."""
+def streamlit_server():
+    """Base URL of ``streamlit run app.py`` shared by the session's tests (stopped after)."""
+    log_path = ARTIFACTS / "streamlit-server.log"
+    proc, base = _start_server(log_path)
+    try:
+        yield base
+    finally:
+        _stop_server(proc)
+    _assert_no_traceback(log_path)
+
+
+@pytest.fixture()
+def fresh_server(request):
+    """Base URL of a server started for this test alone: its first visitor may open any page URL."""
+    name = re.sub(r"[^\w.-]+", "_", request.node.name)
+    log_path = ARTIFACTS / f"streamlit-server-{name}.log"
+    proc, base = _start_server(log_path)
+    try:
+        yield base
+    finally:
+        _stop_server(proc)
+    _assert_no_traceback(log_path)
+
+
+@pytest.fixture(scope="session")
+def playwright_session():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: the browser tests need Debian's chromium "
                     "(`apt-get install -y chromium`; never `playwright install`). Set GLM_EXPLORE_CHROMIUM "
@@ -98,25 +128,63 @@ def browser_context(tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        ctx = pw.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, headless=True,
-            args=CHROMIUM_ARGS, viewport={"width": 1500, "height": 1100}, accept_downloads=True,
-        )
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser_context(playwright_session, tmp_path_factory):
+    """Headless system Chromium with a fresh user-data dir (persistent context)."""
+    ctx = playwright_session.chromium.launch_persistent_context(
+        str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, headless=True,
+        args=CHROMIUM_ARGS, viewport={"width": 1500, "height": 1100}, accept_downloads=True,
+    )
+    ctx.set_default_timeout(60_000)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_session):
+    """A headless system Chromium for tests that need separate browser contexts (no shared storage)."""
+    b = playwright_session.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+@pytest.fixture()
+def new_tab(browser, request):
+    """``new_tab(base)``: an App in a tab of a new browser context (nothing shared with other tabs);
+    contexts are closed when the test ends."""
+    from browser_helpers import App
+
+    contexts = []
+
+    def make(base: str) -> App:
+        ctx = browser.new_context(viewport={"width": 1500, "height": 1100})
         ctx.set_default_timeout(60_000)
-        try:
-            yield ctx
-        finally:
+        contexts.append(ctx)
+        page = ctx.new_page()
+        a = App(page, base, f"{request.node.name}-{len(contexts)}")
+        page.on("pageerror", lambda exc: a.js_errors.append(str(exc)))
+        return a
+
+    try:
+        yield make
+    finally:
+        for ctx in contexts:
+            with contextlib.suppress(Exception):
+                ctx.pages[0].screenshot(path=str(ARTIFACTS / f"{request.node.name}-ctx-end.png"), full_page=True)
             ctx.close()
 
 
 @pytest.fixture(scope="session")
 def warm_server(browser_context, streamlit_server):
-    """Open the root page once before any deep link.
-
-    Streamlit (1.67) treats a fresh server as a classic ``pages/`` multipage app until the main script
-    has called ``st.navigation`` once, so a first visit straight to ``/logits`` would run
-    ``pages/logits.py`` without ``app.py`` (no sidebar). Visiting ``/`` first avoids that.
-    """
+    """The shared server after one visit to the root page, so the default model and genome are loaded
+    before the first test. (A first visit straight to a page URL also works: see test_browser_links.py.)"""
     from browser_helpers import App
 
     page = browser_context.new_page()

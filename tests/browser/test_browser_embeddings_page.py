@@ -32,6 +32,6 @@ def test_embeddings_scatter_table_and_point_click(app):
     assert m, region
     start, end = int(m.group(2)), int(m.group(3))
     assert end - start + 1 == 512
-    shown = app.page.locator('[data-testid="stCode"]').first.inner_text().replace("\n", "")
+    shown = app.main().locator('[data-testid="stCode"]').first.inner_text().replace("\n", "")
     assert shown == chloroplast_seq()[start - 1:end]  # 1-based inclusive coordinates, read by hand
     app.screenshot("embeddings-selected")

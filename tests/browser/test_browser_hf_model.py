@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -36,7 +37,7 @@ def test_sidebar_hf_model_loads_and_shows_capabilities(app, bert_dir):
     # the selection is shared: another page (reached through the navigation) keeps the same model
     app.sidebar().get_by_role("link", name="Nucleotide logits").click()
     app.wait_idle()
-    assert app.page.url.endswith("/logits")
+    assert urlsplit(app.location()).path == "/logits"
     spec = app.sidebar().get_by_label("Model folder or cached id", exact=True)
     assert spec.input_value() == str(bert_dir)
     app.screenshot("hf-model")

@@ -1,0 +1,26 @@
+"""Results computed once per session under a progress bar (``st.cache_data`` cannot replay one)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import streamlit as st
+
+Progress = Callable[[float, str], None]
+
+
+def session_cached(store: str, key: Hashable, fn: Callable[[Progress], Any], *, message: str = "Computing…",
+                   max_entries: int = 8) -> Any:
+    """``fn(progress)`` computed once per ``key`` in this session, under a progress bar.
+
+    Results live in ``st.session_state[store]``; past ``max_entries`` the oldest result is dropped.
+    """
+    cache = st.session_state.setdefault(store, {})
+    if key not in cache:
+        bar = st.progress(0.0, message)
+        cache[key] = fn(lambda f, msg: bar.progress(min(1.0, max(0.0, f)), msg))
+        bar.empty()
+        while len(cache) > max_entries:
+            cache.pop(next(iter(cache)))
+    return cache[key]
