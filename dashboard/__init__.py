@@ -13,4 +13,6 @@ One module per job:
 * :mod:`~dashboard.results_cache` — per-session results under a progress bar
 * :mod:`~dashboard.probe` — the region-class probe shared by the explorer, attribution and motif pages
 * :mod:`~dashboard.warmup` — numba compiles (UMAP, TOMTOM / FIMO) in background threads
+* :mod:`~dashboard.views` — one module per page (``pages/x.py`` → ``dashboard/views/x.py``): its cached calls
+  into ``glm_explore`` and the small functions that draw a Run's results (metrics, charts, tables, downloads)
 """

@@ -5,15 +5,14 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import streamlit as st
 
-from dashboard import caches, navigation, sidebar, urls
+from dashboard import caches, navigation, urls
 from dashboard import params as pp
 from dashboard.errors import user_errors
-from dashboard.model_keys import HF_CHOICE, ModelKey, is_hf_text, shareable_text
-from glm_explore import compare as cmp
-from glm_explore.errors import GlmExploreError, InputTooLargeError
+from dashboard.model_keys import shareable_text
+from dashboard.views import compare as views
+from glm_explore.errors import InputTooLargeError
 from glm_explore.genome import parse_region
 from glm_explore.models.capabilities import capability_matrix
-from glm_explore.plots import embedding_scatter, logits_comparison, score_scatter
 
 LENGTHS = (128, 256, 512)
 
@@ -29,45 +28,6 @@ class CompareParams(pp.PageParams):
     embed_cap: int = pp.param(40, lo=10, hi=200)
 
 
-def model_problem(text: str) -> str | None:
-    """What is wrong with a picker text from a link (None if fine)."""
-    try:
-        key = ModelKey.parse(text) if text != HF_CHOICE else None
-    except GlmExploreError as exc:
-        return str(exc)
-    return "a link never lets a model's own code run" if key and key.trust_remote_code else None
-
-
-def picker(side: str, col) -> str:
-    state = f"compare_{side}_model"
-    opts = sidebar.model_options(state)
-    col.selectbox(f"Model {side.upper()}", list(opts), format_func=opts.get, key=state)
-    if is_hf_text(st.session_state[state]):
-        sidebar.hf_model_inputs(f"compare_{side}", container=col, target=state)
-    return st.session_state[state]
-
-
-def labelled(keys: tuple[str, str]) -> dict:
-    models = [caches.cached_model(k) for k in keys]
-    return {f"{s}: {m.info.name}": m for s, m in zip("AB", models)}
-
-
-@st.cache_data(max_entries=8, show_spinner="Predicting every position with both models…")
-def logits_for(keys, data_key, region):
-    return cmp.compare_logits(labelled(keys), caches.current_data(), region)
-
-
-@st.cache_data(max_entries=8, show_spinner="Scoring every substitution with both models…")
-def variants_for(keys, data_key, region, sites):
-    data = caches.current_data()
-    return cmp.compare_variant_scores(labelled(keys), data, cmp.region_snvs(data, region, max_sites=sites))
-
-
-@st.cache_data(max_entries=4, show_spinner="Embedding windows with both models and running UMAP…")
-def embeddings_for(keys, data_key, length, cap):
-    return cmp.compare_embeddings(labelled(keys), caches.current_data(), length=length, cap_per_class=cap)
-
-
 navigation.require_app()
 st.title("Compare models")
 st.markdown("Two models on the same input. **Logits**: MLMs give exact masked marginals, CLMs next-base "
@@ -79,10 +39,10 @@ keys = run = None  # stay None if loading the genome or a model fails below
 with user_errors():
     data = caches.current_data()
     pp.seed(CompareParams(region=f"{data.genome.chroms[0]}:1001-1100"),
-            {"a_model": model_problem, "b_model": model_problem, "region": pp.region_problem(data.genome)})
+            {"a_model": views.model_problem, "b_model": views.model_problem, "region": pp.region_problem(data.genome)})
     left, right = st.columns(2)
-    keys = (picker("a", left), picker("b", right))
-    models = labelled(keys)
+    keys = (views.picker("a", left), views.picker("b", right))
+    models = views.labelled(keys)
     caps = [capability_matrix(m).set_index("what") for m in models.values()]
     with st.expander("Capabilities side by side"):
         st.dataframe(pd.DataFrame({label: c["value"] for label, c in zip(models, caps)}))
@@ -101,25 +61,10 @@ with user_errors():
     run = run if run and (run.params.a_model, run.params.b_model) == keys else None
 
 if run:
-    p = run.params
     with user_errors():
-        st.subheader("Logit tracks")
-        tables = logits_for(keys, run.genome, p.region.strip())
-        st.plotly_chart(logits_comparison(tables), key="compare_logits_chart")
-        st.caption("P(ref) agreement over the region's positions (log P(ref), natural log):")
-        st.dataframe(cmp.agreement(tables), hide_index=True)
+        views.show_logits(keys, run)
     with user_errors():
-        st.subheader("Variant scores")
-        scores = variants_for(keys, run.genome, p.region.strip(), p.sites)
-        a, b = [c for c in scores.columns if c.startswith("llr ")]
-        stats = cmp.correlation(scores[a], scores[b])
-        c1, c2, c3 = st.columns(3)
-        c1.metric("Pearson r", f"{stats['pearson']:.3f}")
-        c2.metric("Spearman ρ", f"{stats['spearman']:.3f}")
-        c3.metric("Variants scored by both", f"{stats['n']:,} / {len(scores):,}")
-        st.plotly_chart(score_scatter(scores, a, b, stats=stats), key="compare_variants_chart")
-        st.download_button("Download scores (CSV)", scores.to_csv(index=False), "compare_variant_scores.csv",
-                           "text/csv", key="compare_download")
+        views.show_variants(keys, run)
 
 if keys is not None:
     with st.expander("Embeddings of both models (UMAP + class separation)"), user_errors():
@@ -130,10 +75,4 @@ if keys is not None:
                 pp.record_run(pp.from_widgets(CompareParams), "embed", uses_model=False)
         emb = pp.last_run(CompareParams, "embed", uses_model=False)
         if emb and (emb.params.a_model, emb.params.b_model) == keys:
-            frames, sep = embeddings_for(keys, emb.genome, emb.params.embed_length, emb.params.embed_cap)
-            st.dataframe(sep, hide_index=True)
-            st.caption("Probes fit on training windows, scored on held-out windows (kNN accuracy, macro-F1).")
-            for col, (label, frame) in zip(st.columns(2), frames.items()):
-                col.plotly_chart(embedding_scatter(frame, x="umap1", y="umap2", title=label,
-                                                   axis_titles=("UMAP1", "UMAP2"), height=420),
-                                 key=f"compare_umap_{label[0]}")
+            views.show_embeddings(keys, emb)
