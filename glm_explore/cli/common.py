@@ -122,9 +122,8 @@ def note(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def stderr_progress(quiet: bool = False) -> Callable[[float, str], None]:
+def stderr_progress() -> Callable[[float, str], None]:
     """A ``progress(fraction, message)`` callback drawing one self-overwriting stderr line."""
     def progress(frac: float, msg: str) -> None:
-        if not quiet:
-            print(f"\r{msg} {frac:5.0%}", end="", file=sys.stderr, flush=True)
+        print(f"\r{msg} {frac:5.0%}", end="", file=sys.stderr, flush=True)
     return progress

@@ -94,29 +94,27 @@ def _assert_no_traceback(log_path: Path) -> None:
     assert "Traceback" not in log_text, f"the server logged a traceback:\n{_log_tail(log_path, 80)}"
 
 
-@pytest.fixture(scope="session")
-def streamlit_server():
-    """Base URL of ``streamlit run app.py`` shared by the session's tests (stopped after)."""
-    log_path = ARTIFACTS / "streamlit-server.log"
+def _served(log_path: Path):
+    """Yield the base URL of a server logging to ``log_path``; stop it after and fail on a logged traceback."""
     proc, base = _start_server(log_path)
     try:
         yield base
     finally:
         _stop_server(proc)
     _assert_no_traceback(log_path)
+
+
+@pytest.fixture(scope="session")
+def streamlit_server():
+    """Base URL of ``streamlit run app.py`` shared by the session's tests (stopped after)."""
+    yield from _served(ARTIFACTS / "streamlit-server.log")
 
 
 @pytest.fixture()
 def fresh_server(request):
     """Base URL of a server started for this test alone: its first visitor may open any page URL."""
     name = re.sub(r"[^\w.-]+", "_", request.node.name)
-    log_path = ARTIFACTS / f"streamlit-server-{name}.log"
-    proc, base = _start_server(log_path)
-    try:
-        yield base
-    finally:
-        _stop_server(proc)
-    _assert_no_traceback(log_path)
+    yield from _served(ARTIFACTS / f"streamlit-server-{name}.log")
 
 
 @pytest.fixture(scope="session")
