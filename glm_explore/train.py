@@ -195,6 +195,7 @@ class TrainSettings:
     repeat_weight: float = 1.0  # loss weight of bases annotated as repeats (GPN down-weights repeats)
     flush_denormal: bool = True  # subnormal floats flushed to 0 (trained weights made backward passes crawl)
     checkpoint_dir: Path | None = None  # default runs/<out name>
+    init_from: Path | None = None  # start from these weights (fresh optimizer and schedule) when no checkpoint exists
 
     @property
     def checkpoint(self) -> Path:
@@ -228,10 +229,18 @@ def _train(s: TrainSettings, log: Callable[[str], None]) -> Path:
     index = ClassIndex.build(labels) if s.class_balance > 0 else None
     val_codes = torch.from_numpy(sample_windows([val], 64, s.window, np.random.default_rng(123)))
     config = ConvLMConfig(objective=s.objective, width=s.width)
+    prior: list = []
+    start_from_weights = s.init_from is not None and not (s.resume and s.checkpoint.exists())
+    if start_from_weights:
+        config, prior = _initial_config(s)
     model = ConvLM(config).to(s.device)
+    if start_from_weights:
+        from safetensors.torch import load_file
+
+        model.load_state_dict(load_file(str(Path(s.init_from) / "model.safetensors")))
     opt = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=0.01, betas=(0.9, 0.98))
     ckpt_path = s.checkpoint
-    step, elapsed0, history, ledger = 0, 0.0, [], []
+    step, elapsed0, history, ledger = 0, 0.0, [], list(prior)
     if s.resume and ckpt_path.exists():
         ck = torch.load(ckpt_path, weights_only=True)
         model.load_state_dict(ck["model"])
@@ -239,6 +248,9 @@ def _train(s: TrainSettings, log: Callable[[str], None]) -> Path:
         step, elapsed0 = int(ck["step"]), float(ck["elapsed"])
         rng = np.random.default_rng([s.seed, step])
         trng = torch.Generator().manual_seed(s.seed + step)
+        if "np_rng" in ck:  # exact continuation of the sampling stream
+            rng.bit_generator.state = ck["np_rng"]
+            trng.set_state(ck["torch_rng"])
         history = json.loads((ckpt_path.parent / "log.json").read_text())
         ledger_path = ckpt_path.parent / "ledger.json"
         ledger = json.loads(ledger_path.read_text()) if ledger_path.exists() else []
@@ -272,15 +284,16 @@ def _train(s: TrainSettings, log: Callable[[str], None]) -> Path:
             history.append(rec)
             log(json.dumps(rec))
             entry = _ledger_entry(s, step0, step, time.time() - run_t0)
-            _save_checkpoint(ckpt_path, model, opt, step, time.time() - t0, history, [*ledger, entry])
+            _save_checkpoint(ckpt_path, model, opt, step, time.time() - t0, history, [*ledger, entry], rng, trng)
     minutes = (time.time() - t0) / 60
     ledger = [*ledger, _ledger_entry(s, step0, step, time.time() - run_t0)]
     meta = dict(objective=s.objective, steps=step, planned_steps=s.steps, max_minutes=s.max_minutes,
-                batch_size=s.batch_size, window=s.window, windows_seen=step * s.batch_size, lr=s.lr, seed=s.seed,
+                batch_size=s.batch_size, window=s.window, windows_seen=sum(e["windows"] for e in ledger), lr=s.lr, seed=s.seed,
                 threads=s.threads, device=s.device, train_minutes=round(minutes, 1),
                 n_parameters=n_params, train_chroms="chrI-chrXV minus the last 100 kb of chrXV (validation)",
                 heldout_chrom="chrXVI", rc_augmentation=True, mlm_mask_rate=0.15 if s.objective == "mlm" else None,
                 class_balance=s.class_balance, repeat_weight=s.repeat_weight, flush_denormal=s.flush_denormal,
+                init_from=None if s.init_from is None else str(s.init_from),
                 cpu_hours=round(sum(e["cpu_hours"] for e in ledger), 3), ledger=ledger, log=history)
     save_weights(model.cpu(), s.out, meta)
     log(f"saved {s.out} after {step} steps, {minutes:.1f} min")
@@ -302,9 +315,28 @@ def _ledger_entry(s: TrainSettings, step_from: int, step_to: int, seconds: float
                 class_balance=s.class_balance, repeat_weight=s.repeat_weight)
 
 
-def _save_checkpoint(path: Path, model: ConvLM, opt, step: int, elapsed: float, history: list, ledger: list) -> None:
+def _initial_config(s: TrainSettings) -> tuple[ConvLMConfig, list]:
+    """Architecture and earlier ledger of the weights in ``s.init_from`` (a folder written by :func:`save_weights`)."""
+    src = Path(s.init_from)
+    config = ConvLMConfig.from_json((src / "config.json").read_text())
+    if config.objective != s.objective:
+        raise ValueError(f"--init-from {src} holds a {config.objective} model, not {s.objective}")
+    meta_path = src / "training.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    prior = meta.get("ledger") or [dict(steps_from=0, steps_to=meta.get("steps", 0),
+                                        windows=meta.get("windows_seen", 0),
+                                        cpu_hours=round(meta.get("train_minutes", 0) * meta.get("threads", 1) / 60, 4),
+                                        threads=meta.get("threads", 1), device=meta.get("device", "cpu"),
+                                        class_balance=meta.get("class_balance", 0.0),
+                                        repeat_weight=meta.get("repeat_weight", 1.0), run=str(src))]
+    return config, [dict(e, run=e.get("run", "earlier")) for e in prior]
+
+
+def _save_checkpoint(path: Path, model: ConvLM, opt, step: int, elapsed: float, history: list, ledger: list,
+                     rng: np.random.Generator, trng: torch.Generator) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(dict(model=model.state_dict(), opt=opt.state_dict(), step=step, elapsed=elapsed), path)
+    torch.save(dict(model=model.state_dict(), opt=opt.state_dict(), step=step, elapsed=elapsed,
+                    np_rng=rng.bit_generator.state, torch_rng=trng.get_state()), path)
     (path.parent / "log.json").write_text(json.dumps(history))
     (path.parent / "ledger.json").write_text(json.dumps(ledger, indent=1))
 

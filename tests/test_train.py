@@ -91,3 +91,25 @@ def test_tiny_run_saves_a_loadable_model_and_resumes_into_the_ledger(tmp_path):
     lp = model.log_probs(["ACGTACGTAACCGGTT"])
     assert lp.shape == (1, 4, 16) and np.allclose(np.exp(lp).sum(axis=1), 1, atol=1e-4)
     assert torch.get_num_threads() == threads, "training restores the caller's thread count"
+
+
+def test_init_from_continues_trained_weights_and_keeps_their_ledger(tmp_path):
+    from safetensors.torch import load_file
+
+    src = tmp_path / "src"
+    train_model(TrainSettings(objective="clm", out=src, steps=2, batch_size=2, window=64, width=8, eval_every=1,
+                              checkpoint_dir=tmp_path / "ck-src"))
+    out = tmp_path / "continued"
+    s = TrainSettings(objective="clm", out=out, steps=1, batch_size=2, window=64, width=99, lr=1e-9,
+                      eval_every=1, checkpoint_dir=tmp_path / "ck", init_from=src)
+    train_model(s)
+    before, after = load_file(str(src / "model.safetensors")), load_file(str(out / "model.safetensors"))
+    assert after["embed.weight"].shape == before["embed.weight"].shape, "the architecture comes from init_from"
+    assert all(torch.allclose(before[k], after[k], atol=1e-6) for k in before), "a tiny step keeps the weights"
+    meta = json.loads((out / "training.json").read_text())
+    assert [(e["steps_from"], e["steps_to"]) for e in meta["ledger"]] == [(0, 2), (0, 1)]
+    assert meta["windows_seen"] == 4 + 2 and meta["init_from"] == str(src)
+    ck = torch.load(tmp_path / "ck" / "checkpoint.pt", weights_only=True)
+    assert {"np_rng", "torch_rng"} <= set(ck), "the checkpoint keeps the sampling RNG state"
+    with pytest.raises(ValueError, match="holds a clm model"):
+        train_model(TrainSettings(**{**s.__dict__, "objective": "mlm", "checkpoint_dir": tmp_path / "ck2"}))

@@ -103,6 +103,15 @@ def existing_file(text: str) -> str:
     return text
 
 
+def weights_dir(text: str) -> Path:
+    """argparse type: a folder of built-in model weights (``model.safetensors`` + ``config.json``)."""
+    path = Path(text)
+    missing = [n for n in ("model.safetensors", "config.json") if not (path / n).is_file()]
+    if missing:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a weights folder (missing {', '.join(missing)})")
+    return path
+
+
 def write_table(df: pd.DataFrame, path: str | Path) -> None:
     """Write a table for people: ``.parquet``, ``.csv`` or ``.tsv`` by the file name (the one writer)."""
     path = Path(path)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..train import TrainSettings, train_model
-from .common import float_range, int_range, note
+from .common import float_range, int_range, note, weights_dir
 
 
 def add_parser(subparsers) -> None:
@@ -34,6 +34,8 @@ def add_parser(subparsers) -> None:
                    help="fraction of windows centred on a uniformly chosen region class (default 0: uniform)")
     p.add_argument("--repeat-weight", type=float_range(0, 1), default=1.0,
                    help="loss weight of repeat bases (default 1; GPN down-weights repeats, e.g. 0.1)")
+    p.add_argument("--init-from", type=weights_dir, default=None,
+                   help="folder of trained weights to continue from (fresh optimizer and schedule; its ledger is kept)")
     p.add_argument("--no-flush-denormal", dest="flush_denormal", action="store_false",
                    help="keep subnormal floats (slower backward passes on trained weights)")
     p.set_defaults(func=run)
