@@ -14,6 +14,7 @@ pages = [
     st.Page("pages/attribution.py", title="Attribution & motifs", icon="🔍"),
     st.Page("pages/motifs.py", title="Motifs across windows", icon="🧩"),
     st.Page("pages/compare.py", title="Compare models", icon="⚖️"),
+    st.Page("pages/report.py", title="Model report", icon="📋"),
 ]
 nav = st.navigation(pages)
 navigation.remember_page(nav.url_path)

@@ -4,6 +4,8 @@ import streamlit as st
 
 from dashboard import caches, navigation, urls
 from dashboard.errors import user_errors
+from dashboard.views import report as report_views
+from glm_explore.datasets import DEFAULT_DATASET
 from glm_explore.models.capabilities import capability_matrix
 from glm_explore.plots import class_counts_bar
 
@@ -57,5 +59,6 @@ with user_errors():
         st.metric("Total length", f"{data.genome.total_length:,} bp", f"{len(summary)} contig(s)",
                   delta_color="off")
         st.plotly_chart(class_counts_bar(data.class_counts()), width="stretch")
+    report_views.tour_section(caches.picked(caches.GENOME_STATE, DEFAULT_DATASET))
     st.subheader("Contigs")
     st.dataframe(summary, hide_index=True, width="stretch")

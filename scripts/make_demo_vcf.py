@@ -9,7 +9,8 @@ from the bundled S288c genome (seeded, reproducible):
   are joined per CDS ID in transcription order (minus-strand parts reversed and complemented),
   the first part's GFF phase is skipped, and only CDSs that translate cleanly (length a multiple
   of 3, ATG start, stop at the end, no internal stop; Biopython's standard table 1) are used.
-  EFFECT = synonymous / missense / nonsense / stop_lost from Biopython's codon table;
+  EFFECT = synonymous / missense / nonsense / stop_lost from Biopython's codon table (the coding
+  logic lives in glm_explore.variants.effects);
 * a few deliberately bad records (indel, symbolic, REF mismatch, unknown contig, out of range,
   multi-allelic) so the page's skipped-record summary has something to show.
 
@@ -24,53 +25,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from Bio.Data import CodonTable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from the repository
 
 from glm_explore.annotation import CLASS_CODE, CLASSES  # noqa: E402
 from glm_explore.datasets import load_dataset  # noqa: E402
 from glm_explore.variants import DEMO_VCF as OUT  # noqa: E402
-
-TABLE = CodonTable.unambiguous_dna_by_id[1]
-COMP = str.maketrans("ACGT", "TGCA")
-
-
-def translate_codon(codon: str) -> str:
-    return "*" if codon in TABLE.stop_codons else TABLE.forward_table[codon]
-
-
-def coding_transcripts(data) -> list[dict]:
-    """Clean protein-coding CDSs: genomic positions (transcription order) and the coding sequence."""
-    f = data.annotation.features
-    cds = f[f["Feature"] == "CDS"]
-    out = []
-    for cid, parts in cds.groupby("ID", sort=False):
-        if parts["Chromosome"].nunique() != 1 or parts["Strand"].nunique() != 1:
-            continue
-        chrom, strand = parts["Chromosome"].iat[0], parts["Strand"].iat[0]
-        if strand not in "+-":
-            continue
-        parts = parts.sort_values("Start", ascending=strand == "+")
-        phase = parts["Frame"].iat[0] if "Frame" in parts else parts["Phase"].iat[0]
-        phase = int(phase) if str(phase).isdigit() else 0
-        pos = []
-        for s, e in zip(parts["Start"], parts["End"]):
-            rng = range(s, e) if strand == "+" else range(e - 1, s - 1, -1)
-            pos.extend(rng)
-        pos = np.array(pos[phase:], dtype=np.int64)
-        seq = data.genome.fetch(chrom)
-        bases = "".join(seq[p] for p in pos)
-        if strand == "-":
-            bases = bases.translate(COMP)
-        if len(bases) % 3 or len(bases) < 9 or not bases.startswith("ATG") or set(bases) - set("ACGT"):
-            continue
-        prot = "".join(translate_codon(bases[i:i + 3]) for i in range(0, len(bases), 3))
-        if prot[-1] != "*" or "*" in prot[:-1]:
-            continue
-        out.append({"id": str(cid).removeprefix("CDS:"), "chrom": chrom, "strand": strand, "pos": pos,
-                    "seq": bases})
-    return out
+from glm_explore.variants.effects import coding_snv, coding_transcripts  # noqa: E402
 
 
 def sample_cds(data, rng: np.random.Generator, per_codon_pos: int) -> list[dict]:
@@ -80,25 +41,17 @@ def sample_cds(data, rng: np.random.Generator, per_codon_pos: int) -> list[dict]
         n = 0
         while n < per_codon_pos:
             t = tx[rng.integers(len(tx))]
-            codon_i = rng.integers(len(t["seq"]) // 3)
+            codon_i = rng.integers(len(t.seq) // 3)
             i = 3 * codon_i + codon_pos - 1
-            g = int(t["pos"][i])
-            if (t["chrom"], g) in seen or data.labels[t["chrom"]][g] != CLASS_CODE["CDS"]:
+            g = int(t.pos[i])
+            if (t.chrom, g) in seen or data.labels[t.chrom][g] != CLASS_CODE["CDS"]:
                 continue
-            ref_coding = t["seq"][i]
-            alt_coding = "ACGT".replace(ref_coding, "")[rng.integers(3)]
-            codon = t["seq"][3 * codon_i:3 * codon_i + 3]
-            alt_codon = codon[:codon_pos - 1] + alt_coding + codon[codon_pos:]
-            a, b = translate_codon(codon), translate_codon(alt_codon)
-            effect = ("synonymous" if a == b else "nonsense" if b == "*" else "stop_lost" if a == "*"
-                      else "missense")
-            ref = ref_coding if t["strand"] == "+" else ref_coding.translate(COMP)
-            alt = alt_coding if t["strand"] == "+" else alt_coding.translate(COMP)
-            assert data.genome.fetch(t["chrom"], g, g + 1) == ref
-            rows.append({"chrom": t["chrom"], "pos0": g, "ref": ref, "alt": alt, "CLASS": "CDS",
-                         "CODON_POS": codon_pos, "EFFECT": effect, "GENE": t["id"],
-                         "AA": f"{a}{codon_i + 1}{b}"})
-            seen.add((t["chrom"], g))
+            alt_coding = "ACGT".replace(t.seq[i], "")[rng.integers(3)]
+            snv = coding_snv(t, i, alt_coding)
+            assert data.genome.fetch(t.chrom, g, g + 1) == snv["ref"]
+            rows.append({"chrom": t.chrom, "pos0": g, "ref": snv["ref"], "alt": snv["alt"], "CLASS": "CDS",
+                         "CODON_POS": codon_pos, "EFFECT": snv["effect"], "GENE": t.id, "AA": snv["aa"]})
+            seen.add((t.chrom, g))
             n += 1
     return rows
 

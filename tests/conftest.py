@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import numpy as np
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# reports computed by the page go to a fresh folder per test run (never a result cached by an earlier run)
+os.environ["GLM_EXPLORE_CACHE"] = tempfile.mkdtemp(prefix="glm_explore_cache_")
 
 from helpers import ROOT, random_dna  # noqa: F401  (re-exported for older imports)
 

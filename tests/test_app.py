@@ -64,9 +64,11 @@ PAGE_LINKS = {
                "steps": "10", "nbase": "1", "tax": "plants", "q": "0.1"},
     "compare": {"a_model": "default-clm", "b_model": "default-mlm", "region": f"{CP}:3001-3020", "sites": "5",
                 "embed_length": "128", "embed_cap": "20"},
+    "report": {"windows": "5", "snvs": "20", "cap": "20"},
 }
 RUN_BUTTON = {"logits": "logits_go", "variants": "variants_single_go", "embeddings": "embeddings_go",
-              "attribution": "attribution_go", "motifs": "motifs_go", "compare": "compare_go"}
+              "attribution": "attribution_go", "motifs": "motifs_go", "compare": "compare_go",
+              "report": "report_go"}
 
 
 def _open_link(page: str, query: dict[str, str]) -> AppTest:

@@ -103,6 +103,16 @@ def existing_file(text: str) -> str:
     return text
 
 
+def output_dir(text: str) -> Path:
+    """argparse type: a folder to write into (created if missing; its parent must exist; not a file)."""
+    path = Path(text)
+    if not text.strip() or path.is_file():
+        raise argparse.ArgumentTypeError(f"{text!r} is a file or empty; give a folder name such as report/")
+    if not path.parent.exists():
+        raise argparse.ArgumentTypeError(f"the folder {str(path.parent)!r} of {text!r} does not exist; create it first")
+    return path
+
+
 def weights_dir(text: str) -> Path:
     """argparse type: a folder of built-in model weights (``model.safetensors`` + ``config.json``)."""
     path = Path(text)

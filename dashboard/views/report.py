@@ -1,0 +1,208 @@
+"""The model report page's results: the shipped or cached report, and one drawing function per section."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import caches, navigation
+from dashboard.results_cache import session_cached
+from glm_explore import report as rp
+from glm_explore.datasets import DATASETS
+from glm_explore.models.builtin import BUILTIN_MODELS
+from glm_explore.plots.report import class_margin_chart, llr_by_effect_chart, motif_profile_chart
+
+PAGES = {"Nucleotide logits": "pages/logits.py", "Attribution & motifs": "pages/attribution.py"}
+
+
+def fingerprint() -> str:
+    return caches._weights_fingerprint(caches.current_model_text(), caches.current_model())
+
+
+def shipped(genome: str) -> rp.ModelReport | None:
+    """The report shipped with the project for the current built-in model on bundled ``genome`` (exact weights)."""
+    text = caches.current_model_text()
+    if text not in BUILTIN_MODELS or genome not in DATASETS:
+        return None
+    return rp.shipped_report(text, genome, fingerprint())
+
+
+def cache_dir() -> Path:
+    """Reports computed on this machine, kept across sessions: ``$GLM_EXPLORE_CACHE/reports`` (default
+    ``~/.cache/glm-explore``)."""
+    root = Path(os.environ.get("GLM_EXPLORE_CACHE") or Path.home() / ".cache" / "glm-explore")
+    return root / "reports"
+
+
+def _cache_path(settings: rp.ReportSettings, genome: str) -> Path:
+    key = json.dumps([fingerprint(), caches.genome_key(), genome, asdict(settings)], sort_keys=True, default=str)
+    return cache_dir() / f"{hashlib.sha1(key.encode()).hexdigest()[:20]}.json"
+
+
+def computed(run, settings: rp.ReportSettings, model, data, others: dict) -> rp.ModelReport:
+    """The report of a Run: from the disk cache when this model + genome + settings were done before, else
+    computed under a progress bar and saved there."""
+    path = _cache_path(settings, str(run.genome))
+    if path.exists():
+        try:
+            return rp.ModelReport.load(path)
+        except (ValueError, KeyError, OSError):
+            path.unlink(missing_ok=True)  # a stale or broken cache entry is recomputed
+
+    def build(progress):
+        rep = rp.build_report(model, data, settings=settings, other_genomes=others, progress=progress,
+                              fingerprint=fingerprint())
+        try:
+            rep.save(path)
+        except OSError:
+            pass  # a read-only home still shows the report
+        return rep
+
+    return session_cached("report_results", (run, path.name), build, message="Computing the model report…",
+                          max_entries=2)
+
+
+def header(rep: rp.ModelReport) -> None:
+    """Four headline numbers: held-out margin, synonymous-vs-missense AUROC, best motif bump, probe F1 vs k-mers."""
+    c1, c2, c3, c4 = st.columns(4)
+    classes = rep.table("classes")
+    if not classes.empty:
+        a = classes[classes["class"] == "all"].iloc[0]
+        c1.metric("Held-out bits/base vs counts", f"{a['margin_bits']:+.3f}",
+                  f"CI {a['ci_lo']:+.3f} to {a['ci_hi']:+.3f}", delta_color="off",
+                  help="model − fair count baseline, all classes; negative = the model predicts better")
+    aurocs = rep.table("aurocs")
+    if not aurocs.empty:
+        row = aurocs.iloc[0]
+        c2.metric(f"AUROC {row['pair']}", f"{row['auroc']:.2f}", f"CI {row['ci_lo']:.2f}–{row['ci_hi']:.2f}",
+                  delta_color="off", help="0.5 = the LLR cannot tell the two effect classes apart")
+    ranking = rep.table("motif_ranking")
+    if not ranking.empty:
+        top = ranking.iloc[0]
+        c3.metric("Best-learned motif", str(top["motif"]), f"bump {top['bump']:+.2f} P(ref)", delta_color="off")
+    emb = rep.table("embedding")
+    if len(emb) >= 2:
+        c4.metric("Probe macro-F1 (model vs k-mers)", f"{emb['probe macro-F1'].iat[0]:.3f}",
+                  f"{emb['probe macro-F1'].iat[0] - emb['probe macro-F1'].iat[1]:+.3f} vs {emb['features'].iat[1]}",
+                  delta_color="normal")
+
+
+def classes_section(rep: rp.ModelReport) -> None:
+    st.subheader("Where it knows more than k-mers")
+    classes = rep.table("classes")
+    if classes.empty:
+        st.info("Not computed in this report.")
+        return
+    st.caption(f"Held-out span: {rep.split['note']} Baseline: {rep.baseline} (order and smoothing chosen on a "
+               "validation slice; same context as the model). Per-base class from the annotation.")
+    st.plotly_chart(class_margin_chart(classes, baseline="count baseline"), key="report_classes_chart")
+    st.dataframe(classes, hide_index=True, key="report_classes")
+    genomes = rep.table("genomes")
+    if len(genomes) > 1:
+        st.markdown("**Per genome** — the same held-out totals: which genome is harder to model?")
+        st.dataframe(genomes, hide_index=True, key="report_genomes")
+
+
+def motifs_section(rep: rp.ModelReport) -> None:
+    st.subheader("Motif knowledge")
+    ranking, profiles = rep.table("motif_ranking"), rep.table("motif_profiles")
+    if ranking.empty:
+        st.info("No JASPAR motif instances in held-out promoters (or not computed).")
+        return
+    st.caption("JASPAR CORE motifs found by FIMO in held-out promoters; mean P(ref) over aligned instances ±20 bp. "
+               "A learned motif shows a bump inside the motif that the count baseline lacks. Ranked by that bump.")
+    st.dataframe(ranking, hide_index=True, key="report_motifs")
+    shown = ranking[ranking["motif_id"].isin(set(profiles["motif_id"]))]
+    labels = {r.motif_id: f"{r.motif} ({r.motif_id}, n={r.n})" for r in shown.itertuples()}
+    pick = st.selectbox("Profile of", list(labels), format_func=labels.get, key="report_motif_pick")
+    if pick:
+        st.plotly_chart(motif_profile_chart(profiles, pick), key="report_motif_chart")
+
+
+def variants_section(rep: rp.ModelReport) -> None:
+    st.subheader("Variant-effect sanity")
+    scores = rep.table("variant_scores")
+    if scores.empty:
+        st.info("Not computed in this report.")
+        return
+    st.caption("Held-out SNVs made like the demo VCF (coding effects from clean CDSs with Biopython's codon "
+               "table). LLR = log P(alt) − log P(ref) (natural log): negative = the model finds the alt less "
+               "likely, i.e. predicts it more damaging. AUROC = P(LLR of the first class > LLR of the second).")
+    st.plotly_chart(llr_by_effect_chart(scores), key="report_llr_chart")
+    left, right = st.columns(2)
+    left.dataframe(rep.table("aurocs"), hide_index=True, key="report_aurocs")
+    right.dataframe(rep.table("effect_summary"), hide_index=True, key="report_effects")
+
+
+def embedding_section(rep: rp.ModelReport) -> None:
+    st.subheader("Embedding separation")
+    emb = rep.table("embedding")
+    if emb.empty:
+        st.info("Not computed in this report.")
+        return
+    st.caption("Region-class probe on held-out windows with the embed command's defaults (the Embedding "
+               "explorer's numbers): last layer, centre pooling, RC-averaged for MLMs, vs k-mer frequencies.")
+    st.dataframe(emb, hide_index=True, key="report_embedding")
+
+
+def showcase_section(rep: rp.ModelReport) -> None:
+    st.subheader("Showcase regions")
+    show = rep.table("showcase")
+    if show.empty:
+        st.info("Not computed in this report.")
+        return
+    st.caption("Per class, the held-out windows where the model beats the count baseline most (gain = baseline − "
+               "model bits/base over the window's bases of that class).")
+    st.dataframe(show, hide_index=True, key="report_showcase")
+    c1, c2 = st.columns([3, 2])
+    pick = c1.selectbox("Open a showcase window", list(show["region"]), key="report_showcase_pick",
+                        format_func=lambda r: f"{r} ({show.set_index('region').at[r, 'class']})")
+    page = c2.radio("on", list(PAGES), horizontal=True, key="report_showcase_page")
+    if st.button("Open →", key="report_open"):
+        navigation.handoff_region(pick, PAGES[page])
+
+
+def downloads(rep: rp.ModelReport) -> None:
+    st.download_button("Download the report (JSON)", rep.to_json(), "model_report.json", "application/json",
+                       key="report_download")
+    with st.expander("How this report was made"):
+        st.json({"model": rep.model, "fingerprint": rep.fingerprint, "genome": rep.genome, "created": rep.created,
+                 "baseline": rep.baseline, "split": rep.split, "settings": rep.settings, "seconds": rep.timings})
+
+
+def show_report(rep: rp.ModelReport) -> None:
+    header(rep)
+    classes_section(rep)
+    motifs_section(rep)
+    variants_section(rep)
+    embedding_section(rep)
+    showcase_section(rep)
+    downloads(rep)
+
+
+def tour(genome: str) -> pd.DataFrame:
+    """Stops of the journal-club tour from the shipped report (empty when none fits the current model / genome)."""
+    rep = shipped(genome)
+    return pd.DataFrame() if rep is None else rp.tour_stops(rep.table("showcase"))
+
+
+def tour_section(genome: str) -> None:
+    """Home: one stop per region class where the model beats k-mer counting most, each one click from the logits page."""
+    stops = tour(genome)
+    if stops.empty:
+        return
+    st.subheader("Journal-club tour")
+    st.caption("Held-out windows chosen by measurement (Model report → Showcase): where this model predicts bases "
+               "better than the count baseline. Open one on the logits page and look for:")
+    for i, stop in enumerate(stops.itertuples()):
+        c1, c2 = st.columns([5, 1])
+        c1.markdown(f"**{stop._1}** · `{stop.region}` · {stop.gain_bits:+.2f} bits/base better than counts — "
+                    f"{stop.look_for}")
+        if c2.button("Open →", key=f"home_tour_{i}"):
+            navigation.handoff_region(stop.region, PAGES["Nucleotide logits"])
