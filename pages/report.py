@@ -18,6 +18,7 @@ class ReportParams(pp.PageParams):
     windows: int = pp.param(30, lo=5, hi=200)
     snvs: int = pp.param(150, lo=20, hi=1000)
     cap: int = pp.param(200, lo=20, hi=1000)
+    others: bool = False
 
 
 navigation.require_app()
@@ -38,6 +39,7 @@ with user_errors():
         c1.slider("Held-out windows per class", 5, 200, key="report_windows")
         c2.slider("Held-out SNVs per effect class", 20, 1000, step=10, key="report_snvs")
         c3.slider("Probe windows per class and split", 20, 1000, step=10, key="report_cap")
+        st.checkbox("Also the other bundled genomes (the per-genome table; minutes more)", key="report_others")
         go = st.form_submit_button("Compute report", type="primary", key="report_go")
     p = pp.from_widgets(ReportParams)
     urls.link_box(p)
@@ -54,7 +56,7 @@ with user_errors():
     else:
         q = run.params
         settings = ReportSettings(windows_per_class=q.windows, snvs_per_class=q.snvs, embed_cap=q.cap)
-        bundled = [k for k in DATASETS if k != genome] if genome in DATASETS else []  # same totals, other genomes
+        bundled = [k for k in DATASETS if k != genome] if q.others and genome in DATASETS else []
         others = {d.name: d for d in map(caches.cached_dataset, bundled)}
         rep = views.computed(run, settings, model, data, others)
 

@@ -342,6 +342,7 @@ def test_block_bootstrap_ci_brackets_the_margin_and_matches_the_standard_error()
     assert (row["ci_hi"] - row["ci_lo"]) / 2 == pytest.approx(half, rel=0.1)
     assert row["model_better"] == (row["ci_hi"] < 0)
     assert row["acc_model"] == 0 and row["acc_baseline"] == 1
+    assert row["windows_model_better"] == int((w_means < 0).sum())
     again = class_table(per_base, reps=4000, seed=1)
     pd.testing.assert_frame_equal(t, again)
 

@@ -75,17 +75,19 @@ def header(rep: rp.ModelReport) -> None:
     if not classes.empty:
         a = classes[classes["class"] == "all"].iloc[0]
         c1.metric("Held-out bits/base vs counts", f"{a['margin_bits']:+.3f}",
-                  f"CI {a['ci_lo']:+.3f} to {a['ci_hi']:+.3f}", delta_color="off",
+                  f"CI {a['ci_lo']:+.3f} to {a['ci_hi']:+.3f}", delta_color="off", delta_arrow="off",
                   help="model − fair count baseline, all classes; negative = the model predicts better")
     aurocs = rep.table("aurocs")
     if not aurocs.empty:
         row = aurocs.iloc[0]
         c2.metric(f"AUROC {row['pair']}", f"{row['auroc']:.2f}", f"CI {row['ci_lo']:.2f}–{row['ci_hi']:.2f}",
-                  delta_color="off", help="0.5 = the LLR cannot tell the two effect classes apart")
+                  delta_color="off", delta_arrow="off", help="0.5 = the LLR cannot tell the two effect classes apart")
     ranking = rep.table("motif_ranking")
     if not ranking.empty:
         top = ranking.iloc[0]
-        c3.metric("Best-learned motif", str(top["motif"]), f"bump {top['bump']:+.2f} P(ref)", delta_color="off")
+        c3.metric("Best-learned motif", str(top["motif"]), f"bump {top['bump']:+.2f} P(ref)", delta_color="off",
+                  delta_arrow="off", help="rise of the model's P(ref) inside the motif over its flanks, minus the "
+                                          "count baseline's rise")
     emb = rep.table("embedding")
     if len(emb) >= 2:
         c4.metric("Probe macro-F1 (model vs k-mers)", f"{emb['probe macro-F1'].iat[0]:.3f}",
@@ -100,7 +102,10 @@ def classes_section(rep: rp.ModelReport) -> None:
         st.info("Not computed in this report.")
         return
     st.caption(f"Held-out span: {rep.split['note']} Baseline: {rep.baseline} (order and smoothing chosen on a "
-               "validation slice; same context as the model). Per-base class from the annotation.")
+               "validation slice; never more context than the model's receptive field). Per-base class from the "
+               "annotation. The 'all' row weights the sampled windows (classes about equally), not the genome's class "
+               "mix — the model card has the genome-wide figure. A long-context count model memorises DNA repeated "
+               "across chromosomes (Ty elements, tRNA genes, paralogs): compare 'windows_model_better' with n_windows.")
     st.plotly_chart(class_margin_chart(classes, baseline="count baseline"), key="report_classes_chart")
     st.dataframe(classes, hide_index=True, key="report_classes")
     genomes = rep.table("genomes")

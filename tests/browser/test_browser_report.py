@@ -33,6 +33,7 @@ def test_report_opens_precomputed_and_hands_a_showcase_window_to_logits(app):
     assert app.table_rows(0) == len(rows)
     show_cols = shipped["tables"]["showcase"]["columns"]
     first_region = shipped["tables"]["showcase"]["data"][0][show_cols.index("region")]
+    app.screenshot("report")
     app.press("Open →")
     app.page.wait_for_url("**/logits**")
     app.wait_idle()
