@@ -133,7 +133,9 @@ def evaluate(model_dir: Path, *, offsets: int = 20, max_windows: int | None = No
         "n_parameters": adapter.info.n_parameters,
         "training": {k: training.get(k) for k in ("steps", "batch_size", "window", "windows_seen", "lr", "seed",
                                                    "threads", "device", "train_minutes", "train_chroms",
-                                                   "rc_augmentation", "mlm_mask_rate", "max_minutes")},
+                                                   "rc_augmentation", "mlm_mask_rate", "max_minutes", "class_balance",
+                                                   "repeat_weight", "init_from", "cpu_hours")},
+        "ledger": training.get("ledger", []),
         "training_command": (f"python -m glm_explore.train --objective {kind} --steps {training.get('planned_steps')} "
                              + (f"--max-minutes {training['max_minutes']:g} " if training.get("max_minutes") else "")
                              + f"--threads {training.get('threads')} --out {model_dir.as_posix()}"),
@@ -157,6 +159,43 @@ def evaluate(model_dir: Path, *, offsets: int = 20, max_windows: int | None = No
         "timing_seconds": {"baseline_fit_and_selection": round(t_base, 1), "model_scoring": round(t_model, 1)},
     }
     return card
+
+
+def paired_comparison(model_dir: Path, other_dir: Path, *, offsets: int = 20, max_windows: int | None = None,
+                      threads: int = 2) -> dict:
+    """Two built-in models of one objective on the SAME held-out positions: mean bits of each, the margin
+    (``model_dir`` − ``other_dir``; negative = the first is better) with its 95 % block-bootstrap CI over windows,
+    and how many windows each wins. The check a new default must pass before it replaces the old one."""
+    torch.set_num_threads(threads)
+    a, b = load_convlm_dir(model_dir), load_convlm_dir(other_dir)
+    if (a.info.objective, a.info.receptive_field) != (b.info.objective, b.info.receptive_field):
+        raise ValueError("paired comparison needs two models of one objective and receptive field")
+    test = Genome(DATASETS["yeast"].fasta).codes(DATASETS["yeast"].heldout_chrom)
+    pos, lp_a, win = model_positions_and_log_probs(a, test, offsets=offsets, max_windows=max_windows)
+    pos_b, lp_b, _ = model_positions_and_log_probs(b, test, offsets=offsets, max_windows=max_windows)
+    assert np.array_equal(pos, pos_b)
+    keep = test[pos] < 4
+    bits_a = cross_entropy_bits(lp_a[keep], test[pos[keep]])
+    bits_b = cross_entropy_bits(lp_b[keep], test[pos[keep]])
+    diff, win = bits_a - bits_b, win[keep]
+    lo, hi = block_bootstrap_ci(diff, win)
+    per_window = np.bincount(np.unique(win, return_inverse=True)[1], weights=diff)
+    return {"model": str(model_dir), "other": str(other_dir), "n_positions": int(len(diff)),
+            "bits": round(float(bits_a.mean()), 4), "other_bits": round(float(bits_b.mean()), 4),
+            "margin_bits": round(float(diff.mean()), 4), "margin_ci95": [round(lo, 4), round(hi, 4)],
+            "better": bool(hi < 0), "windows_better": int((per_window < 0).sum()),
+            "n_windows": int(len(per_window))}
+
+
+def previous_versions(model_dir: Path) -> list[dict]:
+    """The held-out numbers of the model in ``model_dir`` (from its card) and of every version before it."""
+    path = Path(model_dir) / "card.json"
+    if not path.exists():
+        return []
+    old = json.loads(path.read_text())
+    t = old.get("training", {})
+    entry = {**old["heldout"], "version": f"{old.get('name')} ({t.get('steps')} steps, {t.get('windows_seen')} windows)"}
+    return [*old.get("history", []), entry]
 
 
 def card_markdown(card: dict) -> str:
@@ -191,10 +230,42 @@ Margin (model − baseline): **{h['margin_bits']:+.4f} bits/base**, 95 % block-b
 [{h['margin_ci95'][0]:+.4f}, {h['margin_ci95'][1]:+.4f}] — {'the model beats the baseline' if h['model_beats_baseline'] else 'the interval includes 0: the model does not beat the baseline with 95 % confidence'}.
 The model has the lower cross-entropy in {h.get('windows_model_better', '?')} of {h['n_windows']} windows.
 
+{_recipe_markdown(card)}
 The baseline's order and smoothing were chosen on {card['baseline_selection']['validation']}, never on {h['chrom']}.
 Long contexts keep helping the count model because yeast repeats (Ty elements, subtelomeric
 Y′ regions, paralogs) recur across chromosomes: it memorises them exactly.
 """
+
+
+def _recipe_markdown(card: dict) -> str:
+    """Recipe, ledger of training runs and the numbers of earlier versions (for the model card)."""
+    t = card["training"]
+    lines = [f"**Recipe:** class-balanced windows {t.get('class_balance') or 0:g} (fraction centred on a uniformly "
+             f"chosen region class), repeat loss weight {t.get('repeat_weight') if t.get('repeat_weight') is not None else 1:g}"
+             + (f", continued from `{t['init_from']}`" if t.get("init_from") else "") + "."]
+    ledger = card.get("ledger") or []
+    if ledger:
+        lines += ["", "| run | steps | windows | CPU-hours | threads | class balance | repeat weight |",
+                  "|---|---|---|---|---|---|---|"]
+        for i, e in enumerate(ledger, 1):
+            lines.append(f"| {i} | {e.get('steps_from', 0)}→{e.get('steps_to')} | {e.get('windows')} | "
+                         f"{e.get('cpu_hours')} | {e.get('threads')} | {e.get('class_balance', 0)} | "
+                         f"{e.get('repeat_weight', 1)} |")
+        lines.append(f"\nTotal: {sum(e.get('cpu_hours') or 0 for e in ledger):.2f} CPU-hours.")
+    history = card.get("history") or []
+    if history:
+        lines += ["", "**Earlier versions on held-out data** (kept when a better model replaced them):", "",
+                  "| version | model bits | baseline bits | margin (CI) | positions |", "|---|---|---|---|---|"]
+        for v in history:
+            lines.append(f"| {v.get('version', '?')} | {v['model']['bits']:.4f} | {v['baseline']['bits']:.4f} | "
+                         f"{v['margin_bits']:+.4f} [{v['margin_ci95'][0]:+.4f}, {v['margin_ci95'][1]:+.4f}] | "
+                         f"{v['n_positions']:,} |")
+    if card.get("vs_previous"):
+        c = card["vs_previous"]
+        lines += ["", f"**Against the previous version on the same positions:** {c['bits']:.4f} vs {c['other_bits']:.4f} "
+                      f"bits/base, margin {c['margin_bits']:+.4f} [{c['margin_ci95'][0]:+.4f}, {c['margin_ci95'][1]:+.4f}]"
+                      f"; better in {c['windows_better']} of {c['n_windows']} windows."]
+    return "\n".join(lines) + "\n"
 
 
 def select_baseline(objective: str) -> dict:
@@ -214,7 +285,11 @@ def baseline_from_selection(spec: dict) -> tuple[CountModel, list]:
 
 
 def write_card(model_dir: Path, card: dict) -> str:
-    """Write ``card.json`` and ``MODEL_CARD.md`` next to the weights; returns the markdown."""
+    """Write ``card.json`` and ``MODEL_CARD.md`` next to the weights; returns the markdown. The ``history`` of an
+    existing card there is kept (a card carries the held-out numbers of every earlier version)."""
+    old = model_dir / "card.json"
+    if old.exists() and "history" not in card:
+        card = {**card, "history": json.loads(old.read_text()).get("history", [])}
     md = card_markdown(card)
     (model_dir / "card.json").write_text(json.dumps(card, indent=2))
     (model_dir / "MODEL_CARD.md").write_text(md)

@@ -113,3 +113,56 @@ def test_init_from_continues_trained_weights_and_keeps_their_ledger(tmp_path):
     assert {"np_rng", "torch_rng"} <= set(ck), "the checkpoint keeps the sampling RNG state"
     with pytest.raises(ValueError, match="holds a clm model"):
         train_model(TrainSettings(**{**s.__dict__, "objective": "mlm", "checkpoint_dir": tmp_path / "ck2"}))
+
+
+def _saved_tiny(path, seed: int):
+    from glm_explore.models.convnet import ConvLM, ConvLMConfig
+    from glm_explore.train import save_weights
+
+    torch.manual_seed(seed)
+    save_weights(ConvLM(ConvLMConfig("mlm", width=8, kernel_sizes=[3, 3], dilations=[1, 2])), path, {"steps": seed})
+    return path
+
+
+def test_paired_comparison_of_two_versions_on_the_same_positions(tmp_path):
+    from glm_explore.baselines import cross_entropy_bits
+    from glm_explore.datasets import DATASETS
+    from glm_explore.evaluate import model_positions_and_log_probs, paired_comparison
+    from glm_explore.genome import Genome
+    from glm_explore.models.builtin import load_convlm_dir
+
+    a, b = _saved_tiny(tmp_path / "a", 1), _saved_tiny(tmp_path / "b", 2)
+    ab = paired_comparison(a, b, offsets=2, max_windows=2, threads=1)
+    ba = paired_comparison(b, a, offsets=2, max_windows=2, threads=1)
+    assert ab["margin_bits"] == pytest.approx(-ba["margin_bits"], abs=2e-4)
+    assert ab["margin_ci95"][0] <= ab["margin_bits"] <= ab["margin_ci95"][1]
+    assert ab["margin_bits"] == pytest.approx(ab["bits"] - ab["other_bits"], abs=2e-4)
+    # the first model's bits, recomputed from its own log-probs on the same held-out positions
+    test = Genome(DATASETS["yeast"].fasta).codes("chrXVI")
+    pos, lp, _ = model_positions_and_log_probs(load_convlm_dir(a), test, offsets=2, max_windows=2)
+    keep = test[pos] < 4
+    assert ab["n_positions"] == int(keep.sum())
+    assert ab["bits"] == pytest.approx(cross_entropy_bits(lp[keep], test[pos[keep]]).mean(), abs=1e-4)
+    same = paired_comparison(a, a, offsets=2, max_windows=2, threads=1)
+    assert abs(same["margin_bits"]) < 1e-6 and same["windows_better"] == 0
+
+
+def test_card_keeps_the_ledger_the_recipe_and_earlier_versions(tmp_path):
+    from glm_explore.evaluate import card_markdown, previous_versions, write_card
+    from glm_explore.models.builtin import WEIGHTS_DIR
+
+    old = json.loads((WEIGHTS_DIR / "yeast-mlm" / "card.json").read_text())
+    history = previous_versions(WEIGHTS_DIR / "yeast-mlm")
+    assert history[-1]["model"]["bits"] == old["heldout"]["model"]["bits"]
+    card = {**old, "training": {**old["training"], "class_balance": 0.3, "repeat_weight": 0.1, "init_from": "x"},
+            "ledger": [{"steps_from": 0, "steps_to": 10, "windows": 320, "cpu_hours": 0.5, "threads": 1},
+                       {"steps_from": 0, "steps_to": 5, "windows": 160, "cpu_hours": 0.25, "threads": 1,
+                        "class_balance": 0.3, "repeat_weight": 0.1}],
+            "history": history}
+    md = card_markdown(card)
+    assert "class-balanced windows 0.3" in md and "repeat loss weight 0.1" in md and "continued from `x`" in md
+    assert "| 2 | 0→5 | 160 | 0.25 | 1 | 0.3 | 0.1 |" in md and "Total: 0.75 CPU-hours" in md
+    assert f"| {old['heldout']['model']['bits']:.4f} |" in md
+    (tmp_path / "card.json").write_text(json.dumps(card))
+    write_card(tmp_path, {k: v for k, v in card.items() if k != "history"})
+    assert json.loads((tmp_path / "card.json").read_text())["history"] == history, "an existing card's history is kept"

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from ..errors import GlmExploreError
-from .common import int_range, note
+from .common import int_range, note, weights_dir
 
 
 def add_parser(subparsers) -> None:
@@ -25,6 +25,9 @@ def add_parser(subparsers) -> None:
                    help="JSON written by --select-only (reuse a finished baseline grid search)")
     p.add_argument("--select-only", choices=["mlm", "clm"], default=None,
                    help="only run the baseline grid search for this objective; write JSON to model_dir")
+    p.add_argument("--against", type=weights_dir, default=None,
+                   help="the previous version's folder: compare on the same positions (paired, block-bootstrap CI) "
+                        "and keep its held-out numbers in the card's history")
     p.set_defaults(func=run)
 
 
@@ -47,6 +50,12 @@ def run(args: argparse.Namespace) -> int:
                                   f"({type(exc).__name__}: {exc}).") from None
     card = evaluate(args.model_dir, offsets=args.offsets, max_windows=args.max_windows, threads=args.threads,
                     baseline=baseline, grid=grid)
+    if args.against:
+        from ..evaluate import paired_comparison, previous_versions
+
+        card["vs_previous"] = paired_comparison(args.model_dir, args.against, offsets=args.offsets,
+                                                max_windows=args.max_windows, threads=args.threads)
+        card["history"] = previous_versions(args.against)
     print(card_markdown(card) if args.dry_run else write_card(args.model_dir, card))
     if not args.dry_run:
         note(f"wrote {args.model_dir / 'card.json'} and {args.model_dir / 'MODEL_CARD.md'}")
