@@ -10,6 +10,16 @@ stops early (the learning-rate schedule then follows elapsed time, so the run is
 when the step budget is reached first). A GPU is used when present (``--device cuda``) but never
 needed. Checkpoints in ``runs/`` (not committed) let a stopped run resume with ``--resume``.
 
+Continue trained weights with a new recipe (fresh optimizer and schedule; the ledger keeps every run), and
+resume that run later from its checkpoint (weights, optimizer, step, sampling RNG state)::
+
+    python -m glm_explore.train --objective mlm --init-from glm_explore/models/weights/yeast-mlm \
+        --class-balance 0.3 --repeat-weight 0.1 --lr 1e-3 --steps 6500 --out runs/v2/yeast-mlm \
+        --checkpoint-dir checkpoints/yeast-mlm [--resume]
+
+On a lent GPU: ``--device cuda --bf16 --preset large --batch-size 256`` (the large preset is 18 blocks of
+width 256; tested at tiny size on CPU).
+
 Then write the model card (held-out figures vs the count baseline)::
 
     python -m glm_explore.evaluate glm_explore/models/weights/yeast-mlm
@@ -34,6 +44,12 @@ from .genome import Genome
 from .models.convnet import ConvLM, ConvLMConfig, channels_from_codes
 
 VAL_SLICE = ("chrXV", 100_000)  # last 100 kb of chrXV: validation, excluded from training
+# Architectures by name (``--preset``): the shipped default, and a larger one for a lent GPU (18 blocks of width 256,
+# 7.1 M parameters, receptive field 380 bp each side for the MLM).
+PRESETS: dict[str, dict] = {
+    "default": dict(width=96, kernel_sizes=[9] + [5] * 8, dilations=[1, 2, 4, 8, 16, 32, 1, 2, 4]),
+    "large": dict(width=256, kernel_sizes=[9] + [5] * 17, dilations=[1, 2, 4, 8, 16, 32] * 3),
+}
 
 
 def training_arrays(dataset: str = "yeast") -> tuple[list[np.ndarray], np.ndarray]:
@@ -132,12 +148,13 @@ def mlm_corrupt(codes: torch.Tensor, rng: torch.Generator, rate: float = 0.15
 
     Returns (input codes, mask-channel boolean, loss positions boolean), all (N, L).
     """
-    chosen = (torch.rand(codes.shape, generator=rng) < rate) & (codes < 4)
-    r = torch.rand(codes.shape, generator=rng)
+    dev = codes.device  # random draws on the CPU generator, then moved (the same masks on any device)
+    chosen = (torch.rand(codes.shape, generator=rng).to(dev) < rate) & (codes < 4)
+    r = torch.rand(codes.shape, generator=rng).to(dev)
     masked = chosen & (r < 0.8)
     randomize = chosen & (r >= 0.8) & (r < 0.9)
     inp = codes.clone()
-    inp[randomize] = torch.randint(0, 4, (int(randomize.sum()),), generator=rng)
+    inp[randomize] = torch.randint(0, 4, (int(randomize.sum()),), generator=rng).to(dev)
     return inp, masked, chosen
 
 
@@ -184,7 +201,9 @@ class TrainSettings:
     max_minutes: float = float("inf")
     batch_size: int = 32
     window: int = 512
-    width: int = 96
+    width: int | None = None  # None: the preset's width
+    preset: str = "default"  # architecture, see PRESETS
+    bf16: bool = False  # bfloat16 autocast of forward/backward (for a GPU; works on CPU at tiny size)
     lr: float = 2e-3
     seed: int = 0
     threads: int = 1
@@ -228,7 +247,8 @@ def _train(s: TrainSettings, log: Callable[[str], None]) -> Path:
     labels = training_labels() if weighted else None
     index = ClassIndex.build(labels) if s.class_balance > 0 else None
     val_codes = torch.from_numpy(sample_windows([val], 64, s.window, np.random.default_rng(123)))
-    config = ConvLMConfig(objective=s.objective, width=s.width)
+    arch = {**PRESETS[s.preset], **({} if s.width is None else {"width": s.width})}
+    config = ConvLMConfig(objective=s.objective, **arch)
     prior: list = []
     start_from_weights = s.init_from is not None and not (s.resume and s.checkpoint.exists())
     if start_from_weights:
@@ -268,8 +288,9 @@ def _train(s: TrainSettings, log: Callable[[str], None]) -> Path:
                                balance=s.class_balance)
         codes, weights = (batch, None) if labels is None else (batch[0], _loss_weights(batch[1], s.repeat_weight))
         model.train()
-        loss = batch_loss(model, torch.from_numpy(codes).to(s.device), trng,
-                          None if weights is None else torch.from_numpy(weights).to(s.device))
+        with torch.autocast(device_type=torch.device(s.device).type, dtype=torch.bfloat16, enabled=s.bf16):
+            loss = batch_loss(model, torch.from_numpy(codes).to(s.device), trng,
+                              None if weights is None else torch.from_numpy(weights).to(s.device))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -289,7 +310,7 @@ def _train(s: TrainSettings, log: Callable[[str], None]) -> Path:
     ledger = [*ledger, _ledger_entry(s, step0, step, time.time() - run_t0)]
     meta = dict(objective=s.objective, steps=step, planned_steps=s.steps, max_minutes=s.max_minutes,
                 batch_size=s.batch_size, window=s.window, windows_seen=sum(e["windows"] for e in ledger), lr=s.lr, seed=s.seed,
-                threads=s.threads, device=s.device, train_minutes=round(minutes, 1),
+                threads=s.threads, device=s.device, preset=s.preset, bf16=s.bf16, train_minutes=round(minutes, 1),
                 n_parameters=n_params, train_chroms="chrI-chrXV minus the last 100 kb of chrXV (validation)",
                 heldout_chrom="chrXVI", rc_augmentation=True, mlm_mask_rate=0.15 if s.objective == "mlm" else None,
                 class_balance=s.class_balance, repeat_weight=s.repeat_weight, flush_denormal=s.flush_denormal,

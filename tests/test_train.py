@@ -166,3 +166,18 @@ def test_card_keeps_the_ledger_the_recipe_and_earlier_versions(tmp_path):
     (tmp_path / "card.json").write_text(json.dumps(card))
     write_card(tmp_path, {k: v for k, v in card.items() if k != "history"})
     assert json.loads((tmp_path / "card.json").read_text())["history"] == history, "an existing card's history is kept"
+
+
+def test_large_preset_with_bf16_autocast_trains_at_tiny_size(tmp_path):
+    from glm_explore.train import PRESETS
+
+    out = tmp_path / "large"
+    train_model(TrainSettings(objective="mlm", out=out, steps=2, batch_size=2, window=64, width=8, preset="large",
+                              bf16=True, eval_every=1, checkpoint_dir=tmp_path / "ck"))
+    config = json.loads((out / "config.json").read_text())
+    assert config["dilations"] == PRESETS["large"]["dilations"] and config["width"] == 8
+    meta = json.loads((out / "training.json").read_text())
+    assert meta["bf16"] and meta["preset"] == "large"
+    assert all(np.isfinite(r["val_loss_bits"]) for r in meta["log"])
+    lp = load_model(str(out)).log_probs(["ACGT" * 10])
+    assert np.isfinite(lp).all()

@@ -21,7 +21,10 @@ def add_parser(subparsers) -> None:
                    default=float("inf"))
     p.add_argument("--batch-size", type=int_range(1, 4096), default=32)
     p.add_argument("--window", type=int_range(16, 100_000), default=512)
-    p.add_argument("--width", type=int_range(1, 4096), default=96)
+    p.add_argument("--width", type=int_range(1, 4096), default=None, help="channels (default: the preset's)")
+    p.add_argument("--preset", choices=list(train.PRESETS), default="default",
+                   help="architecture: default (the shipped one) or large (18 blocks × 256, for a GPU)")
+    p.add_argument("--bf16", action="store_true", help="bfloat16 autocast (on a GPU; slow on CPU)")
     p.add_argument("--lr", type=float_range(0, 1, open_lo=True), default=2e-3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int_range(1, 256), default=1)
