@@ -189,3 +189,23 @@ def test_logits_hands_a_position_to_the_variant_page():
     assert at.session_state["handoff_region"] == f"{CP}:3001-3001"
     assert at.session_state["variants_chrom"] == CP and at.session_state["variants_pos"] == 3001
     assert at.query_params["chrom"] == CP and at.query_params["pos"] == "3001" and "region" not in at.query_params
+
+
+def test_report_page_opens_on_the_shipped_report_and_home_tour_hands_off():
+    """Default model on yeast: the shipped report is drawn with no Run; a tour stop on Home opens the logits page."""
+    import json
+
+    from glm_explore.report import default_report_path
+
+    shipped = json.loads(default_report_path("default-mlm", "yeast").read_text())
+    at = _open_link("report", {})
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("Precomputed for exactly these weights" in s.value for s in at.success)
+    assert len(at.get("plotly_chart")) >= 3 and at.dataframe
+    assert len(at.dataframe[0].value) == len(shipped["tables"]["classes"]["data"])
+    home = _app().run()
+    assert "Journal-club tour" in " ".join(s.value for s in home.subheader)
+    home.button(key="home_tour_0").click().run()
+    assert not home.exception
+    show = shipped["tables"]["showcase"]
+    assert home.session_state["handoff_region"] in {r[show["columns"].index("region")] for r in show["data"]}
