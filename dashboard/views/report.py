@@ -95,17 +95,28 @@ def header(rep: rp.ModelReport) -> None:
                   delta_color="normal")
 
 
+def _section(rep: rp.ModelReport, title: str, table: str, caption: str, empty: str = "Not computed in this report."
+             ) -> pd.DataFrame | None:
+    """A section's heading and caption; its table, or None (with a note) when the report lacks it."""
+    st.subheader(title)
+    t = rep.table(table)
+    if t.empty:
+        st.info(empty)
+        return None
+    st.caption(caption)
+    return t
+
+
 def classes_section(rep: rp.ModelReport) -> None:
-    st.subheader("Where it knows more than k-mers")
-    classes = rep.table("classes")
-    if classes.empty:
-        st.info("Not computed in this report.")
+    classes = _section(
+        rep, "Where it knows more than k-mers", "classes",
+        f"Held-out span: {rep.split['note']} Baseline: {rep.baseline} (order and smoothing chosen on a validation "
+        "slice; never more context than the model's receptive field). Per-base class from the annotation. The 'all' "
+        "row weights the sampled windows (classes about equally), not the genome's class mix — the model card has the "
+        "genome-wide figure. A long-context count model memorises DNA repeated across chromosomes (Ty elements, tRNA "
+        "genes, paralogs): compare 'windows_model_better' with n_windows.")
+    if classes is None:
         return
-    st.caption(f"Held-out span: {rep.split['note']} Baseline: {rep.baseline} (order and smoothing chosen on a "
-               "validation slice; never more context than the model's receptive field). Per-base class from the "
-               "annotation. The 'all' row weights the sampled windows (classes about equally), not the genome's class "
-               "mix — the model card has the genome-wide figure. A long-context count model memorises DNA repeated "
-               "across chromosomes (Ty elements, tRNA genes, paralogs): compare 'windows_model_better' with n_windows.")
     st.plotly_chart(class_margin_chart(classes, baseline="count baseline"), key="report_classes_chart")
     st.dataframe(classes, hide_index=True, key="report_classes")
     genomes = rep.table("genomes")
@@ -115,13 +126,13 @@ def classes_section(rep: rp.ModelReport) -> None:
 
 
 def motifs_section(rep: rp.ModelReport) -> None:
-    st.subheader("Motif knowledge")
-    ranking, profiles = rep.table("motif_ranking"), rep.table("motif_profiles")
-    if ranking.empty:
-        st.info("No JASPAR motif instances in held-out promoters (or not computed).")
+    ranking = _section(rep, "Motif knowledge", "motif_ranking",
+                       "JASPAR CORE motifs found by FIMO in held-out promoters; mean P(ref) over aligned instances "
+                       "±20 bp. A learned motif shows a bump inside the motif that the count baseline lacks. Ranked "
+                       "by that bump.", empty="No JASPAR motif instances in held-out promoters (or not computed).")
+    if ranking is None:
         return
-    st.caption("JASPAR CORE motifs found by FIMO in held-out promoters; mean P(ref) over aligned instances ±20 bp. "
-               "A learned motif shows a bump inside the motif that the count baseline lacks. Ranked by that bump.")
+    profiles = rep.table("motif_profiles")
     st.dataframe(ranking, hide_index=True, key="report_motifs")
     shown = ranking[ranking["motif_id"].isin(set(profiles["motif_id"]))]
     labels = {r.motif_id: f"{r.motif} ({r.motif_id}, n={r.n})" for r in shown.itertuples()}
@@ -131,14 +142,12 @@ def motifs_section(rep: rp.ModelReport) -> None:
 
 
 def variants_section(rep: rp.ModelReport) -> None:
-    st.subheader("Variant-effect sanity")
-    scores = rep.table("variant_scores")
-    if scores.empty:
-        st.info("Not computed in this report.")
+    scores = _section(rep, "Variant-effect sanity", "variant_scores",
+                      "Held-out SNVs made like the demo VCF (coding effects from clean CDSs with Biopython's codon "
+                      "table). LLR = log P(alt) − log P(ref) (natural log): negative = the model finds the alt less "
+                      "likely, i.e. predicts it more damaging. AUROC = P(LLR of the first class > LLR of the second).")
+    if scores is None:
         return
-    st.caption("Held-out SNVs made like the demo VCF (coding effects from clean CDSs with Biopython's codon "
-               "table). LLR = log P(alt) − log P(ref) (natural log): negative = the model finds the alt less "
-               "likely, i.e. predicts it more damaging. AUROC = P(LLR of the first class > LLR of the second).")
     st.plotly_chart(llr_by_effect_chart(scores), key="report_llr_chart")
     left, right = st.columns(2)
     left.dataframe(rep.table("aurocs"), hide_index=True, key="report_aurocs")
@@ -146,24 +155,19 @@ def variants_section(rep: rp.ModelReport) -> None:
 
 
 def embedding_section(rep: rp.ModelReport) -> None:
-    st.subheader("Embedding separation")
-    emb = rep.table("embedding")
-    if emb.empty:
-        st.info("Not computed in this report.")
-        return
-    st.caption("Region-class probe on held-out windows with the embed command's defaults (the Embedding "
-               "explorer's numbers): last layer, centre pooling, RC-averaged for MLMs, vs k-mer frequencies.")
-    st.dataframe(emb, hide_index=True, key="report_embedding")
+    emb = _section(rep, "Embedding separation", "embedding",
+                   "Region-class probe on held-out windows with the embed command's defaults (the Embedding "
+                   "explorer's numbers): last layer, centre pooling, RC-averaged for MLMs, vs k-mer frequencies.")
+    if emb is not None:
+        st.dataframe(emb, hide_index=True, key="report_embedding")
 
 
 def showcase_section(rep: rp.ModelReport) -> None:
-    st.subheader("Showcase regions")
-    show = rep.table("showcase")
-    if show.empty:
-        st.info("Not computed in this report.")
+    show = _section(rep, "Showcase regions", "showcase",
+                    "Per class, the held-out windows where the model beats the count baseline most (gain = baseline "
+                    "− model bits/base over the window's bases of that class).")
+    if show is None:
         return
-    st.caption("Per class, the held-out windows where the model beats the count baseline most (gain = baseline − "
-               "model bits/base over the window's bases of that class).")
     st.dataframe(show, hide_index=True, key="report_showcase")
     c1, c2 = st.columns([3, 2])
     pick = c1.selectbox("Open a showcase window", list(show["region"]), key="report_showcase_pick",
