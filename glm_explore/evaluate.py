@@ -81,6 +81,22 @@ def model_positions_and_log_probs(adapter, codes: np.ndarray, *, offsets: int, m
     return pos[order], np.concatenate(lp_all)[order], win
 
 
+def training_command(training: dict, objective: str, out: str) -> str:
+    """The ``train`` command line that reproduces a run from its ``training.json`` (recipe options included)."""
+    t = training
+    parts = [f"python -m glm_explore.train --objective {objective} --steps {t.get('planned_steps')}"]
+    if t.get("max_minutes") and t["max_minutes"] != float("inf"):
+        parts.append(f"--max-minutes {t['max_minutes']:g}")
+    if t.get("init_from"):
+        parts.append(f"--init-from {t['init_from']} --lr {t.get('lr'):g}")
+    if t.get("class_balance"):
+        parts.append(f"--class-balance {t['class_balance']:g}")
+    if t.get("repeat_weight") not in (None, 1, 1.0):
+        parts.append(f"--repeat-weight {t['repeat_weight']:g}")
+    parts.append(f"--threads {t.get('threads')} --out {out}")
+    return " ".join(parts)
+
+
 def block_bootstrap_ci(diff: np.ndarray, block: np.ndarray, *, reps: int = 2000, seed: int = 0
                        ) -> tuple[float, float]:
     """95 % CI of mean(diff), resampling whole blocks (windows) with replacement."""
@@ -136,9 +152,7 @@ def evaluate(model_dir: Path, *, offsets: int = 20, max_windows: int | None = No
                                                    "rc_augmentation", "mlm_mask_rate", "max_minutes", "class_balance",
                                                    "repeat_weight", "init_from", "cpu_hours")},
         "ledger": training.get("ledger", []),
-        "training_command": (f"python -m glm_explore.train --objective {kind} --steps {training.get('planned_steps')} "
-                             + (f"--max-minutes {training['max_minutes']:g} " if training.get("max_minutes") else "")
-                             + f"--threads {training.get('threads')} --out {model_dir.as_posix()}"),
+        "training_command": training_command(training, kind, model_dir.as_posix()),
         "heldout": {
             "chrom": ds.heldout_chrom,
             "n_positions": int(len(pos)),

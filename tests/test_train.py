@@ -181,3 +181,15 @@ def test_large_preset_with_bf16_autocast_trains_at_tiny_size(tmp_path):
     assert all(np.isfinite(r["val_loss_bits"]) for r in meta["log"])
     lp = load_model(str(out)).log_probs(["ACGT" * 10])
     assert np.isfinite(lp).all()
+
+
+def test_training_command_names_the_recipe_options():
+    from glm_explore.evaluate import training_command
+
+    t = {"planned_steps": 6500, "max_minutes": 132, "init_from": "w/old", "lr": 1e-3, "class_balance": 0.3,
+         "repeat_weight": 0.1, "threads": 1}
+    assert training_command(t, "mlm", "w/new") == ("python -m glm_explore.train --objective mlm --steps 6500 "
+                                                   "--max-minutes 132 --init-from w/old --lr 0.001 --class-balance 0.3 "
+                                                   "--repeat-weight 0.1 --threads 1 --out w/new")
+    plain = training_command({"planned_steps": 3000, "threads": 1, "repeat_weight": 1.0}, "clm", "o")
+    assert plain == "python -m glm_explore.train --objective clm --steps 3000 --threads 1 --out o"
