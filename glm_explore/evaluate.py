@@ -150,7 +150,7 @@ def evaluate(model_dir: Path, *, offsets: int = 20, max_windows: int | None = No
         "training": {k: training.get(k) for k in ("steps", "batch_size", "window", "windows_seen", "lr", "seed",
                                                    "threads", "device", "train_minutes", "train_chroms",
                                                    "rc_augmentation", "mlm_mask_rate", "max_minutes", "class_balance",
-                                                   "repeat_weight", "init_from", "cpu_hours")},
+                                                   "repeat_weight", "init_from", "cpu_hours", "stopped")},
         "ledger": training.get("ledger", []),
         "training_command": training_command(training, kind, model_dir.as_posix()),
         "heldout": {
@@ -216,8 +216,8 @@ def card_markdown(card: dict) -> str:
     h = card["heldout"]
     t = card["training"]
     best = h["baseline"]
-    stop_note = ""
-    if t.get("steps") and t.get("max_minutes") and t.get("planned_steps") and t["steps"] < t["planned_steps"]:
+    stop_note = f" The run was {t['stopped']}." if t.get("stopped") else ""
+    if not stop_note and t.get("steps") and t.get("max_minutes") and t.get("planned_steps") and t["steps"] < t["planned_steps"]:
         stop_note = (f" The run stopped at its {t['max_minutes']:g}-minute cap after {t['steps']} of "
                      f"{t['planned_steps']} planned steps (the learning-rate schedule follows elapsed time then), "
                      f"so an exact re-run needs `--steps {t['steps']}` with no time cap — close, not bit-identical.")
