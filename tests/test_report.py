@@ -109,3 +109,19 @@ def test_report_command_writes_json_and_tables(tmp_path):
     tsv = pd.read_csv(out / "classes.tsv", sep="\t")
     np.testing.assert_allclose(tsv["bits_model"], rep.table("classes")["bits_model"], rtol=1e-5)
     assert "bits/base per class" in proc.stderr
+
+
+def test_shipped_report_is_matched_by_weights_wherever_they_are_loaded_from(tmp_path):
+    """The shipped report names the default's tensors: a copy of the weights elsewhere (a fresh clone) matches it,
+    other weights do not."""
+    import shutil
+
+    from glm_explore.models.builtin import WEIGHTS_DIR, load_builtin, load_convlm_dir
+    from glm_explore.models.fingerprint import tensors_fingerprint
+    from glm_explore.report import shipped_report
+
+    copy = shutil.copytree(WEIGHTS_DIR / "yeast-mlm", tmp_path / "elsewhere" / "yeast-mlm")
+    here, there = load_builtin("default-mlm"), load_convlm_dir(copy, name="default-mlm")
+    assert tensors_fingerprint(here) == tensors_fingerprint(there)
+    assert shipped_report("default-mlm", "yeast", tensors_fingerprint(there)) is not None
+    assert shipped_report("default-mlm", "yeast", tensors_fingerprint(load_builtin("default-clm"))) is None

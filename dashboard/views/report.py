@@ -16,13 +16,15 @@ from dashboard.results_cache import session_cached
 from glm_explore import report as rp
 from glm_explore.datasets import DATASETS
 from glm_explore.models.builtin import BUILTIN_MODELS
+from glm_explore.models.fingerprint import tensors_fingerprint
 from glm_explore.plots.report import class_margin_chart, llr_by_effect_chart, motif_profile_chart
 
 PAGES = {"Nucleotide logits": "pages/logits.py", "Attribution & motifs": "pages/attribution.py"}
 
 
 def fingerprint() -> str:
-    return caches._weights_fingerprint(caches.current_model_text(), caches.current_model())
+    """The current model's weights hash, independent of where they were loaded from (as stored in a report)."""
+    return tensors_fingerprint(caches.current_model())
 
 
 def shipped(genome: str) -> rp.ModelReport | None:
@@ -41,7 +43,8 @@ def cache_dir() -> Path:
 
 
 def _cache_path(settings: rp.ReportSettings, genome: str) -> Path:
-    key = json.dumps([fingerprint(), caches.genome_key(), genome, asdict(settings)], sort_keys=True, default=str)
+    key = json.dumps([caches.disk_cache_model_key(), fingerprint(), caches.genome_key(), genome, asdict(settings)],
+                     sort_keys=True, default=str)
     return cache_dir() / f"{hashlib.sha1(key.encode()).hexdigest()[:20]}.json"
 
 

@@ -52,7 +52,7 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..datasets import load_dataset
-    from ..models.fingerprint import weights_fingerprint
+    from ..models.fingerprint import tensors_fingerprint
 
     data = load_genome_arg(args.genome)
     model = load_model_arg(args.model)
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         if other.name != data.name:
             others[other.name] = other
     report = build_report(model, data, settings=settings, other_genomes=others, progress=stderr_progress(),
-                          fingerprint=weights_fingerprint(model))
+                          fingerprint=tensors_fingerprint(model))
     out = args.out
     os.makedirs(out, exist_ok=True)
     report.save(out / "report.json")
