@@ -58,7 +58,7 @@ with user_errors():
         settings = ReportSettings(windows_per_class=q.windows, snvs_per_class=q.snvs, embed_cap=q.cap)
         bundled = [k for k in DATASETS if k != genome] if q.others and genome in DATASETS else []
         others = {d.name: d for d in map(caches.cached_dataset, bundled)}
-        rep = views.computed(run, settings, model, data, others)
+        rep = views.computed(run, settings, model, data, others, genome)
 
 if rep is not None:
     with user_errors():

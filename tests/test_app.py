@@ -203,6 +203,9 @@ def test_report_page_opens_on_the_shipped_report_and_home_tour_hands_off():
     assert any("Precomputed for exactly these weights" in s.value for s in at.success)
     assert len(at.get("plotly_chart")) >= 3 and at.dataframe
     assert len(at.dataframe[0].value) == len(shipped["tables"]["classes"]["data"])
+    at.button(key="report_go").click().run()  # the shipped sizes: served at once, nothing recomputed
+    assert not at.exception and not at.error and len(at.get("plotly_chart")) >= 3
+    assert len(at.dataframe[0].value) == len(shipped["tables"]["classes"]["data"])
     home = _app().run()
     assert "Journal-club tour" in " ".join(s.value for s in home.subheader)
     home.button(key="home_tour_0").click().run()
