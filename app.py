@@ -15,6 +15,8 @@ pages = [
     st.Page("pages/motifs.py", title="Motifs across windows", icon="🧩"),
     st.Page("pages/compare.py", title="Compare models", icon="⚖️"),
     st.Page("pages/report.py", title="Model report", icon="📋"),
+    st.Page("pages/generate.py", title="Generate sequences", icon="🧬"),
+    st.Page("pages/design.py", title="Design toward a goal", icon="🎯"),
 ]
 nav = st.navigation(pages)
 navigation.remember_page(nav.url_path)

@@ -87,6 +87,8 @@ def training_command(training: dict, objective: str, out: str) -> str:
     parts = [f"python -m glm_explore.train --objective {objective} --steps {t.get('planned_steps')}"]
     if t.get("max_minutes") and t["max_minutes"] != float("inf"):
         parts.append(f"--max-minutes {t['max_minutes']:g}")
+    if t.get("max_cpu_minutes") and t["max_cpu_minutes"] != float("inf"):
+        parts.append(f"--max-cpu-minutes {t['max_cpu_minutes']:g}")
     if t.get("init_from"):
         parts.append(f"--init-from {t['init_from']} --lr {t.get('lr'):g}")
     if t.get("class_balance"):

@@ -334,6 +334,46 @@ def infill_region(model: GenomicLM, genome: Genome, region: Region | str, span: 
     return sample_mlm(model, init=g.fetch(region.chrom, region.start, region.end), span=span, **kw)
 
 
+def generate(model: GenomicLM, *, prefix: str | None = None, length: int = 100, genome: Genome | None = None,
+             region: Region | str | None = None, span: tuple[int, int] | None = None, rounds: int = 10,
+             method: str = "mask-predict", schedule: str = "cosine", **common) -> tuple[list[Sample], str]:
+    """The sampler the model's objective and the source call for, and a phrase saying what was generated.
+
+    CLM: ``length`` bases continuing ``prefix``, or the sequence of ``region`` (a real prefix), or the BOS
+    context. MLM: ``region`` + ``span`` in-fills that span (0-based half-open inside the region; needs
+    ``genome``); ``prefix`` fills ``length`` bases after it; neither generates ``length`` bases de novo.
+    ``common``: n, temperature, top_k, top_p, seed, batch_size, progress.
+    """
+    from .datasets import as_genome
+
+    if model.info.objective == "clm":
+        if span is not None:
+            raise ObjectiveError(f"In-filling a span needs a masked LM, but {model.info.name} is a CLM (it only "
+                                 "continues a prefix); pick an MLM such as default-mlm.")
+        start = prefix or ""
+        if region is not None:
+            g = as_genome(genome)
+            r = g.check_region(parse_region(region) if isinstance(region, str) else region)
+            start = clean_sequence(g.fetch(r.chrom, r.start, r.end), allow_n=False, name=f"region {r}")
+        return sample_clm(model, start, length, **common), f"{length} bp continuations"
+    mlm = dict(rounds=rounds, method=method, schedule=schedule)
+    if region is not None:
+        if span is None:
+            raise ObjectiveError(f"{model.info.name} is an MLM: with a region give the span to in-fill.")
+        samples = infill_region(model, genome, region, span, **mlm, **common)
+        return samples, f"in-fills of {span[0] + 1}-{span[1]} inside {region}"
+    if prefix:
+        prefix = clean_sequence(prefix, name="prefix")
+        return (sample_mlm(model, init=prefix + "A" * length, span=(len(prefix), len(prefix) + length), **mlm,
+                           **common), f"{length} bp after the prefix")
+    return sample_mlm(model, length, **mlm, **common), f"{length} bp de novo"
+
+
+def generated_parts(samples: list[Sample]) -> list[str]:
+    """The generated bases of each sample (prefix and fixed flanks removed), for judging against real DNA."""
+    return ["".join(np.asarray(list(s.sequence))[s.generated]) for s in samples]
+
+
 # -- for people ------------------------------------------------------------------------------------
 def samples_table(samples: list[Sample]) -> pd.DataFrame:
     """One row per sample: sample (1-based), seed, method, rounds, length, generated_bp, mean_log_prob,

@@ -243,3 +243,15 @@ def fetch_window(genome: Genome, region: Region | str, *, flank: int = 0, max_le
                 f"{hi - region.end} bp on the right instead of {flank}.")
     context = Region(region.chrom, lo, hi)
     return Window(genome.fetch(region.chrom, lo, hi), context, region, region.start - lo, note)
+
+
+def parse_span(text: str) -> tuple[int, int]:
+    """A span inside a region as users write it, 'a-b' (1-based inclusive positions counted from the region's
+    first base) → 0-based half-open offsets (a-1, b). Raises :class:`RegionError` saying what to write."""
+    m = re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", text)
+    if not m:
+        raise RegionError(f"write the span as a-b (1-based inclusive positions inside the region), got {text!r}")
+    a, b = int(m.group(1)), int(m.group(2))
+    if a < 1 or b < a:
+        raise RegionError(f"the span needs 1 ≤ a ≤ b, got {text!r}")
+    return a - 1, b

@@ -110,3 +110,20 @@ def read_text_file(path: Path, error: type[Exception], what: str) -> str:
         line = raw[: exc.start].count(b"\n") + 1
         raise error(f"{path.name} line {line} is not UTF-8 text; save the {what} as UTF-8 (plain ASCII works)."
                     ) from exc
+
+
+def parse_positions(text: str) -> tuple[int, ...]:
+    """1-based positions and inclusive ranges as users write them ('1-10,50') → sorted 0-based positions.
+
+    An empty text is no positions. Raises :class:`~glm_explore.errors.InvalidSequenceError` saying what to write.
+    """
+    out: set[int] = set()
+    for part in filter(str.strip, text.split(",")):
+        m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        if not m:
+            raise InvalidSequenceError(f"write 1-based positions and ranges such as 1-10,50; got {text!r}")
+        a, b = int(m.group(1)), int(m.group(2) or m.group(1))
+        if a < 1 or b < a:
+            raise InvalidSequenceError(f"positions count from 1 and a range a-b needs a ≤ b; got {part.strip()!r}")
+        out.update(range(a - 1, b))
+    return tuple(sorted(out))

@@ -199,6 +199,7 @@ class TrainSettings:
     out: Path
     steps: int = 3000
     max_minutes: float = float("inf")
+    max_cpu_minutes: float = float("inf")  # budget in this process's CPU time (fair under a loaded machine)
     batch_size: int = 32
     window: int = 512
     width: int | None = None  # None: the preset's width
@@ -260,12 +261,12 @@ def _train(s: TrainSettings, log: Callable[[str], None]) -> Path:
         model.load_state_dict(load_file(str(Path(s.init_from) / "model.safetensors")))
     opt = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=0.01, betas=(0.9, 0.98))
     ckpt_path = s.checkpoint
-    step, elapsed0, history, ledger = 0, 0.0, [], list(prior)
+    step, elapsed0, cpu0, history, ledger = 0, 0.0, 0.0, [], list(prior)
     if s.resume and ckpt_path.exists():
         ck = torch.load(ckpt_path, weights_only=True)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
-        step, elapsed0 = int(ck["step"]), float(ck["elapsed"])
+        step, elapsed0, cpu0 = int(ck["step"]), float(ck["elapsed"]), float(ck.get("cpu_elapsed", 0.0))
         rng = np.random.default_rng([s.seed, step])
         trng = torch.Generator().manual_seed(s.seed + step)
         if "np_rng" in ck:  # exact continuation of the sampling stream
@@ -279,9 +280,10 @@ def _train(s: TrainSettings, log: Callable[[str], None]) -> Path:
         + (f", resuming at step {step}" if step else ""))
     step0, run_t0 = step, time.time()
     t0 = time.time() - elapsed0
-    budget = s.max_minutes * 60
-    while step < s.steps and time.time() - t0 < budget:
-        progress = max(step / s.steps, (time.time() - t0) / budget)
+    c0 = time.process_time() - cpu0  # CPU seconds of this process (1 thread: the compute spent, whatever the load)
+    budget, cpu_budget = s.max_minutes * 60, s.max_cpu_minutes * 60
+    while step < s.steps and time.time() - t0 < budget and time.process_time() - c0 < cpu_budget:
+        progress = max(step / s.steps, (time.time() - t0) / budget, (time.process_time() - c0) / cpu_budget)
         for g in opt.param_groups:
             g["lr"] = lr_at(progress, s.lr)
         batch = sample_windows(train, s.batch_size, s.window, rng, labels=labels, index=index,
@@ -300,15 +302,18 @@ def _train(s: TrainSettings, log: Callable[[str], None]) -> Path:
             model.eval()
             with torch.no_grad():
                 vloss = batch_loss(model, val_codes.to(s.device), torch.Generator().manual_seed(7)).item()
-            rec = dict(step=step, minutes=round((time.time() - t0) / 60, 2), train_loss_bits=loss.item() / math.log(2),
+            rec = dict(step=step, minutes=round((time.time() - t0) / 60, 2),
+                       cpu_minutes=round((time.process_time() - c0) / 60, 2), train_loss_bits=loss.item() / math.log(2),
                        val_loss_bits=vloss / math.log(2), lr=opt.param_groups[0]["lr"])
             history.append(rec)
             log(json.dumps(rec))
             entry = _ledger_entry(s, step0, step, time.time() - run_t0)
-            _save_checkpoint(ckpt_path, model, opt, step, time.time() - t0, history, [*ledger, entry], rng, trng)
+            _save_checkpoint(ckpt_path, model, opt, step, time.time() - t0, history, [*ledger, entry], rng, trng,
+                             cpu_elapsed=time.process_time() - c0)
     minutes = (time.time() - t0) / 60
     ledger = [*ledger, _ledger_entry(s, step0, step, time.time() - run_t0)]
     meta = dict(objective=s.objective, steps=step, planned_steps=s.steps, max_minutes=s.max_minutes,
+                max_cpu_minutes=s.max_cpu_minutes, cpu_minutes=round((time.process_time() - c0) / 60, 1),
                 batch_size=s.batch_size, window=s.window, windows_seen=sum(e["windows"] for e in ledger), lr=s.lr, seed=s.seed,
                 threads=s.threads, device=s.device, preset=s.preset, bf16=s.bf16, train_minutes=round(minutes, 1),
                 n_parameters=n_params, train_chroms="chrI-chrXV minus the last 100 kb of chrXV (validation)",
@@ -354,9 +359,9 @@ def _initial_config(s: TrainSettings) -> tuple[ConvLMConfig, list]:
 
 
 def _save_checkpoint(path: Path, model: ConvLM, opt, step: int, elapsed: float, history: list, ledger: list,
-                     rng: np.random.Generator, trng: torch.Generator) -> None:
+                     rng: np.random.Generator, trng: torch.Generator, cpu_elapsed: float = 0.0) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(dict(model=model.state_dict(), opt=opt.state_dict(), step=step, elapsed=elapsed,
+    torch.save(dict(model=model.state_dict(), opt=opt.state_dict(), step=step, elapsed=elapsed, cpu_elapsed=cpu_elapsed,
                     np_rng=rng.bit_generator.state, torch_rng=trng.get_state()), path)
     (path.parent / "log.json").write_text(json.dumps(history))
     (path.parent / "ledger.json").write_text(json.dumps(ledger, indent=1))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from helpers import ROOT
 from streamlit.testing.v1 import AppTest
@@ -65,10 +66,18 @@ PAGE_LINKS = {
     "compare": {"a_model": "default-clm", "b_model": "default-mlm", "region": f"{CP}:3001-3020", "sites": "5",
                 "embed_length": "128", "embed_cap": "20"},
     "report": {"windows": "5", "snvs": "20", "cap": "20"},
+    "generate": {"source": "in-fill a span of a region", "prefix": "ACGT", "region": f"{CP}:1001-1200",
+                 "span": "51-110", "length": "60", "n": "3", "temperature": "0.8", "top_k": "3", "top_p": "0.9",
+                 "seed": "5", "method": "gibbs", "rounds": "4", "schedule": "linear", "judge": "1",
+                 "class": "intergenic", "n_real": "5"},
+    "design": {"start": "sequence", "region": f"{CP}:2001-2100", "sequence": "ACGTTGCAACGTTGCAACGTTGCAACGTTGCAACGTTG",
+               "objective": "motif", "class": "intergenic", "motif": "REB1", "rounds": "3", "budget": "4",
+               "method": "beam", "beam_width": "2", "candidates": "50", "gc_lo": "0.1", "gc_hi": "0.9",
+               "fixed": "1-5", "seed": "3", "judge": "0", "n_real": "10"},
 }
 RUN_BUTTON = {"logits": "logits_go", "variants": "variants_single_go", "embeddings": "embeddings_go",
               "attribution": "attribution_go", "motifs": "motifs_go", "compare": "compare_go",
-              "report": "report_go"}
+              "report": "report_go", "generate": "generate_go", "design": "design_go"}
 
 
 def _open_link(page: str, query: dict[str, str]) -> AppTest:
@@ -212,3 +221,56 @@ def test_report_page_opens_on_the_shipped_report_and_home_tour_hands_off():
     assert not home.exception
     show = shipped["tables"]["showcase"]
     assert home.session_state["handoff_region"] in {r[show["columns"].index("region")] for r in show["data"]}
+
+
+def test_generate_page_samples_judges_and_reports_bad_inputs():
+    """Default CLM on yeast: samples of the asked length, the genome-likeness numbers recomputed from the table;
+    in-filling with a CLM and a malformed span are errors on the page, not tracebacks."""
+    from glm_explore.sequence import gc_content
+
+    at = _open_link("generate", {"model": "default-clm", "length": "90", "n": "3", "class": "CDS", "n_real": "5",
+                                 "seed": "2"})
+    at.button(key="generate_go").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    table = at.dataframe[0].value
+    assert len(table) == 3 and (table["generated_bp"] == 90).all()
+    assert list(table["seed"]) == [2, 3, 4]
+    summary = next(d.value for d in at.dataframe if "js_bits_k6" in d.value.columns).set_index("set")
+    gen_gc = np.mean([gc_content(s[-90:]) for s in table["sequence"]])
+    assert summary.loc["generated", "gc"] == pytest.approx(gen_gc)
+    assert summary.loc["real (control)", "n"] == 3 and summary.loc["real (reference)", "n"] == 5
+    assert len(at.get("plotly_chart")) == 4
+    at.radio(key="generate_source").set_value("in-fill a span of a region")
+    at.button(key="generate_go").click().run()
+    assert not at.exception and any("masked LM" in e.value for e in at.error)
+    at2 = _open_link("generate", {"source": "in-fill a span of a region", "span": "20-3", "judge": "0"})
+    at2.button(key="generate_go").click().run()
+    assert not at2.exception and any("1 ≤ a ≤ b" in e.value for e in at2.error)
+
+
+def test_design_page_plants_a_motif_within_the_constraints_and_reports_bad_inputs():
+    """Motif goal on a yeast region: the shown value is the best FIMO score of the designed sequence (memelite,
+    computed here), the trajectory never falls, fixed positions and the budget hold; bad positions → st.error."""
+    from glm_explore.motifs import find_motif, scan_motif
+    from glm_explore.sequence import gc_content
+
+    at = _open_link("design", {"region": "chrXVI:50001-50120", "objective": "motif", "motif": "REB1", "rounds": "4",
+                               "budget": "3", "fixed": "1-10", "judge": "1", "class": "intergenic", "n_real": "5"})
+    at.button(key="design_go").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    traj = next(d.value for d in at.dataframe if "edit" in d.value.columns)
+    assert (np.diff(traj["objective"]) > 0).all() and traj["edits"].iloc[-1] <= 3
+    code = at.main.code[-1].value  # the designed sequence, edited bases in lower case
+    designed = code.upper()
+    start = at.session_state["design_results"]
+    res = next(iter(start.values()))
+    assert designed == res.sequence and designed[:10] == res.start[:10]
+    edited = [i for i, c in enumerate(code) if c.islower()]
+    assert len(edited) == traj["edits"].iloc[-1] and all(i >= 10 for i in edited)
+    best = scan_motif(designed, find_motif("REB1"), threshold=1.0)["score"].max()
+    assert traj["objective"].iloc[-1] == pytest.approx(best, abs=1e-6)
+    summary = next(d.value for d in at.dataframe if "js_bits_k6" in d.value.columns).set_index("set")
+    assert summary.loc["designed", "gc"] == pytest.approx(gc_content(designed))
+    at.text_input(key="design_fixed").set_value("10-5")
+    at.button(key="design_go").click().run()
+    assert not at.exception and any("a ≤ b" in e.value for e in at.error)

@@ -193,3 +193,19 @@ def test_training_command_names_the_recipe_options():
                                                    "--repeat-weight 0.1 --threads 1 --out w/new")
     plain = training_command({"planned_steps": 3000, "threads": 1, "repeat_weight": 1.0}, "clm", "o")
     assert plain == "python -m glm_explore.train --objective clm --steps 3000 --threads 1 --out o"
+
+
+def test_cpu_budget_stops_the_run_and_the_log_records_cpu_time(tmp_path):
+    """``max_cpu_minutes`` counts the process's CPU time: a 1-second budget stops a 100,000-step run early, and
+    the saved settings and every evaluation record carry the CPU minutes spent."""
+    out = tmp_path / "cpu"
+    train_model(TrainSettings(objective="clm", out=out, steps=100_000, batch_size=2, window=64, width=8,
+                              eval_every=1, max_cpu_minutes=1 / 60, checkpoint_dir=tmp_path / "ck"))
+    meta = json.loads((out / "training.json").read_text())
+    assert 1 <= meta["steps"] < 100_000 and meta["max_cpu_minutes"] == 1 / 60
+    assert len(meta["log"]) == meta["steps"] and all("cpu_minutes" in r for r in meta["log"])
+    cpu = [r["cpu_minutes"] for r in meta["log"]]
+    assert cpu == sorted(cpu) and cpu[-1] <= 1 / 60 + 0.01  # at most one step past the budget (rounded to 0.01)
+    from glm_explore.evaluate import training_command
+
+    assert "--max-cpu-minutes 0.0166667" in training_command(meta, "clm", str(out))

@@ -12,21 +12,17 @@ What is generated depends on the model's objective:
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
 
-from ..errors import GlmExploreError, ObjectiveError
+from ..errors import GlmExploreError, ObjectiveError, RegionError
 from ..generate import (
     METHODS,
     SCHEDULES,
-    infill_region,
-    sample_clm,
-    sample_mlm,
+    generate,
     samples_fasta,
     samples_table,
 )
-from ..genome import parse_region
-from ..sequence import clean_sequence
+from ..genome import parse_region, parse_span
 from .common import (
     add_genome_model_args,
     float_range,
@@ -44,13 +40,10 @@ MLM_ONLY = ("rounds", "method", "schedule")
 
 def span_arg(text: str) -> tuple[int, int]:
     """argparse type: '1-based inclusive a-b' inside the region → 0-based half-open (a-1, b)."""
-    m = re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", text)
-    if not m:
-        raise argparse.ArgumentTypeError(f"write it as a-b (1-based inclusive positions inside --region), got {text!r}")
-    a, b = int(m.group(1)), int(m.group(2))
-    if a < 1 or b < a:
-        raise argparse.ArgumentTypeError(f"need 1 ≤ a ≤ b, got {text!r}")
-    return a - 1, b
+    try:
+        return parse_span(text)
+    except RegionError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_parser(subparsers) -> None:
@@ -109,30 +102,15 @@ def run(args: argparse.Namespace) -> int:
     _check_objective(args, model.info.objective, name)
     common = dict(n=args.n, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p, seed=args.seed,
                   batch_size=args.batch_size)
-    length = args.length or DEFAULT_LENGTH
-    region_seq = ""
+    region = None
+    data = None
     if args.region is not None:
         data = load_genome_arg(args.genome)
         region = data.genome.check_region(parse_region(args.region))
-        if args.span is None:
-            region_seq = clean_sequence(data.genome.fetch(region.chrom, region.start, region.end), allow_n=False,
-                                        name=f"region {region}")
-    if model.info.objective == "clm":
-        samples = sample_clm(model, args.prefix or region_seq, length, **common)
-        what = f"{length} bp continuations"
-    else:
-        mlm = dict(rounds=args.rounds or 10, method=args.method or METHODS[0], schedule=args.schedule or SCHEDULES[0])
-        if args.span is not None:
-            samples = infill_region(model, data.genome, region, args.span, **mlm, **common)
-            what = f"in-fills of {args.span[0] + 1}-{args.span[1]} inside {region}"
-        elif args.prefix is not None:
-            prefix = clean_sequence(args.prefix, name="--prefix")
-            samples = sample_mlm(model, init=prefix + "A" * length, span=(len(prefix), len(prefix) + length),
-                                 **mlm, **common)
-            what = f"{length} bp after the prefix"
-        else:
-            samples = sample_mlm(model, length, **mlm, **common)
-            what = f"{length} bp de novo"
+    samples, what = generate(model, prefix=args.prefix, length=args.length or DEFAULT_LENGTH,
+                             genome=None if data is None else data.genome, region=region, span=args.span,
+                             rounds=args.rounds or 10, method=args.method or METHODS[0],
+                             schedule=args.schedule or SCHEDULES[0], **common)
     out = Path(args.out)
     if out.suffix.lower() in FASTA_SUFFIXES:
         out.write_text(samples_fasta(samples, name=name))

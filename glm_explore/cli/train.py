@@ -19,6 +19,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--steps", type=int_range(1, None), default=3000)
     p.add_argument("--max-minutes", type=float_range(0, float("inf"), open_lo=True),
                    default=float("inf"))
+    p.add_argument("--max-cpu-minutes", type=float_range(0, float("inf"), open_lo=True), default=float("inf"),
+                   help="stop after this much CPU time of the process (a fair budget on a loaded machine)")
     p.add_argument("--batch-size", type=int_range(1, 4096), default=32)
     p.add_argument("--window", type=int_range(16, 100_000), default=512)
     p.add_argument("--width", type=int_range(1, 4096), default=None, help="channels (default: the preset's)")

@@ -10,6 +10,9 @@ One module per domain, each saying which tool feeds it:
 * :mod:`.attribution` — attribution / ISM / FIMO / annotation tracks (:mod:`glm_explore.attribution`)
 * :mod:`.motifs` — seqlet vs JASPAR logos, seqlet and FIMO-hit boxes (:mod:`glm_explore.motifs`)
 * :mod:`.compare` — two models' variant scores (:mod:`glm_explore.compare`)
+* :mod:`.report` — per-class margins, motif profiles, LLR by effect (:mod:`glm_explore.report`)
+* :mod:`.generate` — sample log-probs, genome-likeness charts (:mod:`glm_explore.generate`, :mod:`~glm_explore.genome_likeness`)
+* :mod:`.design` — design trajectory (:mod:`glm_explore.design`)
 * :mod:`.common` — colours, logo letters, annotation lanes (shared)
 
 Coordinates on every x axis are 1-based, as users see them.
@@ -17,14 +20,17 @@ Coordinates on every x axis are 1-based, as users see them.
 
 from .attribution import attribution_tracks
 from .compare import score_scatter
+from .design import design_trajectory
 from .embeddings import confusion_heatmap, embedding_scatter, layer_sweep_plot
+from .generate import divergence_chart, measures_chart, projection_chart, sample_log_prob_chart
 from .genome import class_counts_bar
 from .logits import dependency_heatmap, logits_comparison, logits_tracks
 from .motifs import motif_pair_logos
 from .variants import synonymy_comparison, variant_score_histogram, variant_tracks
 
 __all__ = [
-    "attribution_tracks", "class_counts_bar", "confusion_heatmap", "dependency_heatmap", "embedding_scatter",
-    "layer_sweep_plot", "logits_comparison", "logits_tracks", "motif_pair_logos", "score_scatter",
+    "attribution_tracks", "class_counts_bar", "confusion_heatmap", "dependency_heatmap", "design_trajectory",
+    "divergence_chart", "embedding_scatter", "layer_sweep_plot", "logits_comparison", "logits_tracks",
+    "measures_chart", "motif_pair_logos", "projection_chart", "sample_log_prob_chart", "score_scatter",
     "synonymy_comparison", "variant_score_histogram", "variant_tracks",
 ]
