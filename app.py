@@ -17,6 +17,7 @@ pages = [
     st.Page("pages/report.py", title="Model report", icon="📋"),
     st.Page("pages/generate.py", title="Generate sequences", icon="🧬"),
     st.Page("pages/design.py", title="Design toward a goal", icon="🎯"),
+    st.Page("pages/annotate.py", title="Annotate by transfer learning", icon="🏷️"),
 ]
 nav = st.navigation(pages)
 navigation.remember_page(nav.url_path)

@@ -74,10 +74,13 @@ PAGE_LINKS = {
                "objective": "motif", "class": "intergenic", "motif": "REB1", "rounds": "3", "budget": "4",
                "method": "beam", "beam_width": "2", "candidates": "50", "gc_lo": "0.1", "gc_hi": "0.9",
                "fixed": "1-5", "seed": "3", "judge": "0", "n_real": "10"},
+    "annotate": {"head": "conv", "prior": "genome", "windows_per_class": "3", "bases_per_class": "200",
+                 "heldout_per_class": "2", "kmer_k": "2", "seed": "1", "region": f"{CP}:140001-141000"},
 }
 RUN_BUTTON = {"logits": "logits_go", "variants": "variants_single_go", "embeddings": "embeddings_go",
               "attribution": "attribution_go", "motifs": "motifs_go", "compare": "compare_go",
-              "report": "report_go", "generate": "generate_go", "design": "design_go"}
+              "report": "report_go", "generate": "generate_go", "design": "design_go",
+              "annotate": "annotate_go"}
 
 
 def _open_link(page: str, query: dict[str, str]) -> AppTest:
@@ -274,3 +277,27 @@ def test_design_page_plants_a_motif_within_the_constraints_and_reports_bad_input
     at.text_input(key="design_fixed").set_value("10-5")
     at.button(key="design_go").click().run()
     assert not at.exception and any("a ≤ b" in e.value for e in at.error)
+
+
+def test_annotate_page_scores_match_sklearn_and_a_bad_region_is_an_error():
+    """Default MLM on yeast with small sizes: the macro-F1 shown for each head is sklearn's on the held-out bases
+    the fit kept; the region table covers the region; a region outside the genome → st.error, no traceback."""
+    from sklearn.metrics import f1_score
+
+    at = _open_link("annotate", {"windows_per_class": "3", "bases_per_class": "300", "heldout_per_class": "2",
+                                 "region": "chrXVI:100001-103000"})
+    at.button(key="annotate_go").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    fit = next(iter(at.session_state["annotate_fits"].values()))
+    held = fit.heldout
+    for label, features in (("model head", "model"), ("k-mer head", "k-mer")):
+        want = f1_score(held["true"].astype(str), held[features].astype(str), average="macro",
+                        labels=sorted(set(held["true"].astype(str))), zero_division=0)
+        shown = next(m.value for m in at.metric if m.label == f"Held-out macro-F1, {label}")
+        assert shown == f"{want:.3f}"
+    pred, base = next(iter(at.session_state["annotate_regions"].values()))
+    assert (pred.chrom, pred.start, pred.end) == ("chrXVI", 100000, 103000) and len(pred.predicted) == 3000
+    assert len(at.get("plotly_chart")) == 3
+    at.text_input(key="annotate_region").set_value("chrXVI:1-99999999")
+    at.button(key="annotate_go").click().run()
+    assert not at.exception and at.error

@@ -1,0 +1,284 @@
+"""Fit a per-base region-class head on frozen model features and the k-mer baseline head; score both on
+held-out bases (:func:`fit_annotator` → :class:`AnnotationFit`)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from ..annotation import CLASS_CODE, CLASSES
+from ..datasets import GenomeData
+from ..embed import normalize_layers
+from ..errors import GlmExploreError
+from ..genome import Region, parse_region
+from ..models.base import GenomicLM, Progress
+from .features import FeatureSpec, featurizer, input_bounds, span_features
+from .heads import DEFAULT_EPOCHS, HEADS, AnnotationHead, fit_head, head_context
+from .metrics import bootstrap_macro_f1, class_metrics, confusion_frame, macro_f1, percentile_ci
+from .split import AnnotationSplit, annotation_split, pick_tiles, sample_bases, tile_class_counts, tiles
+
+DEFAULTS = dict(window=1024, windows_per_class=16, bases_per_class=2000, kmer_k=3, kmer_width=65, n_boot=1000)
+MAX_KMER_K = 5
+PRIORS = ("balanced", "genome")
+HELDOUT_CHUNK = 64  # held-out tiles featurised at once (bounds memory)
+
+
+class AnnotateError(GlmExploreError, ValueError):
+    """An annotation option is out of range, or the genome has too few classes to train a head."""
+
+
+@dataclass(frozen=True, eq=False)
+class AnnotationFit:
+    """Everything a page shows about one fit (0-based half-open coordinates in every table).
+
+    * ``head`` / ``baseline``: the head on the model's hidden states and the k-mer head (same kind);
+    * ``scores``: one row per feature set (``model``, ``k-mer``): ``head`` (description), ``macro_f1``,
+      ``ci_lo``, ``ci_hi`` (95 % block bootstrap over held-out tiles), ``accuracy``, ``n_bases``, ``n_tiles``;
+      ``diff_ci``: the paired 95 % CI of macro-F1 model − k-mer (same resampled tiles);
+    * ``metrics``: per class and feature set (:func:`~glm_explore.annotate.metrics.class_metrics`);
+    * ``confusion``: ``{"model": DataFrame, "k-mer": DataFrame}`` (rows true, columns predicted);
+    * ``train_tiles``: ``chrom, start, end, input_start, input_end`` (input = bases read as context);
+      ``train_bases``: ``chrom, pos, class`` of every labelled base the heads were fit on;
+    * ``heldout``: one row per scored held-out base: ``chrom, pos, tile, true, model, k-mer`` (classes as
+      categoricals over CLASSES); ``heldout_tiles``: ``chrom, start, end``;
+    * ``split`` (its ``note`` says the rule), ``params``, ``notes``, ``seconds`` (wall time per stage).
+    """
+
+    model: str
+    genome: str
+    head: AnnotationHead
+    baseline: AnnotationHead
+    split: AnnotationSplit
+    scores: pd.DataFrame
+    diff_ci: tuple[float, float]
+    metrics: pd.DataFrame
+    confusion: dict[str, pd.DataFrame]
+    train_tiles: pd.DataFrame
+    train_bases: pd.DataFrame
+    heldout: pd.DataFrame
+    heldout_tiles: pd.DataFrame
+    params: dict = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    seconds: dict = field(default_factory=dict)
+
+    def macro_f1(self, features: str = "model") -> float:
+        return float(self.scores.set_index("features").loc[features, "macro_f1"])
+
+    def train_overlap(self, region: Region | str) -> int:
+        """How many of ``region``'s bases lie in tiles the heads were trained on (0 = a fair region to show)."""
+        region = parse_region(region) if isinstance(region, str) else region
+        t = self.train_tiles[self.train_tiles["chrom"] == region.chrom]
+        lo = np.maximum(t["start"].to_numpy(), region.start)
+        hi = np.minimum(t["end"].to_numpy(), region.end)
+        return int(np.clip(hi - lo, 0, None).sum())
+
+    def summary(self) -> dict:
+        """JSON-ready summary: what was fit, on what, and the held-out macro-F1s."""
+        sc = self.scores.set_index("features")
+        return {"model": self.model, "genome": self.genome, "heldout": self.split.heldout_region,
+                "split": self.split.note, "head": self.head.kind, "features": self.head.spec.describe(),
+                "baseline": self.baseline.spec.describe(), "classes": list(self.head.classes),
+                "n_train_bases": int(len(self.train_bases)), "n_train_tiles": int(len(self.train_tiles)),
+                "n_heldout_bases": int(len(self.heldout)), "n_heldout_tiles": int(len(self.heldout_tiles)),
+                "macro_f1": {f: {"value": float(sc.loc[f, "macro_f1"]), "ci95": [float(sc.loc[f, "ci_lo"]),
+                                                                              float(sc.loc[f, "ci_hi"])]}
+                             for f in sc.index},
+                "macro_f1_diff": {"value": float(sc.loc["model", "macro_f1"] - sc.loc["k-mer", "macro_f1"]),
+                                  "ci95": list(self.diff_ci)},
+                "per_class_f1": {f: dict(zip(g["class"], g["f1"].round(4))) for f, g in self.metrics.groupby("features")},
+                "params": self.params, "notes": list(self.notes), "seconds": self.seconds}
+
+
+def check_options(*, head: str, window: int, windows_per_class: int, bases_per_class: int,
+                  heldout_windows_per_class: int | None, kmer_k: int, kmer_width: int, epochs: int, n_boot: int,
+                  classes: Sequence[str] | None, prior: str = "balanced") -> None:
+    """Raise :class:`AnnotateError` naming the first option out of range."""
+    if head not in HEADS:
+        raise AnnotateError(f"Unknown head {head!r}: choose one of {', '.join(HEADS)}.")
+    if prior not in PRIORS:
+        raise AnnotateError(f"Unknown prior {prior!r}: choose one of {', '.join(PRIORS)}.")
+    checks = [("window", window, 100, 100_000), ("windows per class", windows_per_class, 1, None),
+              ("bases per class", bases_per_class, 1, None), ("k-mer k", kmer_k, 1, MAX_KMER_K),
+              ("k-mer window width", kmer_width, 3, 10_001), ("epochs", epochs, 1, 10_000),
+              ("bootstrap replicates", n_boot, 10, None)]
+    if heldout_windows_per_class is not None:
+        checks.append(("held-out windows per class", heldout_windows_per_class, 1, None))
+    for what, v, lo, hi in checks:
+        if not isinstance(v, int | np.integer) or v < lo or (hi is not None and v > hi):
+            raise AnnotateError(f"The {what} must be a whole number {'≥ ' + str(lo) if hi is None else f'in {lo}..{hi}'}"
+                                f", got {v!r}.")
+    if kmer_width % 2 == 0:
+        raise AnnotateError(f"The k-mer window width must be odd (centred on the base), got {kmer_width}.")
+    unknown = sorted(set(classes or ()) - set(CLASSES))
+    if unknown:
+        raise AnnotateError(f"Unknown region class(es) {', '.join(unknown)}; choose from {', '.join(CLASSES)}.")
+    if classes is not None and len(set(classes)) < 2:
+        raise AnnotateError(f"A head needs at least 2 classes to tell apart, got {', '.join(classes) or 'none'}.")
+
+
+def _extend(span, bounds: tuple[int, int], ctx: int) -> tuple[str, int, int, int, int]:
+    chrom, s, e = span
+    lo, hi = bounds
+    return chrom, max(lo, s - ctx), min(hi, e + ctx), lo, hi
+
+
+def fit_annotator(model: GenomicLM, data: GenomeData, *, head: str = "logistic", layers: Sequence[int] | int = -1,
+                  classes: Sequence[str] | None = None, window: int = DEFAULTS["window"],
+                  windows_per_class: int = DEFAULTS["windows_per_class"],
+                  bases_per_class: int = DEFAULTS["bases_per_class"], heldout_windows_per_class: int | None = None,
+                  kmer_k: int = DEFAULTS["kmer_k"], kmer_width: int = DEFAULTS["kmer_width"],
+                  epochs: int = DEFAULT_EPOCHS, prior: str = "balanced", n_boot: int = DEFAULTS["n_boot"],
+                  seed: int = 0, batch_size: int = 32, progress: Progress | None = None) -> AnnotationFit:
+    """Fit ``head`` on ``model``'s frozen per-base states and on k-mer window features; score both on held-out bases.
+
+    Training: ``window``-bp tiles of the training spans (:mod:`.split`), up to ``windows_per_class`` per
+    class, rarest class first; up to ``bases_per_class`` labelled bases per class drawn from them.
+    ``classes`` limits the classes (others are neither trained on nor scored; default: all present).
+    Held-out: every tile of the held-out span (``heldout_windows_per_class=None``), or a class-balanced
+    pick of tiles; every A/C/G/T base of the chosen classes in them is scored. ``layers``: 0 = input
+    embedding, -1 = last; several are concatenated. ``prior``: "balanced" (the heads as fit: equal class
+    priors, which favours rare classes' recall) or "genome" (probabilities re-weighted by the training
+    chromosomes' class frequencies, which favours accuracy on the genome's class mix). ``seed`` fixes the picks, the conv head's training
+    and the bootstrap.
+    """
+    t_start = time.perf_counter()
+    check_options(head=head, window=window, windows_per_class=windows_per_class, bases_per_class=bases_per_class,
+                  heldout_windows_per_class=heldout_windows_per_class, kmer_k=kmer_k, kmer_width=kmer_width,
+                  epochs=epochs, n_boot=n_boot, classes=classes, prior=prior)
+    layer_idx = tuple(normalize_layers(model, layers))
+    longest = window + 2 * head_context(head)
+    if model.info.max_len and longest > model.info.max_len:
+        raise AnnotateError(f"{model.info.name} reads at most {model.info.max_len:,} bp, but a {window:,}-bp window with "
+                            f"the head's context is {longest:,} bp; choose a window ≤ "
+                            f"{model.info.max_len - 2 * head_context(head):,}.")
+    report = progress or (lambda f, m: None)
+    split = annotation_split(data)
+    wanted = [CLASS_CODE[c] for c in CLASSES if classes is None or c in set(classes)]
+    rng = np.random.default_rng(seed)
+    genome = data.genome
+
+    train_all = [t for span in split.train for t in tiles(span, window)]
+    counts = tile_class_counts(data, train_all)
+    present = [c for c in wanted if counts[:, c].sum() > 0]
+    if len(present) < 2:
+        raise AnnotateError(f"The training part ({len(split.train)} span(s)) holds bases of "
+                            f"{len(present)} of the chosen classes; a head needs at least 2. Choose other classes.")
+    chosen = [train_all[i] for i in pick_tiles(counts, present, windows_per_class, rng)]
+    head_classes = tuple(CLASSES[c] for c in present)
+    index_of = np.full(len(CLASSES), -1, dtype=np.int64)
+    index_of[present] = np.arange(len(present))
+    acgt = {c: genome.codes(c) < 4 for c in {t[0] for t in chosen}}
+    masks = sample_bases([data.labels[c][s:e] for c, s, e in chosen], [acgt[c][s:e] for c, s, e in chosen],
+                         present, bases_per_class, rng)
+    bounds = {c: (s, e) for c, s, e in split.train}
+    ctx = head_context(head)
+    ext = [_extend(t, bounds[t[0]], ctx) for t in chosen]
+    targets = []
+    for (chrom, s, e), (_, a, b, _, _), m in zip(chosen, ext, masks):
+        y = np.full(b - a, -1, dtype=np.int64)
+        y[s - a:e - a] = np.where(m, index_of[data.labels[chrom][s:e]], -1)
+        targets.append(y)
+
+    model_spec = FeatureSpec("model", layers=layer_idx, model=model.info.name)
+    kmer_spec = FeatureSpec("kmer", k=kmer_k, width=kmer_width)
+    feats = {"model": featurizer(model_spec, model, batch_size=batch_size), "k-mer": featurizer(kmer_spec, None)}
+    report(0.0, f"features of {len(chosen)} training tiles")
+    X_model = span_features(feats["model"], genome, ext, batch_size=batch_size,
+                            progress=lambda f, m: report(0.25 * f, f"training tiles: {m}"))
+    X_kmer = span_features(feats["k-mer"], genome, ext, batch_size=batch_size)
+    t_feat = time.perf_counter()
+    report(0.3, f"fitting the {head} heads")
+    fit_kw = dict(epochs=epochs, seed=seed)
+    model_head = fit_head(head, model_spec, X_model, targets, head_classes, **fit_kw)
+    kmer_head = fit_head(head, kmer_spec, X_kmer, targets, head_classes, **fit_kw)
+    if prior == "genome":
+        freq = counts[:, present].sum(axis=0) / counts[:, present].sum()
+        model_head, kmer_head = replace(model_head, prior=freq), replace(kmer_head, prior=freq)
+    del X_model, X_kmer
+    t_fit = time.perf_counter()
+
+    in_model = [input_bounds(feats["model"], sp) for sp in ext]
+    in_kmer = [input_bounds(feats["k-mer"], sp) for sp in ext]
+    train_tiles = pd.DataFrame({"chrom": [t[0] for t in chosen], "start": [t[1] for t in chosen],
+                                "end": [t[2] for t in chosen],
+                                "input_start": [min(a[0], b[0]) for a, b in zip(in_model, in_kmer)],
+                                "input_end": [max(a[1], b[1]) for a, b in zip(in_model, in_kmer)]})
+    pos = [np.flatnonzero(m) + s for (_, s, _), m in zip(chosen, masks)]
+    train_codes = np.concatenate([data.labels[c][p] for (c, _, _), p in zip(chosen, pos)]).astype(np.int64)
+    train_bases = pd.DataFrame({"chrom": np.repeat([t[0] for t in chosen], [len(p) for p in pos]),
+                                "pos": np.concatenate(pos).astype(np.int64),
+                                "class": pd.Categorical.from_codes(train_codes, CLASSES)})
+
+    held_all = tiles(split.heldout, window)
+    held_counts = tile_class_counts(data, held_all)
+    held = [held_all[i] for i in pick_tiles(held_counts, wanted, heldout_windows_per_class, rng)]
+    if not held:
+        raise AnnotateError(f"The held-out span {split.heldout_region} holds no A/C/G/T base of the chosen classes.")
+    hb = (split.heldout[1], split.heldout[2])
+    head_codes = np.array([CLASS_CODE[c] for c in head_classes])
+    keep_lab = np.isin(np.arange(len(CLASSES)), wanted)
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("pos", "tile", "true", "model", "k-mer")}
+    chrom_codes = genome.codes(split.heldout[0])
+    chrom_labels = data.labels[split.heldout[0]]
+    for c0 in range(0, len(held), HELDOUT_CHUNK):
+        chunk = held[c0:c0 + HELDOUT_CHUNK]
+        cext = [_extend(t, hb, ctx) for t in chunk]
+        scored = [(chrom_codes[s:e] < 4) & keep_lab[chrom_labels[s:e]] for _, s, e in chunk]
+        for name, hd in (("model", model_head), ("k-mer", kmer_head)):
+            X = span_features(feats[name], genome, cext, batch_size=batch_size)
+            for (_, s, e), (_, a, _, _, _), x, ok in zip(chunk, cext, X, scored):
+                parts[name].append(head_codes[hd.predict_proba(x)[s - a:e - a].argmax(axis=1)][ok])
+        for i, ((_, s, e), ok) in enumerate(zip(chunk, scored)):
+            parts["pos"].append(np.arange(s, e)[ok])
+            parts["tile"].append(np.full(int(ok.sum()), c0 + i))
+            parts["true"].append(chrom_labels[s:e][ok].astype(np.int64))
+        report(0.35 + 0.6 * min(1.0, (c0 + len(chunk)) / len(held)),
+               f"held-out tiles {min(c0 + len(chunk), len(held)):,}/{len(held):,}")
+    true = np.concatenate(parts["true"])
+    pm, pk = np.concatenate(parts["model"]), np.concatenate(parts["k-mer"])
+    tile_id = np.concatenate(parts["tile"])
+    heldout = pd.DataFrame({"chrom": split.heldout[0], "pos": np.concatenate(parts["pos"]).astype(np.int64),
+                            "tile": tile_id, "true": pd.Categorical.from_codes(true, CLASSES),
+                            "model": pd.Categorical.from_codes(pm, CLASSES), "k-mer": pd.Categorical.from_codes(pk, CLASSES)})
+    heldout_tiles = pd.DataFrame(held, columns=["chrom", "start", "end"])
+
+    report(0.96, "scoring")
+    boot = bootstrap_macro_f1(true, [pm, pk], tile_id, n_boot=n_boot, seed=seed)
+    scores = pd.DataFrame([
+        {"features": name, "head": hd.name, "macro_f1": macro_f1(true, pred), "ci_lo": percentile_ci(boot[:, j])[0],
+         "ci_hi": percentile_ci(boot[:, j])[1], "accuracy": float((pred == true).mean()), "n_bases": len(true),
+         "n_tiles": len(held)}
+        for j, (name, hd, pred) in enumerate((("model", model_head, pm), ("k-mer", kmer_head, pk)))])
+    metrics = pd.concat([class_metrics(true, pm, name="model"), class_metrics(true, pk, name="k-mer")],
+                        ignore_index=True)
+    confusion = {"model": confusion_frame(true, pm), "k-mer": confusion_frame(true, pk)}
+
+    notes = []
+    held_classes = {CLASSES[c] for c in np.unique(true)}
+    unseen = sorted(held_classes - set(head_classes), key=CLASSES.index)
+    if unseen:
+        notes.append(f"No training bases of {', '.join(unseen)}: the heads cannot predict "
+                     f"{'it' if len(unseen) == 1 else 'them'}, so recall there is 0.")
+    absent = [c for c in head_classes if c not in held_classes]
+    if absent:
+        notes.append(f"{', '.join(absent)}: trained on but absent from the held-out bases (not scored).")
+    n_per = train_bases["class"].value_counts()
+    few = [c for c in head_classes if n_per.get(c, 0) < bases_per_class]
+    if few:
+        notes.append("Fewer training bases than asked for: " + ", ".join(f"{c} ({n_per.get(c, 0):,})" for c in few) + ".")
+    params = dict(head=head, layers=list(layer_idx), classes=list(classes) if classes else None, window=window,
+                  windows_per_class=windows_per_class, bases_per_class=bases_per_class,
+                  heldout_windows_per_class=heldout_windows_per_class, kmer_k=kmer_k, kmer_width=kmer_width,
+                  epochs=epochs if head == "conv" else None, prior=prior, n_boot=n_boot, seed=seed)
+    t_end = time.perf_counter()
+    seconds = {"training_features": round(t_feat - t_start, 2), "fit_heads": round(t_fit - t_feat, 2),
+               "heldout": round(t_end - t_fit, 2), "total": round(t_end - t_start, 2)}
+    report(1.0, "done")
+    return AnnotationFit(model=model.info.name, genome=data.name, head=model_head, baseline=kmer_head, split=split,
+                         scores=scores, diff_ci=percentile_ci(boot[:, 0] - boot[:, 1]), metrics=metrics,
+                         confusion=confusion, train_tiles=train_tiles, train_bases=train_bases, heldout=heldout,
+                         heldout_tiles=heldout_tiles, params=params, notes=tuple(notes), seconds=seconds)
