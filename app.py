@@ -18,6 +18,7 @@ pages = [
     st.Page("pages/generate.py", title="Generate sequences", icon="🧬"),
     st.Page("pages/design.py", title="Design toward a goal", icon="🎯"),
     st.Page("pages/annotate.py", title="Annotate by transfer learning", icon="🏷️"),
+    st.Page("pages/context.py", title="How far does a model look?", icon="🔭"),
 ]
 nav = st.navigation(pages)
 navigation.remember_page(nav.url_path)

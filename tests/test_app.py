@@ -76,11 +76,13 @@ PAGE_LINKS = {
                "fixed": "1-5", "seed": "3", "judge": "0", "n_real": "10"},
     "annotate": {"head": "conv", "prior": "genome", "windows_per_class": "3", "bases_per_class": "200",
                  "heldout_per_class": "2", "kmer_k": "2", "seed": "1", "region": f"{CP}:140001-141000"},
+    "context": {"classes": "CDS,intergenic", "per_class": "3", "per_window": "2", "truncation": "crop", "seed": "4",
+                "region": f"{CP}:5001-5060", "band": "20"},
 }
 RUN_BUTTON = {"logits": "logits_go", "variants": "variants_single_go", "embeddings": "embeddings_go",
               "attribution": "attribution_go", "motifs": "motifs_go", "compare": "compare_go",
               "report": "report_go", "generate": "generate_go", "design": "design_go",
-              "annotate": "annotate_go"}
+              "annotate": "annotate_go", "context": "context_go"}
 
 
 def _open_link(page: str, query: dict[str, str]) -> AppTest:
@@ -300,4 +302,29 @@ def test_annotate_page_scores_match_sklearn_and_a_bad_region_is_an_error():
     assert len(at.get("plotly_chart")) == 3
     at.text_input(key="annotate_region").set_value("chrXVI:1-99999999")
     at.button(key="annotate_go").click().run()
+    assert not at.exception and at.error
+
+
+def test_context_page_curve_points_equal_a_direct_forward_and_the_dependency_map_draws():
+    """Default CLM on yeast: a point at full context equals the next-base probability of a direct forward over the
+    F bases before it; the dependency map of a short region draws; a region past the contig end → st.error."""
+    from glm_explore.datasets import load_dataset
+    from glm_explore.models.builtin import load_builtin
+
+    at = _open_link("context", {"model": "default-clm", "classes": "CDS", "per_class": "3",
+                                "region": "chrI:1001-1040", "band": "10"})
+    at.button(key="context_go").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    res = next(iter(at.session_state["context_curves"].values()))
+    full = res.points[res.points["width"] == res.full_width].iloc[0]
+    genome, clm = load_dataset("yeast").genome, load_builtin("default-clm")
+    seq = genome.fetch(full["chrom"], int(full["pos"]) - res.full_width, int(full["pos"]) + 1)
+    direct = clm.log_probs([seq])[0][:, -1]["ACGT".index(seq[-1])]
+    assert full["log_p_ref"] == pytest.approx(direct, abs=1e-5)
+    w90 = next(d.value for d in at.dataframe if "w90" in d.value.columns)
+    assert set(w90["class"]) >= {"CDS"}
+    at.button(key="context_dep_go").click().run()
+    assert not at.exception and not at.error and len(at.get("plotly_chart")) == 2
+    at.text_input(key="context_region").set_value("chrI:230000-231000")
+    at.button(key="context_dep_go").click().run()
     assert not at.exception and at.error

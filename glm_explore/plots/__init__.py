@@ -13,13 +13,17 @@ One module per domain, each saying which tool feeds it:
 * :mod:`.report` — per-class margins, motif profiles, LLR by effect (:mod:`glm_explore.report`)
 * :mod:`.generate` — sample log-probs, genome-likeness charts (:mod:`glm_explore.generate`, :mod:`~glm_explore.genome_likeness`)
 * :mod:`.design` — design trajectory (:mod:`glm_explore.design`)
+* :mod:`.annotate` — annotation lanes, per-class scores (:mod:`glm_explore.annotate`)
+* :mod:`.context_curve` — bits vs visible context, banded dependency map (:mod:`glm_explore.context_curve`, :mod:`~glm_explore.dependency`)
 * :mod:`.common` — colours, logo letters, annotation lanes (shared)
 
 Coordinates on every x axis are 1-based, as users see them.
 """
 
+from .annotate import annotation_lanes, class_score_chart
 from .attribution import attribution_tracks
 from .compare import score_scatter
+from .context_curve import banded_dependency_heatmap, context_curve_chart
 from .design import design_trajectory
 from .embeddings import confusion_heatmap, embedding_scatter, layer_sweep_plot
 from .generate import divergence_chart, measures_chart, projection_chart, sample_log_prob_chart
@@ -29,7 +33,8 @@ from .motifs import motif_pair_logos
 from .variants import synonymy_comparison, variant_score_histogram, variant_tracks
 
 __all__ = [
-    "attribution_tracks", "class_counts_bar", "confusion_heatmap", "dependency_heatmap", "design_trajectory",
+    "annotation_lanes", "attribution_tracks", "banded_dependency_heatmap", "class_counts_bar", "class_score_chart",
+    "context_curve_chart", "confusion_heatmap", "dependency_heatmap", "design_trajectory",
     "divergence_chart", "embedding_scatter", "layer_sweep_plot", "logits_comparison", "logits_tracks",
     "measures_chart", "motif_pair_logos", "projection_chart", "sample_log_prob_chart", "score_scatter",
     "synonymy_comparison", "variant_score_histogram", "variant_tracks",

@@ -1,0 +1,50 @@
+"""The context page's results: prediction quality vs visible context, and the banded dependency map."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.results_cache import session_cached
+from glm_explore.context_curve import ContextCurve, context_curve
+from glm_explore.dependency import MAX_BANDED_BP, banded_dependency_map
+from glm_explore.logits import region_window
+from glm_explore.plots.context_curve import banded_dependency_heatmap, context_curve_chart
+
+
+def curve(run, model, data) -> ContextCurve:
+    """The Run's context curve (once per session, progress bar)."""
+    p = run.params
+    return session_cached("context_curves", run,
+                          lambda progress: context_curve(model, data, classes=list(p.classes), per_class=p.per_class,
+                                                         per_window=p.per_window, truncation=p.truncation,
+                                                         seed=p.seed, progress=progress),
+                          message="Cutting context…", max_entries=4)
+
+
+def dependency(run, model, data):
+    """The Run's banded dependency map of its region (once per session)."""
+    p = run.params
+    return session_cached("context_dependency", run,
+                          lambda progress: banded_dependency_map(
+                              model, region_window(data.genome, p.region, model, max_len=MAX_BANDED_BP),
+                              band=p.band or None, progress=progress),
+                          message="Mutating every position…", max_entries=2)
+
+
+def show_curve(res: ContextCurve) -> None:
+    """Curves per class with CIs, the receptive field marked, and the w90 table."""
+    st.plotly_chart(context_curve_chart(res), width="stretch", key="context_curve_chart")
+    rf = "unbounded" if res.receptive_field is None else f"{res.receptive_field} bp"
+    st.caption(f"{res.model} ({res.objective.upper()}): {res.truncation_label}; receptive field {rf}, full context = "
+               f"{res.full_width} bp. Bits/base = −log2 P(ref) averaged over positions; ribbons are 95% bootstrap "
+               "intervals over windows. w90: the smallest width that reaches 90% of the class's gain from the "
+               "smallest width to full context. " + res.note)
+    st.dataframe(res.w90, hide_index=True, width="stretch", key="context_w90")
+
+
+def show_dependency(dep) -> None:
+    """The banded dependency map (query position × offset)."""
+    st.plotly_chart(banded_dependency_heatmap(dep), width="stretch", key="context_dependency_chart")
+    st.caption("Each column mutates one query position to every other base and shows how much the predictions at "
+               "positions within the band change (max |Δ log-odds|); only |i − j| ≤ band is computed, which for a "
+               "model with a finite receptive field is everything that can change.")

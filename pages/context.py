@@ -1,0 +1,70 @@
+"""How far does a model look? Prediction quality as the visible context is cut, and the banded dependency map."""
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from dashboard import caches, navigation, urls
+from dashboard import params as pp
+from dashboard.errors import user_errors
+from dashboard.views import context as views
+from glm_explore.annotation import CLASSES
+from glm_explore.context_curve import TRUNCATIONS
+
+
+@dataclass(frozen=True)
+class ContextParams(pp.PageParams):
+    PREFIX = "context"
+    classes: tuple[str, ...] = ("CDS", "promoter", "intergenic")
+    per_class: int = pp.param(20, lo=1, hi=500)
+    per_window: int = pp.param(1, lo=1, hi=20)
+    truncation: str = pp.param("auto", choices=("auto", *TRUNCATIONS))
+    seed: int = pp.param(0, lo=0, hi=100_000)
+    region: str = ""
+    band: int = pp.param(0, lo=0, hi=5000)
+
+
+navigation.require_app()
+st.title("How far does a model look?")
+st.markdown(
+    "The review asks what receptive field a genomic LM needs. Here the loaded model predicts held-out bases while "
+    "the context it may see is cut to **±w bases** (MLM) or **w bases on the left** (CLM): the curve shows how many "
+    "bits per base each extra stretch of context buys, per region class, and **w90** where 90% of the gain is "
+    "reached. The **banded dependency map** shows, for a long region, which nearby bases each position's mutation "
+    "changes.")
+
+run = dep_run = None
+with user_errors():
+    model, data = caches.current_model(), caches.current_data()
+    mid = data.genome.lengths[data.genome.chroms[0]] // 2
+    pp.seed(ContextParams(region=f"{data.genome.chroms[0]}:{mid + 1}-{mid + 400}"),
+            {"classes": CLASSES, "region": pp.region_problem(data.genome)})
+    with st.form("context_form"):
+        c1, c2, c3 = st.columns(3)
+        c1.multiselect("Region classes", CLASSES, key="context_classes")
+        c1.number_input("Held-out windows per class", 1, 500, key="context_per_class")
+        c1.number_input("Positions per window", 1, 20, key="context_per_window")
+        c2.selectbox("How context is cut", ("auto", *TRUNCATIONS), key="context_truncation",
+                     help="auto: MLM → mask (bases beyond ±w get the mask token), CLM → left (w bases on the left); "
+                          "crop: the MLM's input is cut to ±w.")
+        c2.number_input("Seed", 0, 100_000, key="context_seed")
+        curve_go = c2.form_submit_button("Compute curves", type="primary", key="context_go")
+        c3.text_input("Region for the dependency map (1-based, ≤ 5 kb)", key="context_region")
+        c3.number_input("Band (bp each side; 0 = the receptive field)", 0, 5000, key="context_band")
+        dep_go = c3.form_submit_button("Compute dependency map", key="context_dep_go")
+    p = pp.from_widgets(ContextParams)
+    urls.link_box(p)
+    if curve_go:
+        pp.record_run(p)
+    if dep_go:
+        pp.record_run(p, name="dep")
+    run, dep_run = pp.last_run(ContextParams), pp.last_run(ContextParams, name="dep")
+    if run is None and dep_run is None:
+        st.info("Press **Compute curves** (about a minute for the default model with 20 windows per class).")
+
+if run is not None:
+    with user_errors():
+        views.show_curve(views.curve(run, model, data))
+if dep_run is not None:
+    with user_errors():
+        views.show_dependency(views.dependency(dep_run, model, data))
