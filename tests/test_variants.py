@@ -111,8 +111,11 @@ def test_one_masked_pass_scores_all_three_alternatives(chloroplast, tiny_mlm):
     counting.calls.clear()
     many = pd.concat([site.assign(pos=p, ref=chloroplast.genome.fetch(chrom, p - 1, p)) for p in range(3000, 3040)])
     many = many[many["ref"] != many["alt"]]
+    va.mlm_llr(counting, chloroplast, many, rc=True, batch_size=64, packed=False)
+    assert counting.calls == [40, 40]  # the per-site reference: one window per site, batched
+    counting.calls.clear()
     va.mlm_llr(counting, chloroplast, many, rc=True, batch_size=64)
-    assert counting.calls == [40, 40]
+    assert counting.calls == [1, 1]  # packed: the 40 neighbouring sites share one row per strand
 
 
 def test_sequence_llr_on_a_pasted_sequence(tiny_mlm, tiny_clm, rng):

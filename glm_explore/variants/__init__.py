@@ -20,6 +20,8 @@ with score columns added. The window a model sees around a variant is decided in
 * :mod:`.validate` — :class:`VariantError`, skip reasons, :func:`check_variant`, the chromosome cache
 * :mod:`.windows` — windows around variants, the model's own SNV rule
 * :mod:`.mlm`, :mod:`.clm` — the two scores; :mod:`.score` — :func:`score_variants` / :func:`score_site` dispatch
+* :mod:`.packing` — many masked sites per forward (bounded receptive field): :func:`pack_sites`,
+  :func:`packed_site_log_probs`; every scorer takes ``packed=False`` for the one-window-per-site reference
 * :mod:`.views` — :func:`embedding_shift`, :func:`delta_track`, :func:`sequence_llr`
 * :mod:`.vcf` — :func:`check_vcf_path`, :class:`VcfReader`, :func:`count_records`, :func:`score_vcf`,
   :func:`score_vcf_table`; :mod:`.parquet` — the Parquet schema, :func:`write_vcf_scores`, :func:`parquet_bytes`
@@ -31,8 +33,9 @@ re-exported here.
 """
 
 from ..results import EmbeddingShift, GroupComparison, Variant, VariantTracks, VcfSummary
-from .clm import clm_delta, sequence_log_likelihood
-from .mlm import masked_site_log_probs, mlm_llr
+from .clm import clm_delta, local_alt_totals, sequence_log_likelihood, token_log_likelihoods
+from .mlm import masked_site_log_probs, mlm_llr, uses_packing
+from .packing import Packing, pack_sites, packed_site_log_probs
 from .parquet import parquet_bytes, write_vcf_scores
 from .score import SIGN_CONVENTION, score_site, score_variants
 from .stats import NONSYNONYMOUS, cds_summary_table, compare_groups, score_summary, synonymy
@@ -55,10 +58,11 @@ from .views import delta_track, embedding_shift, embedding_shift_from_states, se
 __all__ = [
     "DEMO_NOTE", "DEMO_VCF", "NONSYNONYMOUS", "OK", "REASON_CONTIG", "REASON_INDEL", "REASON_NON_ACGT",
     "REASON_RANGE", "REASON_REF", "REASON_SAME", "REASON_SYMBOLIC", "SIGN_CONVENTION",
-    "ChromCache", "EmbeddingShift", "GroupComparison", "Variant", "VariantError", "VariantTracks", "VcfReader",
-    "VcfSummary",
+    "ChromCache", "EmbeddingShift", "GroupComparison", "Packing", "Variant", "VariantError", "VariantTracks",
+    "VcfReader", "VcfSummary",
     "cds_summary_table", "check_variant", "check_vcf_path", "clm_delta", "compare_groups", "count_records",
-    "delta_track", "embedding_shift", "embedding_shift_from_states", "masked_site_log_probs", "mlm_llr",
-    "parquet_bytes", "score_site", "score_summary", "score_variants", "score_vcf", "score_vcf_table",
-    "sequence_llr", "sequence_log_likelihood", "synonymy", "write_vcf_scores",
+    "delta_track", "embedding_shift", "embedding_shift_from_states", "local_alt_totals", "masked_site_log_probs",
+    "mlm_llr", "pack_sites", "packed_site_log_probs", "parquet_bytes", "score_site", "score_summary",
+    "score_variants", "score_vcf", "score_vcf_table", "sequence_llr", "sequence_log_likelihood", "synonymy",
+    "token_log_likelihoods", "uses_packing", "write_vcf_scores",
 ]

@@ -5,7 +5,11 @@ A window centred on the variant, the variant position masked, one forward:
 the reverse-complement strand, where both alleles are complemented and the position mirrors to
 ``L − 1 − offset`` (for an even window the centre therefore shifts by one: GPN's
 ``pos_rev = W // 2 − 1``). One masked pass gives the log-probs of all four bases, so all three
-alternatives at a site cost one forward per strand; sites are batched many per forward.
+alternatives at a site cost one masked position per strand.
+
+With a bounded receptive field R and a window of at least ``2R + 1`` bases (the default), sites are
+packed many per row (:mod:`.packing`: contexts shared, masks R + 1 apart); otherwise, and with
+``packed=False`` (the reference), each site gets its own centred window, batched many per forward.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from ..datasets import as_genome
 from ..models.adapter import batches_by_length
 from ..models.base import GenomicLM
 from ..sequence import reverse_complement
+from .packing import packed_site_log_probs
 from .validate import BASE_INDEX, OK, ChromCache, check_table
 from .windows import site_windows, tokenizer_reasons
 
@@ -52,14 +57,16 @@ def masked_site_log_probs(model: GenomicLM, seqs: Sequence[str], offsets: Sequen
 
 
 def mlm_llr(model: GenomicLM, genome, variants: pd.DataFrame, *, window: int | None = None, rc: bool = True,
-            batch_size: int = 64, _cache: ChromCache | None = None) -> pd.DataFrame:
+            batch_size: int = 64, packed: bool = True, _cache: ChromCache | None = None) -> pd.DataFrame:
     """GPN masked LLR for each SNV row of ``variants`` (``chrom, pos`` 1-based, ``ref, alt``).
 
     ``genome`` is a :class:`~glm_explore.genome.Genome` or a ``GenomeData``; ``window`` defaults to
     :func:`glm_explore.context.variant_window`. Returns a copy with columns ``status`` (``"ok"`` or
     the reason it was not scored), ``logp_ref``, ``logp_alt`` (log-probs at the masked position,
     RC-averaged when ``rc``) and ``llr = logp_alt − logp_ref`` (NaN when not scored). Rows sharing a
-    site share one masked forward per strand. Negative LLR = alt less likely = more likely deleterious.
+    site share one masked position per strand. ``packed`` (default) packs many sites per forward when
+    :func:`uses_packing` says it is exact; ``packed=False`` keeps one window per site (the reference).
+    Negative LLR = alt less likely = more likely deleterious.
     """
     g = as_genome(genome)
     cache = _cache or ChromCache(g)
@@ -78,8 +85,12 @@ def mlm_llr(model: GenomicLM, genome, variants: pd.DataFrame, *, window: int | N
         for r in rows:
             sites.setdefault((chroms[r], int(pos0[r])), len(sites))
         keys = list(sites)
-        seqs, _, offs = site_windows(g, cache, [k[0] for k in keys], [k[1] for k in keys], window)
-        lp = masked_site_log_probs(model, seqs, offs, rc=rc, batch_size=batch_size)
+        if packed and uses_packing(model, window):
+            lp = packed_site_log_probs(model, cache, [k[0] for k in keys], [k[1] for k in keys], rc=rc,
+                                       batch_size=batch_size)
+        else:
+            seqs, _, offs = site_windows(g, cache, [k[0] for k in keys], [k[1] for k in keys], window)
+            lp = masked_site_log_probs(model, seqs, offs, rc=rc, batch_size=batch_size)
         site = np.array([sites[(chroms[r], int(pos0[r]))] for r in rows])
         ref_i = np.array([BASE_INDEX[str(variants["ref"].iat[r]).upper()] for r in rows])
         alt_i = np.array([BASE_INDEX[str(variants["alt"].iat[r]).upper()] for r in rows])
@@ -88,3 +99,10 @@ def mlm_llr(model: GenomicLM, genome, variants: pd.DataFrame, *, window: int | N
         llr[rows] = lalt[rows] - lref[rows]
     out["logp_ref"], out["logp_alt"], out["llr"] = lref, lalt, llr
     return out
+
+
+def uses_packing(model: GenomicLM, window: int) -> bool:
+    """Whether packed rows give exactly the one-window-per-site LLR: a bounded receptive field R and a
+    window of at least ``2R + 1`` bases (a shorter window cuts context the packed rows would keep)."""
+    rf = model.info.receptive_field
+    return rf is not None and int(window) >= 2 * int(rf) + 1

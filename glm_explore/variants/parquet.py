@@ -16,10 +16,11 @@ from .vcf import score_vcf
 
 def write_vcf_scores(model: GenomicLM, genome, vcf: str | Path, out: str | Path, skipped: str | Path, *,
                      batch_size: int = 2000, window: int | None = None, rc: bool = True, clm_reduce: str = "sum",
-                     limit: int | None = None, on_records: Callable[[int], object] | None = None) -> VcfSummary:
+                     limit: int | None = None, on_records: Callable[[int], object] | None = None,
+                     packed: bool = True) -> VcfSummary:
     """Stream ``vcf`` through :func:`score_vcf` into a Parquet file ``out`` (written chunk by chunk, bounded
     memory) and a TSV ``skipped`` of the alleles not scored with their reason. ``on_records(n)`` is called
-    with the number of VCF records read so far. Returns the final summary."""
+    with the number of VCF records read so far; ``packed`` as in :func:`score_vcf`. Returns the final summary."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -29,7 +30,7 @@ def write_vcf_scores(model: GenomicLM, genome, vcf: str | Path, out: str | Path,
         with open(skipped, "w") as skip_fh:
             skip_fh.write("chrom\tpos\tref\talt\tid\treason\n")
             for scored, bad, summary in score_vcf(model, genome, vcf, batch_size=batch_size, window=window, rc=rc,
-                                                  clm_reduce=clm_reduce, limit=limit):
+                                                  clm_reduce=clm_reduce, limit=limit, packed=packed):
                 bad.to_csv(skip_fh, sep="\t", header=False, index=False)
                 if on_records is not None:
                     on_records(summary.records)

@@ -20,20 +20,22 @@ SIGN_CONVENTION = ("LLR = log P(alt) − log P(ref) (natural log). Negative = th
 
 
 def score_variants(model: GenomicLM, genome, variants: pd.DataFrame, *, window: int | None = None,
-                   rc: bool = True, clm_reduce: str = "sum", batch_size: int = 64,
+                   rc: bool = True, clm_reduce: str = "sum", batch_size: int = 64, packed: bool = True,
                    _cache: ChromCache | None = None) -> pd.DataFrame:
     """Score SNVs with the method that fits the model: :func:`mlm_llr` (MLM) or :func:`clm_delta` (CLM).
 
     ``variants``: DataFrame with ``chrom, pos`` (1-based), ``ref, alt`` (other columns are kept).
     Returns it with ``status``, ``llr`` (+ per-allele columns) and, when ``genome`` carries region
-    labels (a ``GenomeData``), ``region_class``. Negative ``llr`` = alt less likely = more likely
-    deleterious.
+    labels (a ``GenomeData``), ``region_class``. ``packed`` (default) packs many sites per forward where
+    that is exact (bounded receptive field); ``packed=False`` is the one-window-per-site reference.
+    Negative ``llr`` = alt less likely = more likely deleterious.
     """
     if model.info.objective == "mlm":
-        out = mlm_llr(model, genome, variants, window=window, rc=rc, batch_size=batch_size, _cache=_cache)
+        out = mlm_llr(model, genome, variants, window=window, rc=rc, batch_size=batch_size, packed=packed,
+                      _cache=_cache)
     else:
         out = clm_delta(model, genome, variants, window=window, reduce=clm_reduce, both_strands=rc,
-                        batch_size=batch_size, _cache=_cache)
+                        batch_size=batch_size, packed=packed, _cache=_cache)
     labels = region_labels(genome)
     if labels is not None:
         out["region_class"] = _region_classes(as_genome(genome), labels, out)

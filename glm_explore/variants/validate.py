@@ -41,17 +41,24 @@ class _LazyChrom:
 
 
 class ChromCache:
-    """The last two chromosomes as strings (those over ``max_bp`` are read window by window instead):
-    memory is bounded by the chromosome sizes, never by the VCF's length."""
+    """Chromosome sequences held in memory (uppercase ASCII, 1 byte per base), each read from the FASTA once.
 
-    def __init__(self, genome: Genome, size: int = 2, max_bp: int = 32_000_000) -> None:
+    When the whole genome fits in ``max_total_bp`` (the yeast genome is 12 Mb) every chromosome read stays
+    (read on first use); otherwise only the last ``size`` chromosomes stay, so a VCF sorted by chromosome
+    streams chromosome by chromosome and memory is bounded by the chromosome sizes, never by the VCF's
+    length. Chromosomes over ``max_bp`` are read window by window through pyfaidx instead.
+    """
+
+    def __init__(self, genome: Genome, size: int = 2, max_bp: int = 256_000_000,
+                 max_total_bp: int = 200_000_000) -> None:
         self.genome, self.size, self.max_bp, self._d = genome, size, max_bp, {}
+        self.keep_all = genome.total_length <= max_total_bp
 
     def __getitem__(self, chrom: str):
         if self.genome.lengths[chrom] > self.max_bp:
             return _LazyChrom(self.genome, chrom)
         if chrom not in self._d:
-            if len(self._d) >= self.size:
+            if not self.keep_all and len(self._d) >= self.size:
                 self._d.pop(next(iter(self._d)))
             self._d[chrom] = self.genome.fetch(chrom)
         return self._d[chrom]

@@ -129,7 +129,8 @@ class VcfReader:
     DataFrame of the alleles that did not, with a ``reason`` per allele (multi-allelic records are
     split first, so one record can give one scored and one skipped row). ``summary`` counts
     everything seen so far (a new frozen :class:`~glm_explore.results.VcfSummary` each time it is
-    read). Memory is one batch plus the last two chromosomes' sequences.
+    read). Memory is one batch plus the chromosome sequences of :class:`~.validate.ChromCache` (the whole
+    genome when it fits, else the last two chromosomes).
     """
 
     def __init__(self, path: str | Path, genome, *, batch_size: int = 2000, info: Sequence[str] | None = None
@@ -223,7 +224,7 @@ def count_records(path: str | Path) -> int:
 
 def score_vcf(model: GenomicLM, genome, path: str | Path, *, batch_size: int = 2000, window: int | None = None,
               rc: bool = True, clm_reduce: str = "sum", forward_batch: int = 64, limit: int | None = None,
-              progress: Progress | None = None, total: int | None = None
+              progress: Progress | None = None, total: int | None = None, packed: bool = True
               ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame, VcfSummary]]:
     """Stream-score a VCF: yields ``(scored_batch, skipped_batch, summary_so_far)`` per batch.
 
@@ -231,6 +232,7 @@ def score_vcf(model: GenomicLM, genome, path: str | Path, *, batch_size: int = 2
     ``skipped_batch`` lists the alleles not scored with their ``reason``. ``limit`` stops after
     that many scored alleles (the last summary then says ``stopped_at_limit``). ``progress(fraction,
     message)`` is called per batch (fraction by records when ``total`` records are known, else 0).
+    ``packed`` is passed to :func:`score_variants` (``False``: the one-window-per-site reference).
     """
     reader = VcfReader(path, genome, batch_size=min(batch_size, limit) if limit else batch_size)
     done = 0
@@ -241,7 +243,7 @@ def score_vcf(model: GenomicLM, genome, path: str | Path, *, batch_size: int = 2
                 summary = replace(summary, scored=summary.scored - (done + len(ok) - limit), stopped_at_limit=True)
                 ok = ok.iloc[:max(0, limit - done)]
             scored = score_variants(model, genome, ok, window=window, rc=rc, clm_reduce=clm_reduce,
-                                    batch_size=forward_batch, _cache=reader.cache)
+                                    batch_size=forward_batch, packed=packed, _cache=reader.cache)
             done += len(scored)
             if progress:
                 frac = summary.records / total if total else 0.0
