@@ -63,7 +63,8 @@ with user_errors():
         pp.record_run(p)
     run = pp.last_run(AnnotateParams)
     if run is None:
-        st.info("Press **Train and annotate**: about a minute for the default model on yeast with these sizes.")
+        st.info("Press **Train and annotate**: a few seconds for the default model on yeast with these sizes (held-out "
+                "tiles per class = 0 scores every held-out tile: minutes).")
 
 if run is not None:
     with user_errors():
