@@ -9,6 +9,7 @@ from dashboard import params as pp
 from dashboard.errors import user_errors
 from dashboard.views import context as views
 from glm_explore.annotation import CLASSES
+from glm_explore.attention import supports_attention
 from glm_explore.context_curve import TRUNCATIONS
 
 
@@ -22,6 +23,9 @@ class ContextParams(pp.PageParams):
     seed: int = pp.param(0, lo=0, hi=100_000)
     region: str = ""
     band: int = pp.param(0, lo=0, hi=5000)
+    layer: int = pp.param(-1, lo=-1, hi=1000)
+    head: int = pp.param(1, lo=1, hi=1000)
+    position: int = pp.param(0, lo=0, hi=10**9)
 
 
 navigation.require_app()
@@ -31,9 +35,9 @@ st.markdown(
     "the context it may see is cut to **±w bases** (MLM) or **w bases on the left** (CLM): the curve shows how many "
     "bits per base each extra stretch of context buys, per region class, and **w90** where 90% of the gain is "
     "reached. The **banded dependency map** shows, for a long region, which nearby bases each position's mutation "
-    "changes.")
+    "changes; for transformer models, **attention** shows which bases each head reads.")
 
-run = dep_run = None
+run = dep_run = att_run = None
 with user_errors():
     model, data = caches.current_model(), caches.current_data()
     mid = data.genome.lengths[data.genome.chroms[0]] // 2
@@ -49,17 +53,30 @@ with user_errors():
                           "crop: the MLM's input is cut to ±w.")
         c2.number_input("Seed", 0, 100_000, key="context_seed")
         curve_go = c2.form_submit_button("Compute curves", type="primary", key="context_go")
-        c3.text_input("Region for the dependency map (1-based, ≤ 5 kb)", key="context_region")
+        c3.text_input("Region for the dependency map (≤ 5 kb) and attention (≤ 1 kb), 1-based", key="context_region")
         c3.number_input("Band (bp each side; 0 = the receptive field)", 0, 5000, key="context_band")
         dep_go = c3.form_submit_button("Compute dependency map", key="context_dep_go")
+        has_attention = supports_attention(model)
+        why = None if has_attention else ("Only Hugging Face transformer models have attention; this model is not one "
+                                          "(use the dependency map).")
+        a1, a2, a3 = st.columns(3)
+        a1.number_input("Attention layer (-1 = last)", -1, 1000, key="context_layer", disabled=not has_attention)
+        a2.number_input("Attention head (1-based)", 1, 1000, key="context_head", disabled=not has_attention)
+        a3.number_input("Position whose partners to list (1-based; 0 = the middle)", 0, 10**9, key="context_position",
+                        disabled=not has_attention)
+        att_go = st.form_submit_button("Show attention (region ≤ 1 kb)", key="context_att_go", disabled=not has_attention,
+                                       help=why)
     p = pp.from_widgets(ContextParams)
     urls.link_box(p)
     if curve_go:
         pp.record_run(p)
     if dep_go:
         pp.record_run(p, name="dep")
+    if att_go:
+        pp.record_run(p, name="att")
     run, dep_run = pp.last_run(ContextParams), pp.last_run(ContextParams, name="dep")
-    if run is None and dep_run is None:
+    att_run = pp.last_run(ContextParams, name="att")
+    if run is None and dep_run is None and att_run is None:
         st.info("Press **Compute curves** (about a minute for the default model with 20 windows per class).")
 
 if run is not None:
@@ -68,3 +85,7 @@ if run is not None:
 if dep_run is not None:
     with user_errors():
         views.show_dependency(views.dependency(dep_run, model, data))
+if att_run is not None:
+    with user_errors():
+        q = att_run.params
+        views.show_attention(views.attention(att_run, model, data), q.layer, q.head, q.position)

@@ -328,3 +328,35 @@ def test_context_page_curve_points_equal_a_direct_forward_and_the_dependency_map
     at.text_input(key="context_region").set_value("chrI:230000-231000")
     at.button(key="context_dep_go").click().run()
     assert not at.exception and at.error
+
+
+def test_context_page_attention_for_a_transformer_and_greyed_out_for_the_cnn(tmp_path):
+    """A tiny BERT in the sidebar: the attention of one head over a chloroplast region is drawn, and the partners
+    table holds the largest weights of the middle base's row (recomputed here with the library on the same bases).
+    The default CNN has no attention: the button is disabled before Run."""
+    from hf_builders import build_char_bert
+
+    from dashboard.model_keys import ModelKey
+    from glm_explore.attention import attention_maps
+    from glm_explore.datasets import load_dataset
+    from glm_explore.models import load_model
+
+    build_char_bert(tmp_path / "bert")
+    at = _open_link("context", {"region": f"{CP}:3001-3040", "layer": "1", "head": "2"})
+    assert at.button(key="context_att_go").disabled
+    at = _app()
+    at.session_state["dataset_key"] = "chloroplast"
+    at.session_state["model_key"] = ModelKey.of_hf(str(tmp_path / "bert")).text
+    at.run()
+    at.switch_page("pages/context.py").run()
+    at.text_input(key="context_region").set_value(f"{CP}:3001-3040")
+    at.number_input(key="context_layer").set_value(1)
+    at.number_input(key="context_head").set_value(2)
+    at.button(key="context_att_go").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert len(at.get("plotly_chart")) == 2
+    partners = next(d.value for d in at.dataframe if "weight" in d.value.columns)
+    seq = load_dataset("chloroplast").genome.fetch(CP, 3000, 3040)
+    row = attention_maps(load_model(str(tmp_path / "bert")), seq, layers=[1], heads=[2]).matrix(1, 2)[20]
+    assert partners["query"].iloc[0] == 3021
+    assert np.allclose(sorted(partners["weight"], reverse=True), np.sort(row)[::-1][:len(partners)], atol=1e-6)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.results_cache import session_cached
+from glm_explore.attention import MAX_ATTENTION_BP, attention_maps, top_partners
 from glm_explore.context_curve import ContextCurve, context_curve
 from glm_explore.dependency import MAX_BANDED_BP, banded_dependency_map
+from glm_explore.genome import parse_region
 from glm_explore.logits import region_window
+from glm_explore.plots.attention import attention_heatmap, partners_chart
 from glm_explore.plots.context_curve import banded_dependency_heatmap, context_curve_chart
 
 
@@ -48,3 +51,34 @@ def show_dependency(dep) -> None:
     st.caption("Each column mutates one query position to every other base and shows how much the predictions at "
                "positions within the band change (max |Δ log-odds|); only |i − j| ≤ band is computed, which for a "
                "model with a finite receptive field is everything that can change.")
+
+
+def attention(run, model, data):
+    """The Run's attention maps over its region (one layer and head; once per session)."""
+    p = run.params
+
+    def build(progress):
+        r = data.genome.check_region(parse_region(p.region))
+        if r.length > MAX_ATTENTION_BP:
+            from glm_explore.errors import InputTooLargeError
+
+            raise InputTooLargeError(f"Attention maps are limited to {MAX_ATTENTION_BP:,} bp; the region is "
+                                     f"{r.length:,} bp. Choose a shorter region.")
+        progress(0.2, "forward pass with attentions")
+        return attention_maps(model, data.genome.fetch(r.chrom, r.start, r.end), layers=[p.layer], heads=[p.head],
+                              chrom=r.chrom, start=r.start)
+
+    return session_cached("context_attention", run, build, message="Reading attentions…", max_entries=2)
+
+
+def show_attention(maps, layer: int, head: int, position: int) -> None:
+    """The nucleotide × nucleotide attention of one head, and the top partners of one position (0 = the middle)."""
+    st.plotly_chart(attention_heatmap(maps, layer, head), width="stretch", key="context_attention_chart")
+    pos = position or int(maps.positions[len(maps.positions) // 2])
+    partners = top_partners(maps, pos, layer=layer, head=head)
+    st.plotly_chart(partners_chart(partners, title=f"Top partners of position {pos:,}"), width="stretch",
+                    key="context_partners_chart")
+    st.caption("Token attention mapped to nucleotides: each base of a token queries as its token does; a key token's "
+               "weight is split evenly over its bases; weight on special tokens ([CLS], [SEP], …) is left out and "
+               "shown as special_mass. Rows are queries, columns keys.")
+    st.dataframe(partners, hide_index=True, width="stretch", key="context_partners")

@@ -14,6 +14,7 @@ One module per domain, each saying which tool feeds it:
 * :mod:`.generate` — sample log-probs, genome-likeness charts (:mod:`glm_explore.generate`, :mod:`~glm_explore.genome_likeness`)
 * :mod:`.design` — design trajectory (:mod:`glm_explore.design`)
 * :mod:`.annotate` — annotation lanes, per-class scores (:mod:`glm_explore.annotate`)
+* :mod:`.attention` — attention heatmap, top partners (:mod:`glm_explore.attention`)
 * :mod:`.context_curve` — bits vs visible context, banded dependency map (:mod:`glm_explore.context_curve`, :mod:`~glm_explore.dependency`)
 * :mod:`.common` — colours, logo letters, annotation lanes (shared)
 
@@ -21,6 +22,7 @@ Coordinates on every x axis are 1-based, as users see them.
 """
 
 from .annotate import annotation_lanes, class_score_chart
+from .attention import attention_heatmap, partners_chart
 from .attribution import attribution_tracks
 from .compare import score_scatter
 from .context_curve import banded_dependency_heatmap, context_curve_chart
@@ -33,9 +35,9 @@ from .motifs import motif_pair_logos
 from .variants import synonymy_comparison, variant_score_histogram, variant_tracks
 
 __all__ = [
-    "annotation_lanes", "attribution_tracks", "banded_dependency_heatmap", "class_counts_bar", "class_score_chart",
+    "annotation_lanes", "attention_heatmap", "attribution_tracks", "banded_dependency_heatmap", "class_counts_bar", "class_score_chart",
     "context_curve_chart", "confusion_heatmap", "dependency_heatmap", "design_trajectory",
     "divergence_chart", "embedding_scatter", "layer_sweep_plot", "logits_comparison", "logits_tracks",
-    "measures_chart", "motif_pair_logos", "projection_chart", "sample_log_prob_chart", "score_scatter",
+    "measures_chart", "motif_pair_logos", "partners_chart", "projection_chart", "sample_log_prob_chart", "score_scatter",
     "synonymy_comparison", "variant_score_histogram", "variant_tracks",
 ]

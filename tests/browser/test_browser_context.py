@@ -19,7 +19,7 @@ def test_context_curves_then_a_banded_dependency_map(app):
     xs = {x for t in figs[0]["traces"] for x in (t.get("x") or []) if isinstance(x, (int, float))}
     assert 142 in xs  # the default MLM's receptive field is the full-context width on the curve
     assert "receptive field 142 bp" in app.main().inner_text()
-    app.type_text("Region for the dependency map (1-based, ≤ 5 kb)", f"{CHLORO}:5001-5060", submit=False)
+    app.type_text("Region for the dependency map (≤ 5 kb) and attention (≤ 1 kb), 1-based", f"{CHLORO}:5001-5060", submit=False)
     app.type_text("Band (bp each side; 0 = the receptive field)", "15", submit=False)
     app.press(re.compile("^Compute dependency map$"))
     figs = app.wait_charts(2, timeout_s=300)

@@ -1,0 +1,251 @@
+"""Attention weights of transformer models, mapped from tokens to nucleotides.
+
+Only Hugging Face transformer models that return attention weights (``output_attentions=True``) have
+them; convolutional models (the built-in ConvLM, GPN) raise
+:class:`~glm_explore.errors.UnsupportedByModelError`, and :func:`supports_attention` tells a page to
+grey the control out first.
+
+**Token → nucleotide rule.** Let a(t, u) be the weight query token t puts on key token u (a row of
+the model's softmax, summing to 1 over all tokens, special tokens included) and |u| the number of
+bases token u covers (1 for character models, k for a k-mer, the offsets' length for BPE). For query
+base i in token t(i) and key base j in token t(j)::
+
+    A[i, j] = a(t(i), t(j)) / |t(j)|
+
+* queries are **copied**: every base of a token attends as its token does;
+* keys are **split evenly** over the bases of the key token.
+
+The weight on special tokens ([CLS], [SEP], BOS, …) is **dropped** and reported per query base as
+``special_mass``, so each row sums to ``1 − special_mass[i]`` over the bases (no renormalisation:
+a head that parks its attention on [CLS] shows as a faint row, not as a made-up pattern). Character
+tokenizers map one to one: ``A`` is the token matrix without the special rows and columns. The token
+↔ base map is the adapter's own (:meth:`~glm_explore.models.hf.HFAdapter.tokenize`), the one every
+other per-base output uses.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .errors import InputTooLargeError, LayerError, RegionError, UnsupportedByModelError
+from .models.base import GenomicLM
+from .models.hf import HFAdapter, Tokens
+from .models.hf.config import GPN_MODEL_TYPES, first_attr
+from .results.coordinates import _OnSequence
+from .sequence import clean_sequence
+
+MAX_ATTENTION_BP = 1000       # longest sequence mapped: (layers, heads, L, L) grows with L²
+MAX_ATTENTION_VALUES = 200_000_000  # layers × heads × L × L floats kept (~800 MB of float32)
+
+_EAGER_LOCK = threading.Lock()  # the model's attention implementation is switched for one call
+
+
+@dataclass(frozen=True, eq=False)
+class AttentionMaps(_OnSequence):
+    """Per-layer, per-head attention over one sequence, mapped to nucleotides (rule: module docstring).
+
+    ``weights`` (n_layers, n_heads, L, L) float32: ``weights[l, h, i, j]`` is the weight query base i
+    puts on key base j (0-based offsets into ``seq``) in block ``layers[l]``, head ``heads[h]``.
+    ``special_mass`` (n_layers, n_heads, L): weight each query base puts on special tokens (dropped;
+    every row of ``weights`` sums to ``1 − special_mass``). ``layers`` are block numbers 1..n_layers and
+    ``heads`` head numbers 1..n_heads, as users see them. ``chrom`` / ``start`` (0-based) place the
+    sequence on a genome (``positions`` are then genome coordinates, else 1..L).
+    """
+
+    weights: np.ndarray
+    special_mass: np.ndarray
+    layers: tuple[int, ...]
+    heads: tuple[int, ...]
+    seq: str
+    model: str
+    tokenization: str
+    chrom: str | None = None
+    start: int = 0
+    name: str = ""
+
+    def index(self, layer: int, head: int) -> tuple[int, int]:
+        """Array indices of block ``layer`` and head ``head`` (1-based numbers); LayerError if not computed."""
+        if layer not in self.layers:
+            raise LayerError(f"Layer {layer} is not in these attention maps (layers {_ranges(self.layers)}); "
+                             "choose one of those or compute it.")
+        if head not in self.heads:
+            raise LayerError(f"Head {head} is not in these attention maps (heads {_ranges(self.heads)}); "
+                             "choose one of those or compute it.")
+        return self.layers.index(layer), self.heads.index(head)
+
+    def matrix(self, layer: int, head: int) -> np.ndarray:
+        """(L, L) map of one block and head (1-based numbers)."""
+        li, hi = self.index(layer, head)
+        return self.weights[li, hi]
+
+    def offset_of(self, position: int) -> int:
+        """0-based offset of a 1-based ``position`` (a genome coordinate for a region); RegionError outside."""
+        lo, hi = int(self.start) + 1, int(self.start) + self.length
+        if not lo <= position <= hi:
+            raise RegionError(f"Position {position} is outside the sequence ({lo}-{hi}, 1-based); choose a "
+                              "position inside it.")
+        return int(position - lo)
+
+
+def _ranges(values: tuple[int, ...]) -> str:
+    return ", ".join(map(str, values)) if len(values) <= 6 else f"{values[0]}..{values[-1]}"
+
+
+def n_heads(model: GenomicLM) -> int:
+    """Attention heads per block declared by the model's config (0 when it has none)."""
+    cfg = getattr(getattr(model, "model", None), "config", None)
+    return int(first_attr(cfg, "num_attention_heads", "n_head", "num_heads", "n_heads") or 0) if cfg else 0
+
+
+def _why_no_attention(model: GenomicLM) -> str | None:
+    """Why ``model`` has no attention weights to show, or None when it has."""
+    name = model.info.name
+    if not isinstance(model, HFAdapter):
+        return (f"{name} is a convolutional network: it has no attention layers. Attention maps need a Hugging "
+                "Face transformer model (BERT, ESM / Nucleotide Transformer, GPT-2, …); use the nucleotide "
+                "dependency map to see which positions it relates.")
+    if getattr(model.model.config, "model_type", "") in GPN_MODEL_TYPES:
+        return (f"{name} is a GPN model, which does not return attention weights; use the nucleotide dependency "
+                "map to see which positions it relates.")
+    if n_heads(model) == 0:
+        return (f"{name}'s config declares no attention heads, so it has no attention weights to show; use the "
+                "nucleotide dependency map instead.")
+    return None
+
+
+def supports_attention(model: GenomicLM) -> bool:
+    """Whether :func:`attention_maps` can serve ``model`` (a transformer with attention heads), for
+    greying out the control. A model can still refuse at run time if its code returns no weights."""
+    return _why_no_attention(model) is None
+
+
+def require_attention(model: GenomicLM) -> None:
+    """Raise :class:`~glm_explore.errors.UnsupportedByModelError` saying why, unless :func:`supports_attention`."""
+    why = _why_no_attention(model)
+    if why:
+        raise UnsupportedByModelError(why)
+
+
+def _check_numbers(values: Iterable[int] | None, n: int, what: str, name: str) -> tuple[int, ...]:
+    """1-based numbers (negative from the end: -1 = last) → sorted unique 1..n; all when None."""
+    if values is None:
+        return tuple(range(1, n + 1))
+    out = []
+    for v in values:
+        k = n + 1 + int(v) if int(v) < 0 else int(v)
+        if not 1 <= k <= n:
+            raise LayerError(f"{name} has {what}s 1..{n} (-1 = last); got {what} {v}. Choose a {what} between "
+                             f"1 and {n}.")
+        out.append(k)
+    if not out:
+        raise LayerError(f"Choose at least one {what} (1..{n}).")
+    return tuple(sorted(set(out)))
+
+
+def token_attention(model: HFAdapter, ids: np.ndarray) -> np.ndarray:
+    """(n_layers, n_heads, T, T) float32 attention of one token sequence ``ids`` (T,), specials included.
+
+    Attention weights come only from the 'eager' attention code path; the model is switched to it
+    for this one forward pass (same outputs, slower) and switched back.
+    """
+    net = model.model
+    with _EAGER_LOCK:
+        before = getattr(net.config, "_attn_implementation", None)
+        switch = before not in (None, "eager") and hasattr(net, "set_attn_implementation")
+        try:
+            if switch:
+                net.set_attn_implementation("eager")
+            with torch.inference_mode():
+                out = net(input_ids=torch.from_numpy(np.asarray(ids, dtype=np.int64))[None], output_attentions=True)
+        except IndexError as exc:  # position embeddings exhausted
+            raise InputTooLargeError(f"Input too long for {model.info.name} ({len(ids)} tokens): use a shorter "
+                                     "sequence.") from exc
+        except (ValueError, NotImplementedError) as exc:  # the model cannot use eager attention
+            raise UnsupportedByModelError(f"{model.info.name} cannot return attention weights ({exc}).") from exc
+        finally:
+            if switch:
+                net.set_attn_implementation(before)
+    att = getattr(out, "attentions", None)
+    if not att or any(a is None for a in att):
+        raise UnsupportedByModelError(f"{model.info.name} returned no attention weights (its attention code does "
+                                      "not expose them); use the nucleotide dependency map instead.")
+    return torch.stack([a[0] for a in att]).float().numpy()
+
+
+def tokens_to_bases(att: np.ndarray, tokens: Tokens) -> tuple[np.ndarray, np.ndarray]:
+    """Token attention (..., T, T) → nucleotide attention (..., L, L) and special-token mass (..., L).
+
+    The rule of the module docstring: query rows copied to every base of the token, key columns
+    split evenly over the bases of the key token, special-token columns summed into the mass.
+    """
+    bt = tokens.base_tok
+    rows = np.asarray(att)[..., bt, :]  # (..., L, T): each base's query row is its token's
+    size = tokens.tok_len[bt].astype(rows.dtype)  # (L,) bases in the key token of base j
+    nuc = rows[..., bt] / size
+    special = rows[..., tokens.tok_len == 0].sum(axis=-1)
+    return nuc.astype(np.float32), special.astype(np.float32)
+
+
+def attention_maps(model: GenomicLM, seq: str, *, layers: Iterable[int] | None = None,
+                   heads: Iterable[int] | None = None, chrom: str | None = None, start: int = 0,
+                   name: str = "") -> AttentionMaps:
+    """Attention of every (or the chosen) block and head over ``seq``, mapped to nucleotides.
+
+    Parameters
+    ----------
+    model : a Hugging Face transformer adapter; other models raise UnsupportedByModelError.
+    seq : DNA (cleaned: upper case, IUPAC → N), at most :data:`MAX_ATTENTION_BP` bases.
+    layers, heads : 1-based block / head numbers (negative from the end); default all.
+    chrom, start : where ``seq`` lies on a genome (0-based start), for the coordinates of plots and tables.
+
+    Returns
+    -------
+    :class:`AttentionMaps` with ``weights`` (n_layers, n_heads, L, L): rows = query bases, columns =
+    key bases; each row sums to ``1 − special_mass`` (see the module docstring for the rule).
+    """
+    require_attention(model)
+    seq = clean_sequence(seq)
+    if len(seq) > MAX_ATTENTION_BP:
+        raise InputTooLargeError(f"The sequence is {len(seq):,} bp; attention maps are limited to "
+                                 f"{MAX_ATTENTION_BP:,} bp (they grow with L²). Choose a shorter region.")
+    info = model.info
+    layer_nums = _check_numbers(layers, info.n_layers, "layer", info.name)
+    head_nums = _check_numbers(heads, n_heads(model), "head", info.name)
+    size = len(layer_nums) * len(head_nums) * len(seq) ** 2
+    if size > MAX_ATTENTION_VALUES:
+        raise InputTooLargeError(f"{len(layer_nums)} layers × {len(head_nums)} heads × {len(seq):,}² bases is too "
+                                 "much to keep; choose fewer layers or heads, or a shorter sequence.")
+    tokens = model.tokenize(seq)
+    att = token_attention(model, tokens.ids)
+    if att.shape[:2] != (info.n_layers, n_heads(model)):
+        raise UnsupportedByModelError(f"{info.name} returned attention of shape {att.shape[:2]} (layers, heads), "
+                                      f"not the ({info.n_layers}, {n_heads(model)}) its config declares.")
+    att = att[np.array(layer_nums) - 1][:, np.array(head_nums) - 1]
+    weights, special = tokens_to_bases(att, tokens)
+    return AttentionMaps(weights, special, layer_nums, head_nums, seq, info.name, info.tokenization,
+                         chrom=chrom, start=int(start), name=name)
+
+
+def top_partners(maps: AttentionMaps, position: int, *, layer: int, head: int, k: int = 10) -> pd.DataFrame:
+    """The ``k`` bases that query ``position`` (1-based, as in ``maps.positions``) attends to most.
+
+    Columns: ``rank`` (1 = most), ``query`` (1-based), ``position`` (1-based partner; the query itself can
+    appear), ``base``, ``distance`` (partner − query, bases), ``weight`` (mapped attention), ``special_mass``
+    (the query's weight on special tokens, repeated). Ties are broken by position.
+    """
+    i = maps.offset_of(position)
+    row = maps.matrix(layer, head)[i].astype(np.float64)
+    li, hi = maps.index(layer, head)
+    order = np.lexsort((np.arange(len(row)), -row))[:max(1, int(k))]
+    pos = maps.positions[order]
+    return pd.DataFrame({
+        "rank": np.arange(1, len(order) + 1), "query": int(position), "position": pos,
+        "base": [maps.seq[j] for j in order], "distance": pos - int(position), "weight": row[order],
+        "special_mass": float(maps.special_mass[li, hi, i]),
+    })
