@@ -122,9 +122,9 @@ class App:
             box.press("Enter" if box.evaluate("e => e.tagName") == "INPUT" else "Control+Enter")
             self.wait_idle()
 
-    def press(self, name: str | re.Pattern, where: Locator | None = None) -> None:
+    def press(self, name: str | re.Pattern, where: Locator | None = None, timeout_s: float = 120) -> None:
         (where or self.page).get_by_role("button", name=name).first.click()
-        self.wait_idle()
+        self.wait_idle(timeout_s)
 
     def upload(self, uploader_label: str, path: Path, where: Locator | None = None) -> None:
         zone = (where or self.page).locator('[data-testid="stFileUploader"]').filter(has_text=uploader_label).first

@@ -24,7 +24,7 @@ def test_motifs_with_probe_then_attribution(app):
     app.select("Region class", "intergenic")
     app.select("Target", re.compile("^probe"))
     app.select("Method", "Input × Gradient")  # the fast method: this test is about the page, not IG
-    app.press("Find motifs")
+    app.press("Find motifs", timeout_s=300)  # attributions of every window + TOMTOM: minutes on a loaded machine
     main = app.main()
     assert "intergenic windows" in main.inner_text() and "log P(intergenic" in main.inner_text()
     n_seqlets = int(_metric(app, "Seqlets").replace(",", ""))
