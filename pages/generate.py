@@ -69,6 +69,10 @@ with user_errors():
         c3.selectbox("Real windows of class", CLASSES, key="generate_class")
         c3.number_input("Real windows", 5, 200, key="generate_n_real")
         go = st.form_submit_button("Generate", type="primary", key="generate_go")
+    if not clm:
+        st.caption("With the default MLM, mask-predict (fast) drifts into A/T runs: it commits the most confident "
+                   "bases first, and those are A/T beside A/T. Gibbs (one base at a time, ~40 s for 8 × 200 bp × 10 "
+                   "rounds) gives samples as genome-like as real coding windows — compare them below.")
     p = pp.from_widgets(GenerateParams)
     urls.link_box(p)
     if go:
