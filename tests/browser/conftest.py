@@ -207,3 +207,14 @@ def app(browser_context, warm_server, request):
         with contextlib.suppress(Exception):
             a.screenshot("end")
         page.close()
+
+
+@pytest.fixture(scope="module")
+def bert_dir(tmp_path_factory):
+    """A tiny character-level BERT saved locally (tests/hf_builders.py), for the Hugging Face model tests."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from hf_builders import build_char_bert
+
+    folder = tmp_path_factory.mktemp("hf") / "tiny-char-bert"
+    build_char_bert(folder)
+    return folder

@@ -4,7 +4,6 @@ chloroplast region, and the partners of the middle base; the default CNN greys t
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,16 +11,6 @@ from pages_common import CHLORO, use_chloroplast
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def bert_dir(tmp_path_factory):
-    sys.path.insert(0, str(ROOT / "tests"))
-    from hf_builders import build_char_bert
-
-    folder = tmp_path_factory.mktemp("hf") / "tiny-char-bert"
-    build_char_bert(folder)
-    return folder
 
 
 def test_attention_heatmap_and_partners_for_a_transformer(app, bert_dir):

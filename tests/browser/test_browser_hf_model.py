@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -10,16 +9,6 @@ import pytest
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def bert_dir(tmp_path_factory):
-    sys.path.insert(0, str(ROOT / "tests"))
-    from hf_builders import build_char_bert
-
-    folder = tmp_path_factory.mktemp("hf") / "tiny-char-bert"
-    build_char_bert(folder)
-    return folder
 
 
 def test_sidebar_hf_model_loads_and_shows_capabilities(app, bert_dir):
