@@ -4,13 +4,11 @@ chloroplast region, and the partners of the middle base; the default CNN greys t
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from pages_common import CHLORO, use_chloroplast
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_attention_heatmap_and_partners_for_a_transformer(app, bert_dir):
