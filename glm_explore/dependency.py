@@ -31,11 +31,12 @@ import numpy as np
 from .context import centered_window_bounds
 from .errors import GlmExploreError, InputTooLargeError, UnsupportedByModelError
 from .genome import Window
+from .logits import source_span
 from .models.base import GenomicLM, Progress
 from .results import DependencyMap
 from .results.coordinates import _OnSequence
 from .results.logits import log_odds
-from .sequence import ALPHABET, clean_sequence
+from .sequence import ALPHABET
 
 MAX_BANDED_BP = 5_000
 
@@ -90,12 +91,7 @@ def banded_dependency_map(model: GenomicLM, source: str | Window, *, band: int |
     :class:`~glm_explore.errors.InputTooLargeError` past ``max_len`` bases and
     :class:`~glm_explore.errors.UnsupportedByModelError` for an unbounded model without ``band``.
     """
-    if isinstance(source, Window):
-        seq, offset, n = source.seq, source.offset, source.region.length
-        chrom, start = source.region.chrom, source.region.start
-    else:
-        seq = clean_sequence(source, name=name or "sequence")
-        offset, n, chrom, start = 0, len(seq), None, 0
+    seq, offset, n, chrom, start = source_span(source, name)
     if n > max_len:
         raise InputTooLargeError(f"The banded dependency map is limited to {max_len:,} bp; this region is {n:,} bp. "
                                  "Choose a shorter region.")

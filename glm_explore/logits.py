@@ -319,6 +319,15 @@ def _forward_log_probs(model: GenomicLM, seqs: list[str], batch_size: int) -> np
     return model.log_probs(seqs, None, batch_size=batch_size)
 
 
+def source_span(source: str | Window, name: str = "") -> tuple[str, int, int, str | None, int]:
+    """(sequence fed to the model, offset of the region in it, region length, chrom, 0-based region start) of a
+    genome :class:`Window` (its context around the region) or a pasted sequence (cleaned; chrom None, start 0)."""
+    if isinstance(source, Window):
+        return source.seq, source.offset, source.region.length, source.region.chrom, source.region.start
+    seq = clean_sequence(source, name=name or "sequence")
+    return seq, 0, len(seq), None, 0
+
+
 def dependency_map(model: GenomicLM, source: str | Window, *, batch_size: int = 128, name: str = "",
                    max_len: int = MAX_DEPENDENCY_BP, progress: Progress | None = None) -> DependencyMap:
     """Nucleotide dependency map (Tomaz da Silva et al. 2024), an (L, L) matrix over the region.
@@ -330,12 +339,7 @@ def dependency_map(model: GenomicLM, source: str | Window, *, batch_size: int = 
     the diagonal is NaN. 1 + 3L forwards, batched; a ``Window`` keeps its context around every
     mutant. Positions holding N are skipped as queries (row NaN).
     """
-    if isinstance(source, Window):
-        seq, offset, n = source.seq, source.offset, source.region.length
-        chrom, start = source.region.chrom, source.region.start
-    else:
-        seq = clean_sequence(source, name=name or "sequence")
-        offset, n, chrom, start = 0, len(seq), None, 0
+    seq, offset, n, chrom, start = source_span(source, name)
     if n > max_len:
         raise InputTooLargeError(f"The dependency map is limited to {max_len} bp (it needs 3 forwards per base); "
                                  f"this region is {n:,} bp. Choose a shorter region.")
