@@ -74,3 +74,13 @@ def tiny_clm():
 def rng():
     return np.random.default_rng(0)
 
+
+@pytest.fixture()
+def one_thread():
+    """Torch on one thread for the test (the machine is shared); the previous count restored afterwards."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

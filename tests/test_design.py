@@ -31,15 +31,7 @@ BASES = "ACGT"
 CONSENSUS = "GATTAC"
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Torch on one thread (the machine is shared); restored afterwards."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # torch on one thread (conftest)
 
 
 def toy_motif(consensus: str = CONSENSUS, p: float = 0.85) -> JasparMotif:

@@ -28,15 +28,7 @@ ALPHA = 0.001
 BASES = "ACGT"
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Torch on one thread (the machine is shared); restored afterwards."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # torch on one thread (conftest)
 
 
 def chain_table() -> np.ndarray:

@@ -15,15 +15,7 @@ from glm_explore.generate import generate, generated_parts, sample_clm, sample_m
 from glm_explore.genome import parse_span
 from glm_explore.reduce import canonical_kmers, kmer_brute_force
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # torch on one thread (conftest)
 
 
 def _levenshtein(a: str, b: str) -> int:
