@@ -88,14 +88,20 @@ def test_rc_average_uses_complemented_alleles_at_mirrored_position(chloroplast, 
 
 
 class _Counting:
-    """Wraps a model and records how many sequences each log_probs call received."""
+    """Wraps a model and records how many sequences each log_probs / masked_sites call received (and, for
+    masked_sites, how many sites)."""
 
     def __init__(self, model):
-        self.model, self.info, self.calls = model, model.info, []
+        self.model, self.info, self.calls, self.sites = model, model.info, [], []
 
     def log_probs(self, seqs, masked=None, *, batch_size=64):
         self.calls.append(len(seqs))
         return self.model.log_probs(seqs, masked, batch_size=batch_size)
+
+    def masked_sites(self, seqs, row_of, offsets):
+        self.calls.append(len(seqs))
+        self.sites.append(len(offsets))
+        return self.model.masked_sites(seqs, row_of, offsets)
 
 
 def test_one_masked_pass_scores_all_three_alternatives(chloroplast, tiny_mlm):
@@ -104,7 +110,7 @@ def test_one_masked_pass_scores_all_three_alternatives(chloroplast, tiny_mlm):
     site = pd.DataFrame([(chrom, 1000, ref, a) for a in "ACGT" if a != ref], columns=["chrom", "pos", "ref", "alt"])
     counting = _Counting(tiny_mlm)
     together = va.mlm_llr(counting, chloroplast, site, rc=True)
-    assert counting.calls == [1, 1]  # one forward window per strand for the 3 alternatives
+    assert counting.calls == [1, 1] and counting.sites == [1, 1]  # one masked site per strand for the 3 alternatives
     apart = pd.concat([va.mlm_llr(tiny_mlm, chloroplast, site.iloc[[i]], rc=True) for i in range(3)])
     np.testing.assert_allclose(together["llr"], apart["llr"], atol=1e-6)
     # and many sites share one batched forward per strand
@@ -116,6 +122,7 @@ def test_one_masked_pass_scores_all_three_alternatives(chloroplast, tiny_mlm):
     counting.calls.clear()
     va.mlm_llr(counting, chloroplast, many, rc=True, batch_size=64)
     assert counting.calls == [1, 1]  # packed: the 40 neighbouring sites share one row per strand
+    assert counting.sites[-2:] == [40, 40]  # each masked alone (cones from the row's one clean pass)
 
 
 def test_sequence_llr_on_a_pasted_sequence(tiny_mlm, tiny_clm, rng):

@@ -19,6 +19,7 @@ from oracles import NeighbourMLM
 from glm_explore import variants as va
 from glm_explore.context import variant_window
 from glm_explore.genome import Genome
+from glm_explore.variants.packing import context_rows
 
 COMP = {"A": "T", "C": "G", "G": "C", "T": "A"}
 IDX = {b: i for i, b in enumerate("ACGT")}
@@ -116,12 +117,39 @@ def test_a_dense_region_costs_about_r_plus_one_bases_per_site_and_strand(small_g
         va.pack_sites(["c1"], [5], small_genome.lengths, R, 2 * R)
 
 
+def test_context_rows_hold_whole_contexts_and_end_only_at_contig_ends_or_far_from_sites(small_genome, rng):
+    g, R, row_len = small_genome, 8, 60
+    chroms, pos0 = [], []
+    for c in g.chroms:
+        n = g.lengths[c]
+        ps = np.unique(np.concatenate([[0, n - 1], rng.integers(0, n, 25), np.arange(min(30, n))]))
+        chroms += [c] * len(ps)
+        pos0 += ps.tolist()
+    pk = context_rows(chroms, pos0, g.lengths, R, row_len)
+    rows = pk.sequences({c: g.fetch(c) for c in g.chroms})
+    assert (pk.lengths <= row_len).all() and (pk.site_row >= 0).all()
+    for c, p, r, off in zip(chroms, pos0, pk.site_row, pk.site_offset):
+        (rc, a, b), = pk.rows[r]
+        assert rc == c and a + off == p and rows[r][off] == g.fetch(c, p, p + 1)
+        assert a <= max(0, p - R) and b >= min(g.lengths[c], p + R + 1)  # the whole context is in the row
+    for r, ((c, a, b),) in enumerate(pk.rows):
+        p = np.array(pos0)[pk.site_row == r]
+        assert a == 0 or p.min() - a >= R  # a row starts at the contig start or R before its first site
+        assert b == g.lengths[c] or b - p.max() - 1 >= R
+    with pytest.raises(ValueError, match="shorter than one site"):
+        context_rows(["c1"], [5], g.lengths, R, 2 * R)
+
+
 # ------------------------------------------------------------------------------------------ MLM exactness
+@pytest.mark.parametrize("cones", [True, False], ids=["masked-sites-cones", "packed-masks"])
 @pytest.mark.parametrize("window", [None, 40])
-def test_packed_mlm_equals_one_window_per_site_brute_force(small_genome, tiny_mlm, rng, window):
+def test_packed_mlm_equals_one_window_per_site_brute_force(small_genome, tiny_mlm, rng, window, cones):
     """Contig ends, contigs shorter than the window, N in the window, dense runs, 3 alternatives per site,
-    both strands: packed == brute force (< 1e-5) and == the packed=False reference."""
+    both strands: packed == brute force (< 1e-5) and == the packed=False reference — through the CNN's
+    single-mask cones (``masked_sites``) and through masks packed R + 1 apart (models without it)."""
     g = small_genome
+    if not cones:
+        tiny_mlm = _Counting(tiny_mlm)
     df = _all_alts(g, _edge_and_n_sites(g, tiny_mlm.info.receptive_field, rng))
     assert df["chrom"].isin(["c3", "c4"]).any() and len(df) > 1000
     W = window or variant_window(tiny_mlm)
@@ -179,10 +207,12 @@ def test_packed_default_mlm_equals_the_per_site_reference(yeast, default_mlm):
 
 
 class _Counting:
-    """A model wrapper recording the (n, L) of every log_probs call; ``info`` may be replaced."""
+    """A model wrapper recording the (n, L) of every log_probs call; ``info`` may be replaced. It declares no
+    ``masked_sites`` (as a bounded-receptive-field model other than the built-in CNN), so masks are packed."""
 
     def __init__(self, model, **info):
-        self.model, self.info, self.calls = model, replace(model.info, **info), []
+        caps = replace(model.info.capabilities, masked_sites=False)
+        self.model, self.info, self.calls = model, replace(model.info, capabilities=caps, **info), []
 
     def log_probs(self, seqs, masked=None, *, batch_size=64):
         self.calls.append((len(seqs), len(seqs[0])))

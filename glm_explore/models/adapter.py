@@ -96,6 +96,16 @@ class BaseAdapter:
         raise UnsupportedByModelError(f"{self.info.name} has no differentiable path to its hidden states, so the "
                                       "probe target cannot be attributed; pick a likelihood target.")
 
+    def masked_sites(self, seqs: list[str], row_of: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """(M, 4) log P over A,C,G,T at ``offsets[m]`` of ``seqs[row_of[m]]`` with only that position masked
+        (default: one masked copy of the row per site; ``capabilities.masked_sites`` adapters share work)."""
+        out = np.zeros((len(offsets), 4), dtype=np.float64)
+        for m, (r, o) in enumerate(zip(row_of, offsets)):
+            masked = np.zeros((1, len(seqs[r])), dtype=bool)
+            masked[0, o] = True
+            out[m] = self.log_probs([seqs[r]], masked, batch_size=1)[0, :, o]
+        return out
+
     def snv_skip_reason(self, seq: str, offset: int, alt: str) -> str | None:
         """Why a SNV cannot be scored, or None: every valid SNV is scored unless ``capabilities.snv_rule``."""
         return None

@@ -33,6 +33,8 @@ class Capabilities:
         GPN, whose outputs carry no per-layer states.
     snv_rule : ``snv_skip_reason`` can refuse SNVs (BPE: alt must change exactly one token); when
         False every valid SNV is scored.
+    masked_sites : ``masked_sites`` works: log-probs at many positions of a row, each masked alone, from
+        one clean pass plus each mask's receptive-field cone (exact; the fast variant scorer uses it).
     k : bases per token: 1 for character models, k for non-overlapping k-mers, 0 when variable (BPE).
     approximations : ``(feature, note)`` pairs saying what is not exact for this model. Features:
         ``log_probs`` (per-base predictions), ``hidden_states`` (per-base states), ``first_base``
@@ -44,6 +46,7 @@ class Capabilities:
     one_pass_layers: bool = False
     every_layer: bool = True
     snv_rule: bool = False
+    masked_sites: bool = False
     k: int = 1
     approximations: tuple[tuple[str, str], ...] = ()
 
@@ -119,6 +122,10 @@ class GenomicLM(Protocol):
 
     def onehot_hidden(self, x: torch.Tensor, layers: list[int]) -> list[torch.Tensor]:
         """Differentiable one-hot (N, 4, L) → per-base states (N, L, D), one per entry of ``layers``."""
+        ...
+
+    def masked_sites(self, seqs: list[str], row_of: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """(M, 4) log-probs at ``offsets[m]`` of ``seqs[row_of[m]]``, each position masked alone (MLM)."""
         ...
 
     def snv_skip_reason(self, seq: str, offset: int, alt: str) -> str | None:

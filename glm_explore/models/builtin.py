@@ -14,6 +14,7 @@ from ..errors import ModelLoadError
 from ..sequence import encode
 from .adapter import BaseAdapter, batches_by_length, check_equal_lengths
 from .base import Capabilities, ModelInfo
+from .cone import single_mask_log_probs
 from .convnet import ConvLM, ConvLMConfig, channels_from_codes, channels_from_onehot
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -38,7 +39,8 @@ class ConvLMAdapter(BaseAdapter):
             name=name, objective=cfg.objective, tokenization="char", max_len=100_000, n_layers=cfg.n_layers,
             dim=cfg.width, source=source, receptive_field=cfg.receptive_field,
             n_parameters=sum(p.numel() for p in model.parameters()), card=card or {},
-            capabilities=Capabilities(onehot_forward=True, onehot_hidden=True, one_pass_layers=True),
+            capabilities=Capabilities(onehot_forward=True, onehot_hidden=True, one_pass_layers=True,
+                                      masked_sites=cfg.objective == "mlm"),
         )
 
     def _codes(self, seqs: list[str]) -> torch.Tensor:
@@ -81,6 +83,14 @@ class ConvLMAdapter(BaseAdapter):
         parts = [self.model.layer_states(channels_from_codes(codes[chunk]), idx)
                  for chunk in batches_by_length([len(s) for s in seqs], batch_size)]
         return [np.concatenate([p[j].float().numpy() for p in parts]) for j in range(len(idx))]
+
+    def masked_sites(self, seqs: list[str], row_of: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """(M, 4) log P over A,C,G,T at ``offsets[m]`` of ``seqs[row_of[m]]`` with only that position masked:
+        what :meth:`log_probs` gives there for a single mask, from one clean pass per row plus a cone per site
+        (:func:`~glm_explore.models.cone.single_mask_log_probs`). MLM only."""
+        if self.info.objective != "mlm":
+            raise ValueError("a causal LM has no mask token")
+        return single_mask_log_probs(self.model, [encode(s) for s in seqs], row_of, offsets)
 
     def onehot_hidden(self, x: torch.Tensor, layers: list[int]) -> list[torch.Tensor]:
         """Differentiable one-hot (N, 4, L) → per-nucleotide states (N, L, D), one per layer in ``layers``

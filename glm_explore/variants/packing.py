@@ -36,6 +36,7 @@ from ..models.base import GenomicLM
 from ..sequence import reverse_complement
 
 PACK_ROW = 4096  # longest packed row (bases); shorter when the forward budget is smaller
+CONTEXT_ROW = 16_384  # longest row of merged contexts for models that serve single masks (``masked_sites``)
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,64 @@ def pack_sites(chroms: Sequence[str], pos0: Sequence[int], contig_lengths: Mappi
     return Packing(rows, np.array(lengths, dtype=np.int64), site_row, site_off)
 
 
+def context_rows(chroms: Sequence[str], pos0: Sequence[int], contig_lengths: Mapping[str, int],
+                 receptive_field: int, row_len: int = CONTEXT_ROW) -> Packing:
+    """Lay out sites as rows of merged contexts: each row one genome span, the union of overlapping or
+    touching contexts ``[p − R, p + R]`` (clipped to the contig) of at most ``row_len`` bases.
+
+    For models that mask each site alone in its row (``capabilities.masked_sites``), sites need no
+    spacing: a row holds every site whose context it covers, and its ends are contig ends or at least R
+    bases from its sites, so each prediction equals the one-window-per-site one.
+    """
+    R = int(receptive_field)
+    if row_len < 2 * R + 1:
+        raise ValueError(f"row_len {row_len} is shorter than one site's context (2·{R}+1)")
+    pos0 = np.asarray(pos0, dtype=np.int64)
+    site_row = np.full(len(pos0), -1, dtype=np.int64)
+    site_off = np.full(len(pos0), -1, dtype=np.int64)
+    rows: list[list[tuple[str | None, int, int]]] = []
+    by_chrom: dict[str, list[int]] = {}
+    for k, c in enumerate(chroms):
+        by_chrom.setdefault(c, []).append(k)
+    for c, ks in by_chrom.items():
+        ks_arr = np.array(ks, dtype=np.int64)
+        ks_arr = ks_arr[np.argsort(pos0[ks_arr], kind="stable")]
+        n = int(contig_lengths[c])
+        members: list[int] = []
+        a = b = 0
+        for k in [*ks_arr.tolist(), None]:
+            p = None if k is None else int(pos0[k])
+            if members and (p is None or p - R > b or min(n, p + R + 1) - a > row_len):
+                rows.append([(c, a, b)])
+                site_row[members] = len(rows) - 1
+                site_off[members] = pos0[members] - a
+                members = []
+            if p is None:
+                break
+            if not members:
+                a = max(0, p - R)
+            members.append(k)
+            b = min(n, p + R + 1)
+    return Packing(rows, np.array([r[0][2] - r[0][1] for r in rows], dtype=np.int64), site_row, site_off)
+
+
+def context_site_log_probs(model: GenomicLM, cache, chroms: Sequence[str], pos0: Sequence[int], *,
+                           rc: bool = True) -> np.ndarray:
+    """(N, 4) what :func:`packed_site_log_probs` returns, for models with ``capabilities.masked_sites``:
+    rows of merged contexts (:func:`context_rows`), every site masked alone via ``model.masked_sites``
+    (one clean pass per row plus a cone per site), and the reverse-complement rows with mirrored offsets."""
+    R = model.info.receptive_field
+    lengths = {c: cache.genome.lengths[c] for c in set(chroms)}
+    pk = context_rows(chroms, pos0, lengths, R)
+    seqs = pk.sequences(cache)
+    out = model.masked_sites(seqs, pk.site_row, pk.site_offset)
+    if rc:
+        rev = model.masked_sites([reverse_complement(s) for s in seqs], pk.site_row,
+                                 pk.lengths[pk.site_row] - 1 - pk.site_offset)
+        out = (out + rev[:, ::-1]) / 2
+    return out
+
+
 def packed_site_log_probs(model: GenomicLM, cache, chroms: Sequence[str], pos0: Sequence[int], *, rc: bool = True,
                           batch_size: int = 64) -> np.ndarray:
     """(N, 4) log P(b | context with the site masked) over A,C,G,T for distinct sites, forward orientation.
@@ -159,6 +218,8 @@ def packed_site_log_probs(model: GenomicLM, cache, chroms: Sequence[str], pos0: 
     if R is None:
         raise ValueError(f"{model.info.name} has no bounded receptive field: packing needs one (use one window "
                          "per site).")
+    if model.info.capabilities.masked_sites:
+        return context_site_log_probs(model, cache, chroms, pos0, rc=rc)
     budget = max(1, int(batch_size)) * (2 * R + 1)
     row_len = max(2 * R + 1, min(PACK_ROW, budget))
     lengths = {c: cache.genome.lengths[c] for c in set(chroms)}
