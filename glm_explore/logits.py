@@ -52,8 +52,10 @@ def masked_marginals(model: GenomicLM, seq: str, *, batch_size: int = 128, exact
                      positions: np.ndarray | None = None, progress: Progress | None = None) -> np.ndarray:
     """(4, L) log P(x_i = b | x_{-i}) with position i masked, for every i (MLM only).
 
-    ``exact=True`` uses :func:`mask_groups` with the model's receptive field (exact for finite
-    receptive fields; one mask per copy otherwise); ``exact=False`` is the one-mask-per-copy brute
+    ``exact=True`` uses the model's single-mask cones where it declares ``capabilities.masked_sites``
+    (the built-in CNNs: one clean pass, then each position's receptive-field cone), else
+    :func:`mask_groups` with the model's receptive field (exact for finite receptive fields; one mask
+    per copy otherwise); ``exact=False`` is the one-mask-per-copy brute
     force. ``positions`` (0-based) limits the prediction to those columns (the others are NaN), e.g.
     the requested region inside a window padded with context.
     """
@@ -61,8 +63,10 @@ def masked_marginals(model: GenomicLM, seq: str, *, batch_size: int = 128, exact
         raise ObjectiveError(f"{model.info.name} is a causal LM: masked marginals need an MLM; "
                              "use mode 'next' (next-token probabilities) instead.")
     L = len(seq)
-    groups = mask_groups(L, model.info.receptive_field if exact else None, positions)
     out = np.full((4, L), np.nan, dtype=np.float32)
+    if exact and model.info.capabilities.masked_sites:
+        return _cone_marginals(model, seq, out, positions, progress)
+    groups = mask_groups(L, model.info.receptive_field if exact else None, positions)
     for start in range(0, len(groups), batch_size):
         chunk = groups[start:start + batch_size]
         masked = np.zeros((len(chunk), L), dtype=bool)
@@ -73,6 +77,25 @@ def masked_marginals(model: GenomicLM, seq: str, *, batch_size: int = 128, exact
             out[:, g] = lp[row][:, g]
         if progress:
             progress(min(1.0, (start + len(chunk)) / len(groups)), f"masked copies {start + len(chunk)}/{len(groups)}")
+    return out
+
+
+CONE_ROW = 4096  # positions per row handed to ``model.masked_sites`` (plus R bases of context each side)
+
+
+def _cone_marginals(model: GenomicLM, seq: str, out: np.ndarray, positions: np.ndarray | None,
+                    progress: Progress | None) -> np.ndarray:
+    """:func:`masked_marginals` through ``model.masked_sites``: runs of up to :data:`CONE_ROW` positions, each
+    with R bases of context on both sides (cut at the sequence ends, where the model pads as in the whole
+    sequence), so every column equals the whole-sequence single-mask prediction."""
+    R = model.info.receptive_field
+    pos = np.arange(len(seq)) if positions is None else np.sort(np.asarray(positions, dtype=np.int64))
+    for k in range(0, len(pos), CONE_ROW):
+        p = pos[k:k + CONE_ROW]
+        a, b = max(0, int(p[0]) - R), min(len(seq), int(p[-1]) + R + 1)
+        out[:, p] = model.masked_sites([seq[a:b]], np.zeros(len(p), dtype=np.int64), p - a).T
+        if progress:
+            progress(min(1.0, (k + len(p)) / len(pos)), f"positions {k + len(p):,}/{len(pos):,}")
     return out
 
 

@@ -284,6 +284,17 @@ def test_token_models_refuse_onehot_and_capabilities_say_so(adapters):
     df = capability_matrix(adapters["kmer"])
     assert list(df.columns) == ["what", "value", "note"]
     assert df.set_index("what").loc["Tokenization", "note"].startswith("non-overlapping 6-mers")
+    assert feature_status(adapters["bert"], "Attention maps")[0] == "exact"
+    assert feature_status(adapters["gpn"], "Attention maps") == ("unsupported", f"{adapters['gpn'].info.name} is a "
+                                                                 "GPN model, which does not return attention weights")
+    assert "Fast variant" not in set(df["what"])  # only the built-in CNN declares masked_sites
+
+
+def test_the_builtin_cnn_declares_no_attention_and_fast_single_mask_scoring(default_mlm, default_clm):
+    status, note = feature_status(default_mlm, "Attention maps")
+    assert status == "unsupported" and "no attention layers" in note
+    assert feature_status(default_mlm, "Fast variant")[0] == "exact"
+    assert "Fast variant / track scoring" not in set(capability_matrix(default_clm)["what"])  # MLM only
 
 
 # kind → (onehot_forward and onehot_hidden, snv_rule, k): what each tokenization can serve

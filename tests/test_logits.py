@@ -51,6 +51,19 @@ def test_exact_marginals_equal_brute_force_tiny(tiny_mlm, rng):
     assert np.abs(lg.masked_marginals(tiny_mlm, seq, exact=False) - brute).max() < 1e-5
 
 
+def test_cone_marginals_cut_long_sequences_into_rows_without_changing_a_column(tiny_mlm, rng, monkeypatch):
+    """Rows of CONE_ROW positions with R of context each side: columns at row seams, both sequence ends and a
+    ``positions`` subset equal brute force (the built-in CNN declares masked_sites, so exact uses cones)."""
+    assert tiny_mlm.info.capabilities.masked_sites
+    monkeypatch.setattr(lg, "CONE_ROW", 16)
+    seq = random_dna(rng, 90)
+    check = [0, 1, 15, 16, 17, 31, 32, 60, 88, 89]
+    exact = lg.masked_marginals(tiny_mlm, seq)
+    assert np.abs(exact[:, check] - one_mask_brute_force(tiny_mlm, seq, check)).max() < 1e-5
+    sub = lg.masked_marginals(tiny_mlm, seq, positions=np.array([70, 3, 40]))
+    assert np.isnan(sub[:, 4]).all() and np.abs(sub[:, [3, 40, 70]] - exact[:, [3, 40, 70]]).max() < 1e-5
+
+
 def test_exact_marginals_equal_brute_force_default(default_mlm, rng):
     R = default_mlm.info.receptive_field
     seq = random_dna(rng, R + 40)

@@ -90,6 +90,15 @@ def capability_matrix(model: GenomicLM) -> pd.DataFrame:
     rows.append(("In-silico mutagenesis (ISM)", EXACT if char else APPROX,
                  "every single-base substitution scored with the model" + ("" if char else "; " + token_note)))
     rows.append(("Motifs (from attributions)", EXACT if char else APPROX, "seqlets from ISM or gradient maps"))
+    from ..attention import _why_no_attention  # lazy: glm_explore.attention imports the model adapters
+
+    why = _why_no_attention(model)
+    rows.append(("Attention maps", UNSUPPORTED if why else EXACT,
+                 why.split(". ")[0].split("; ")[0] if why else
+                 "per layer and head, token attention mapped to bases (summed over each token's bases)"))
+    if info.capabilities.masked_sites:
+        rows.append(("Fast variant / track scoring", EXACT, "each site masked alone: one clean pass, then only "
+                     "the site's receptive-field cone is recomputed"))
     return pd.DataFrame(rows, columns=["what", "value", "note"])
 
 
