@@ -35,8 +35,9 @@ import torch
 
 from .errors import InputTooLargeError, LayerError, RegionError, UnsupportedByModelError
 from .models.base import GenomicLM
+from .models.capabilities import attention_heads as n_heads
+from .models.capabilities import why_no_attention as _why_no_attention
 from .models.hf import HFAdapter, Tokens
-from .models.hf.config import GPN_MODEL_TYPES, first_attr
 from .results.coordinates import _OnSequence
 from .sequence import clean_sequence
 
@@ -95,28 +96,6 @@ class AttentionMaps(_OnSequence):
 
 def _ranges(values: tuple[int, ...]) -> str:
     return ", ".join(map(str, values)) if len(values) <= 6 else f"{values[0]}..{values[-1]}"
-
-
-def n_heads(model: GenomicLM) -> int:
-    """Attention heads per block declared by the model's config (0 when it has none)."""
-    cfg = getattr(getattr(model, "model", None), "config", None)
-    return int(first_attr(cfg, "num_attention_heads", "n_head", "num_heads", "n_heads") or 0) if cfg else 0
-
-
-def _why_no_attention(model: GenomicLM) -> str | None:
-    """Why ``model`` has no attention weights to show, or None when it has."""
-    name = model.info.name
-    if not isinstance(model, HFAdapter):
-        return (f"{name} is a convolutional network: it has no attention layers. Attention maps need a Hugging "
-                "Face transformer model (BERT, ESM / Nucleotide Transformer, GPT-2, …); use the nucleotide "
-                "dependency map to see which positions it relates.")
-    if getattr(model.model.config, "model_type", "") in GPN_MODEL_TYPES:
-        return (f"{name} is a GPN model, which does not return attention weights; use the nucleotide dependency "
-                "map to see which positions it relates.")
-    if n_heads(model) == 0:
-        return (f"{name}'s config declares no attention heads, so it has no attention weights to show; use the "
-                "nucleotide dependency map instead.")
-    return None
 
 
 def supports_attention(model: GenomicLM) -> bool:

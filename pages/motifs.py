@@ -10,6 +10,7 @@ from dashboard.errors import user_errors
 from dashboard.views import motifs as views
 from glm_explore import attribution as at
 from glm_explore import motifs as mf
+from glm_explore import patterns as pt
 from glm_explore.models.capabilities import feature_status, supports_onehot
 
 Q_CUTS = (0.01, 0.05, 0.1, 0.25)
@@ -29,6 +30,14 @@ class MotifsParams(pp.PageParams):
     q: float = pp.param(0.05, choices=Q_CUTS)
 
 
+@dataclass(frozen=True)
+class PatternsParams(pp.PageParams):
+    PREFIX = "patterns"
+    cls: str = pp.param("promoter", name="pclass")
+    n: int = pp.param(pt.PatternSettings.n_windows, lo=pt.MIN_WINDOWS, hi=200, name="pwindows")
+    target: str = pp.param("default", choices=("default", "probe"), name="ptarget")
+
+
 navigation.require_app()
 st.title("Motifs across windows")
 st.markdown(
@@ -40,7 +49,7 @@ st.markdown(
     "alone gives), as in DeepLIFT/BPNet motif discovery. Random segments of the same windows (same lengths and "
     "weights) are matched too: their match rate is what chance gives.")
 
-held = run = None  # stay defined if loading the model or genome fails below
+held = run = classes = None  # stay defined if loading the model or genome fails below
 with user_errors():
     model, data = caches.current_model(), caches.current_data()
     held = probe.current_probe()
@@ -86,3 +95,40 @@ if run and run.extra != probe.probe_digest(held):  # e.g. another model's probe 
 elif run:
     with user_errors():
         views.show_result(run, model, ws, held)
+
+st.divider()
+st.header("Patterns across many windows (TF-MoDISco)")
+st.markdown(
+    "**TF-MoDISco** (modisco-lite) clusters high-contribution stretches of many windows into **patterns**: each has "
+    "a contribution-weight matrix (CWM, the logo), a seqlet count, where its seqlets sit in the window and its "
+    "closest JASPAR motifs (TOMTOM). Inputs are *hypothetical contributions* of Integrated Gradients with "
+    "dinucleotide-shuffled references and the one-hot gradient correction. The **control** runs the same pipeline on "
+    "dinucleotide-shuffled copies of the same windows: its pattern count is what TF-MoDISco forms by chance.")
+if classes:
+    with user_errors():
+        pp.seed(PatternsParams(cls="promoter" if "promoter" in classes else classes[0], target=list(targets)[-1]),
+                {"cls": classes, "target": list(targets)})
+        with st.form("patterns_form"):
+            c1, c2, c3 = st.columns(3)
+            c1.selectbox("Pattern class", classes, key="patterns_pclass")
+            c2.slider("Pattern windows (held-out first)", pt.MIN_WINDOWS, 200, step=10, key="patterns_pwindows")
+            c3.selectbox("Pattern target", list(targets), format_func=targets.get, key="patterns_ptarget")
+            pgo = st.form_submit_button("Find patterns", type="primary", key="patterns_go", disabled=not gradients,
+                                        help=no_gradient)
+        q = pp.from_widgets(PatternsParams)
+        if pgo:
+            pp.record_run(q, extra=probe.probe_digest(held))
+        prun = pp.last_run(PatternsParams)
+        if prun is None:
+            rep = views.shipped_patterns(model, q.cls)
+            if rep is not None:
+                st.success(f"Precomputed for exactly these weights ({rep.n_windows} {rep.region_class} windows); "
+                           "press Find patterns to run your own settings (minutes).")
+                views.show_patterns(rep)
+            else:
+                st.info("Press **Find patterns**: attributions of the windows and of their shuffled copies, then "
+                        "TF-MoDISco on both (a few minutes for 100 windows of the default model).")
+        elif prun.params.target == "probe" and prun.extra != probe.probe_digest(held):
+            st.info("The probe this pattern run used is gone: fit one again, then press Find patterns.")
+        else:
+            views.show_patterns(views.computed_patterns(prun, model, ws, held))

@@ -1,16 +1,19 @@
-"""The motifs page's results: the window sample, cached attributions and TOMTOM report, its tables and logos."""
+"""The motifs page's results: the window sample, cached attributions and TOMTOM report, its tables and logos;
+the TF-MoDISco patterns section (shipped or computed report, counts vs the shuffled control, CWM logos)."""
 
 import numpy as np
 import streamlit as st
 
-from dashboard import navigation, warmup
+from dashboard import caches, navigation, warmup
 from dashboard import params as pp
 from dashboard.results_cache import session_cached
 from glm_explore import attribution as at
 from glm_explore import motifs as mf
+from glm_explore import patterns as pt
 from glm_explore import windows as wn
 from glm_explore.embed import PROBE_CAP
 from glm_explore.plots import motif_pair_logos
+from glm_explore.plots.patterns import pattern_counts_chart, pattern_figure
 
 
 @st.cache_data(persist="disk", max_entries=4, show_spinner="Finding windows…")
@@ -92,3 +95,65 @@ def show_result(run: pp.Run, model, ws, held):
     matched_motifs(rep, res, p.tax)
     all_seqlets(rep.seqlets, p.cls)
     to_attribution(res)
+
+
+# ---------------------------------------------------------------------------------------------
+# Patterns across many windows (TF-MoDISco)
+# ---------------------------------------------------------------------------------------------
+
+MAX_PATTERN_FIGURES = 8
+
+
+def shipped_patterns(model, cls: str):
+    """The shipped TF-MoDISco report for the current built-in model (exact weights), bundled genome and ``cls``."""
+    from glm_explore.datasets import DATASETS, DEFAULT_DATASET
+    from glm_explore.models.builtin import BUILTIN_MODELS
+    from glm_explore.models.fingerprint import tensors_fingerprint
+
+    text, genome = caches.current_model_text(), caches.picked(caches.GENOME_STATE, DEFAULT_DATASET)
+    if text not in BUILTIN_MODELS or genome not in DATASETS:
+        return None
+    return pt.shipped_patterns(text, genome, cls, tensors_fingerprint(model))
+
+
+def computed_patterns(run: pp.Run, model, ws, held):
+    """The Run's report, computed once per session under a progress bar (attribution of the windows and of
+    their shuffled copies, then TF-MoDISco on both)."""
+    p = run.params
+    settings = pt.PatternSettings(n_windows=p.n, target=p.target)
+    pt.check_settings(settings, len(ws.of_class(p.cls)))
+    warmup.wait_for_motif_tools()  # TOMTOM names the patterns
+    return session_cached("patterns_results", run, lambda progress: pt.find_patterns(
+        model, ws.of_class(p.cls), settings=settings, region_class=p.cls,
+        probe=held["probe"] if held and p.target == "probe" else None, progress=progress),
+        message="Attributing windows, then TF-MoDISco (minutes)…", max_entries=2)
+
+
+def pattern_metrics(rep) -> None:
+    """Patterns, JASPAR-named patterns and seqlets in patterns, each beside the shuffled control's."""
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Patterns", len(rep.patterns), f"shuffled control: {len(rep.control)}", delta_color="off")
+    m2.metric(f"Named by JASPAR (q ≤ {rep.q})", rep.named(), f"shuffled control: {rep.named(rep.control)}",
+              delta_color="off")
+    m3.metric("Seqlets in patterns", sum(p.n_seqlets for p in rep.patterns),
+              f"shuffled control: {sum(p.n_seqlets for p in rep.control)}", delta_color="off")
+
+
+def show_patterns(rep) -> None:
+    """A pattern report: counts vs control, the pattern table, CWM logos with seqlet positions, the control."""
+    s = rep.settings
+    st.caption(f"{rep.n_windows} {rep.region_class} windows of {rep.window_length} bp · {rep.model} · "
+               f"{at.METHODS.get(s.get('method'), s.get('method'))} ({s.get('n_steps')} steps, "
+               f"{s.get('n_baselines')} {s.get('baseline')} references, gradient-corrected) · target: {rep.target} · "
+               f"attribution {rep.attribution_s:.0f} s, TF-MoDISco {rep.modisco_s:.0f} s")
+    pattern_metrics(rep)
+    st.plotly_chart(pattern_counts_chart(rep), key="patterns_counts")
+    st.container(key="patterns_table").dataframe(rep.table(), hide_index=True)
+    for i, pat in enumerate(rep.patterns[:MAX_PATTERN_FIGURES]):
+        st.plotly_chart(pattern_figure(pat, window_length=rep.window_length, q=rep.q), key=f"patterns_fig_{i}")
+    if len(rep.patterns) > MAX_PATTERN_FIGURES:
+        st.caption(f"Logos of the first {MAX_PATTERN_FIGURES} patterns; all are in the table and the download.")
+    with st.expander(f"Shuffled control: {len(rep.control)} patterns"):
+        st.dataframe(rep.table(control=True), hide_index=True, key="patterns_control_table")
+    st.download_button("Download the pattern report (JSON)", rep.to_json(), f"patterns_{rep.region_class}.json",
+                       "application/json", key="patterns_download")

@@ -1,4 +1,5 @@
-"""``python -m glm_explore motifs``: seqlets across many windows of one region class, named by JASPAR."""
+"""``python -m glm_explore motifs``: seqlets across many windows of one region class, named by JASPAR;
+``--patterns``: TF-MoDISco patterns of those windows beside a dinucleotide-shuffled control."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import argparse
 import numpy as np
 
 from .. import motifs
+from .. import patterns as pt
 from ..annotation import CLASSES
 from ..attribution import METHODS, attribute_windows
 from ..embed import PROBE_CAP, fit_region_probe
@@ -22,6 +24,7 @@ from .common import (
     load_model_arg,
     note,
     output_path,
+    stderr_progress,
     write_table,
 )
 
@@ -33,8 +36,9 @@ def add_parser(subparsers) -> None:
     add_genome_model_args(m)
     m.add_argument("--class", dest="region_class", default="promoter", choices=CLASSES,
                    help="region class (default promoter)")
-    m.add_argument("--n", type=int_range(1, 10_000), default=20,
-                   help="windows to attribute (held-out ones first; default 20)")
+    m.add_argument("--n", type=int_range(1, 10_000), default=None,
+                   help="windows to attribute (held-out ones first; default 20, with --patterns "
+                        f"{pt.PatternSettings.n_windows})")
     m.add_argument("--target", choices=["default", "probe"], default="default",
                    help="default: MLM log P(ref) at the centre / CLM window log-likelihood; probe: the class score")
     add_probe_args(m, fit_note=" (default for --target probe: fit one here, the explorer's recipe with "
@@ -43,14 +47,30 @@ def add_parser(subparsers) -> None:
     m.add_argument("--q", type=float_range(0, 1, open_lo=True), default=0.05,
                    help="TOMTOM q-value cut for the summary (default 0.05)")
     m.add_argument("--seed", type=int, default=0, help="window sample seed")
-    m.add_argument("--out", default=None, type=output_path((".tsv", ".csv", ".parquet")),
-                   help="all seqlets with their matches (.tsv, .csv or .parquet)")
+    m.add_argument("--patterns", action="store_true",
+                   help="TF-MoDISco patterns (CWMs, seqlet counts and positions, TOMTOM names) of the windows and "
+                        "of their dinucleotide-shuffled copies (the chance level); needs --method "
+                        "integrated_gradients or deeplift")
+    m.add_argument("--out", default=None, type=output_path((".tsv", ".csv", ".parquet", ".json")),
+                   help="all seqlets with their matches (.tsv, .csv or .parquet); with --patterns one row per "
+                        "pattern, or .json for the whole report (what the motifs page reads)")
     m.set_defaults(func=run)
+
+
+def _settings(args: argparse.Namespace) -> pt.PatternSettings:
+    return pt.PatternSettings(n_windows=args.n, target=args.target, method=args.method, baseline=args.baseline,
+                              n_steps=args.steps, n_baselines=args.n_baselines, seed=args.seed, tax=args.jaspar,
+                              q=args.q)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.probe and args.target != "probe":
         raise GlmExploreError("--probe is used only with --target probe; add --target probe or drop --probe.")
+    if args.out and args.out.lower().endswith(".json") and not args.patterns:
+        raise GlmExploreError("--out .json is the --patterns report; add --patterns or write .tsv, .csv or .parquet.")
+    args.n = args.n or (pt.PatternSettings.n_windows if args.patterns else 20)
+    if args.patterns:
+        pt.check_settings(_settings(args))  # before anything is loaded
     probe = LinearProbe.load(args.probe) if args.probe else None
     lib = motifs.jaspar_motifs(args.jaspar)
     data, model = load_genome_arg(args.genome), load_model_arg(args.model)
@@ -63,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
                  f"{probe.heldout_macro_f1:.3f})")
     else:
         ws = make_windows(data, seed=args.seed)
+    if args.patterns:
+        return run_patterns(args, model, ws.of_class(args.region_class), probe)
     results = attribute_windows(model, ws.of_class(args.region_class, args.n), target=args.target, probe=probe,
                                 probe_class=args.probe_class or args.region_class, method=args.method,
                                 baseline=args.baseline, n_steps=args.steps, n_baselines=args.n_baselines)
@@ -75,4 +97,25 @@ def run(args: argparse.Namespace) -> int:
     if args.out:
         write_table(rep.seqlets.drop(columns=["weight"]), args.out)
     print(rep.summary.to_csv(sep="\t", index=False), end="")
+    return 0
+
+
+def run_patterns(args: argparse.Namespace, model, windows, probe) -> int:
+    """``--patterns``: TF-MoDISco on the windows and on their shuffled control; one row per pattern."""
+    from ..models.fingerprint import tensors_fingerprint
+
+    rep = pt.find_patterns(model, windows, settings=_settings(args), region_class=args.region_class, probe=probe,
+                           probe_class=args.probe_class or args.region_class, genome=args.genome,
+                           fingerprint=tensors_fingerprint(model), progress=stderr_progress())
+    note("")
+    print(f"# {rep.n_windows} {args.region_class} windows · {rep.model} · target: {rep.target}")
+    print(f"# TF-MoDISco: {len(rep.patterns)} patterns ({rep.named()} named by JASPAR {args.jaspar} at q ≤ {args.q}); "
+          f"shuffled control: {len(rep.control)} patterns ({rep.named(rep.control)} named)")
+    print(f"# time: attribution {rep.attribution_s:.1f} s, TF-MoDISco {rep.modisco_s:.1f} s")
+    table = rep.table()
+    if args.out and args.out.lower().endswith(".json"):
+        rep.save(args.out)
+    elif args.out:
+        write_table(table, args.out)
+    print(table.to_csv(sep="\t", index=False), end="")
     return 0

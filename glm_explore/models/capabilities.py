@@ -90,9 +90,7 @@ def capability_matrix(model: GenomicLM) -> pd.DataFrame:
     rows.append(("In-silico mutagenesis (ISM)", EXACT if char else APPROX,
                  "every single-base substitution scored with the model" + ("" if char else "; " + token_note)))
     rows.append(("Motifs (from attributions)", EXACT if char else APPROX, "seqlets from ISM or gradient maps"))
-    from ..attention import _why_no_attention  # lazy: glm_explore.attention imports the model adapters
-
-    why = _why_no_attention(model)
+    why = why_no_attention(model)
     rows.append(("Attention maps", UNSUPPORTED if why else EXACT,
                  why.split(". ")[0].split("; ")[0] if why else
                  "per layer and head, token attention mapped to bases (summed over each token's bases)"))
@@ -100,6 +98,33 @@ def capability_matrix(model: GenomicLM) -> pd.DataFrame:
         rows.append(("Fast variant / track scoring", EXACT, "each site masked alone: one clean pass, then only "
                      "the site's receptive-field cone is recomputed"))
     return pd.DataFrame(rows, columns=["what", "value", "note"])
+
+
+def attention_heads(model: GenomicLM) -> int:
+    """Attention heads per block declared by the model's config (0 when it has none)."""
+    from .hf.config import first_attr  # lazy: the HF adapters import this module's neighbours
+
+    cfg = getattr(getattr(model, "model", None), "config", None)
+    return int(first_attr(cfg, "num_attention_heads", "n_head", "num_heads", "n_heads") or 0) if cfg else 0
+
+
+def why_no_attention(model: GenomicLM) -> str | None:
+    """Why ``model`` has no attention weights to show (for :mod:`glm_explore.attention`), or None when it has."""
+    from .hf import HFAdapter
+    from .hf.config import GPN_MODEL_TYPES
+
+    name = model.info.name
+    if not isinstance(model, HFAdapter):
+        return (f"{name} is a convolutional network: it has no attention layers. Attention maps need a Hugging "
+                "Face transformer model (BERT, ESM / Nucleotide Transformer, GPT-2, …); use the nucleotide "
+                "dependency map to see which positions it relates.")
+    if getattr(model.model.config, "model_type", "") in GPN_MODEL_TYPES:
+        return (f"{name} is a GPN model, which does not return attention weights; use the nucleotide dependency "
+                "map to see which positions it relates.")
+    if attention_heads(model) == 0:
+        return (f"{name}'s config declares no attention heads, so it has no attention weights to show; use the "
+                "nucleotide dependency map instead.")
+    return None
 
 
 def feature_status(model: GenomicLM, feature: str) -> tuple[str, str]:
