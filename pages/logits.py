@@ -50,6 +50,7 @@ st.markdown("At every position, the model's distribution over A/C/G/T. **MLM**: 
             "p·IC in bits (IC = 2 − entropy) or plain probabilities; natural log in the table.")
 
 run = None  # stays None if loading the model or genome fails below
+p = None  # the form's params, once read
 with user_errors():
     model, data = caches.current_model(), caches.current_data()
     modes = ["exact", "unmasked"] if model.info.is_mlm else ["next"]
@@ -83,3 +84,7 @@ with user_errors():
 if run:
     with user_errors():
         views.show_result(run, data)
+
+if p is not None and p.input == "Genome region":  # a stored genome-wide track of this region (no recomputation)
+    with user_errors():
+        views.stored_track(p.region, data, model, run)

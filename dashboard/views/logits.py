@@ -109,3 +109,67 @@ def show_result(run: pp.Run, data):
     else:
         dependency_map(run, res, source)
     mlm_vs_clm(run, source, payload)
+
+
+# ---------------------------------------------------------------------------------------------
+# Stored genome-wide track (python -m glm_explore track): read from its bigWigs, never recomputed
+# ---------------------------------------------------------------------------------------------
+
+TRACK_ROOTS_ENV = "GLM_EXPLORE_TRACKS"  # folders searched for track folders (os.pathsep-separated); default tracks/
+
+
+def _computed_now(run: pp.Run | None, region_text: str, settings: dict):
+    """The page's own table for the same region, model, mode and strands as the stored track (else None)."""
+    if run is None or run.extra != ("region", region_text) or run.params.mode != settings.get("mode") \
+            or run.params.rc != settings.get("rc") or run.model != settings.get("model"):
+        return None
+    import numpy as np
+
+    from glm_explore.track import track_values
+
+    table = results(run.model, run.genome, "region", region_text, run.params.mode, run.params.rc)[1]
+    with np.errstate(divide="ignore"):
+        log_probs = np.log(table[["p_A", "p_C", "p_G", "p_T"]].to_numpy(dtype=float).T)
+    values = track_values(log_probs, "".join(table["ref"]))
+    return table[["pos"]].assign(**values)
+
+
+def stored_track(region_text: str, data, model, run: pp.Run | None = None):
+    """A stored track's P(ref) / entropy / min LLR over the region of the form (auto-detected under
+    ``$GLM_EXPLORE_TRACKS`` or ``tracks/``, or the folder typed here)."""
+    import os
+
+    import numpy as np
+
+    from glm_explore import track as tk
+    from glm_explore.genome import parse_region
+    from glm_explore.plots.track import stored_track_figure
+
+    found = tk.find_tracks(os.environ.get(TRACK_ROOTS_ENV, "tracks").split(os.pathsep), genome_name=data.genome.name)
+    with st.expander("Stored genome-wide track", expanded=bool(found or st.session_state.get("logits_track_dir"))):
+        st.caption("Values written by `python -m glm_explore track … --out DIR` (bigWigs), read for this region, "
+                   "not recomputed. Folders under `tracks/` (or `$GLM_EXPLORE_TRACKS`) are found automatically.")
+        typed = st.text_input("Stored track directory", key="logits_track_dir",
+                              placeholder=str(found[0]) if found else "tracks/my-track")
+        folder = typed.strip() or (str(found[0]) if found else "")
+        if not folder:
+            st.caption("No stored track for this genome yet.")
+            return
+        settings = tk.ChunkStore(folder).settings()
+        if settings is None:
+            raise tk.TrackError(f"{folder} holds no track.json: give a folder written by `python -m glm_explore track`.")
+        region = data.genome.check_region(parse_region(region_text))
+        table = tk.read_track(folder, region.chrom, region.start, region.end)
+        if settings.get("genome") != data.genome.name:
+            st.warning(f"This track was made on {settings.get('genome')}, not on the loaded {data.genome.name}.")
+        st.caption(f"{folder}: {settings.get('model')} · {settings.get('mode_label')} · {region}"
+                   + ("" if settings.get("model") == model.info.name else
+                      f" (the sidebar's model is {model.info.name})"))
+        if not np.isfinite(table["p_ref"].to_numpy()).any():
+            st.info(f"The stored track has no values in {region} (outside its regions, or N).")
+            return
+        computed = _computed_now(run, region_text, settings)
+        if computed is not None:
+            diff = np.nanmax(np.abs(computed["p_ref"].to_numpy() - table["p_ref"].to_numpy()))
+            st.metric("Max |stored − computed| P(ref)", f"{diff:.1e}")
+        st.plotly_chart(stored_track_figure(table, computed=computed), key="logits_track_chart")
