@@ -1,4 +1,5 @@
-"""The variant page's results: one scored SNV (LLRs, tracks, embedding shift) and a scored VCF."""
+"""The variant page's results: one scored SNV (LLRs, tracks, embedding shift), one indel / SV (aligned tracks,
+z-score), the length bias of indel scores, and a scored VCF."""
 
 from pathlib import Path
 
@@ -8,6 +9,7 @@ from dashboard import params as pp
 from dashboard.results_cache import session_cached
 from glm_explore import variants as va
 from glm_explore.plots import synonymy_comparison, variant_score_histogram, variant_tracks
+from glm_explore.plots.variants import indel_tracks, length_bias_plot
 
 
 def single_variant(model, data, v: va.Variant, half_width: int, rc: bool, progress):
@@ -37,9 +39,10 @@ def show_single(single: pp.Run, model, data):
 
 def batch_scores(batch: pp.Run, model, data):
     """(scores, skipped, summary) of a VCF, kept in session state under a progress bar."""
+    sv = batch.params.sv or None  # 0 = SNVs only
     return session_cached("variants_batch_cache", batch, lambda cb: va.score_vcf_table(
-        model, data, batch.extra, limit=batch.params.limit, batch_size=100, progress=cb), message="Scoring…",
-        max_entries=4)
+        model, data, batch.extra, limit=batch.params.limit, batch_size=100, progress=cb, max_sv_size=sv),
+        message="Scoring…", max_entries=4)
 
 
 def scores_by_class(scores):
@@ -84,3 +87,65 @@ def show_batch(batch: pp.Run, model, data):
         st.dataframe(skipped, hide_index=True)
     scores_by_class(scores)
     synonymy(scores)
+
+
+INDEL_HELP = ("**Indels and small SVs** (VCF-style REF/ALT with the padding base, e.g. REF `ACGT` ALT `A`; symbolic "
+              "`<DEL>`/`<DUP>`/`<INV>` with END; up to 1 kb). Every representation is normalised first (trimmed, "
+              "left-aligned in repeats), so it scores the same. **CLM:** Δ log-likelihood of alt vs ref over "
+              "length-matched windows (same flanks; the shorter allele's window extended on the right). **MLM:** "
+              "pseudo-log-likelihood of the affected span ± the receptive field on both alleles — **an "
+              "approximation** (a PLL is not log P(sequence)); *exact* masks every base of both windows (≤ 50 bp). "
+              "**Length-corrected z** = (score − mean) / sd of random events of the same kind and length in "
+              "intergenic DNA of the same contig.")
+
+
+def indel_form(g) -> bool:
+    """The Indel / SV tab's form (its widgets hold the ``variants_i*`` params); True when submitted."""
+    with st.form("variants_indel_form"):
+        c1, c2, c3, c4 = st.columns(4)
+        c1.selectbox("Chromosome", g.chroms, key="variants_ichrom")
+        c2.number_input("Position (1-based POS)", 1, None, key="variants_ipos")
+        c3.text_input("REF", key="variants_iref")
+        c4.text_input("ALT (bases or <DEL>/<DUP>/<INV>)", key="variants_ialt")
+        c5, c6, c7 = st.columns(3)
+        c5.number_input("END (symbolic ALT; 0 = none)", 0, None, key="variants_iend")
+        c6.number_input("Random events for the z-score (0 = none)", 0, 50, key="variants_nulls")
+        c7.checkbox("Exact whole-window PLL (MLM, ≤ 50 bp)", key="variants_exact")
+        st.caption(INDEL_HELP)
+        return st.form_submit_button("Score indel / SV", type="primary", key="variants_indel_go")
+
+
+def show_indel(run: pp.Run, model, data):
+    """One indel / SV: sum and per-base mean, the z-score, the method, the aligned ref / alt tracks."""
+    p = run.params
+    view = session_cached("variants_indel_cache", run, lambda cb: va.indel_view(
+        model, data, p.ichrom, p.ipos, p.iref, p.ialt, end=p.iend or None, half_width=p.half, rc=p.rc,
+        exact=p.exact, null_events=p.nulls, progress=cb), message="Scoring…", max_entries=4)
+    st.subheader(view.label)
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Score (sum, alt − ref)", f"{view.llr:+.3f}", help="Negative = alt less likely under the model")
+    m2.metric("Per-base mean (alt − ref)", f"{view.llr_mean:+.5f}")
+    m3.metric("Length-corrected z", "—" if view.n_null == 0 else f"{view.z:+.2f}",
+              help=f"against {view.n_null} random {view.kind} events of {view.length} bp on the same contig")
+    (st.warning if "approximation" in view.method else st.caption)(f"Method: {view.method}.")
+    st.plotly_chart(indel_tracks(view), key="variants_indel_chart")
+    st.dataframe(view.table(), hide_index=True, height=240)
+
+
+def show_length_bias(model, data):
+    """The length-bias section: score vs length of random intergenic indels on demand, slope with its CI."""
+    key = ("bias", model.info.name, data.name)
+    with st.container(border=True):
+        st.markdown("**Length bias of indel scores** (random intergenic indels of 1–100 bp)")
+        n = va.default_bias_events(model)
+        st.caption(f"Scores {n} random intergenic deletions and insertions of 1–100 bp with {model.info.name} and fits "
+                   "score = a + b · (inserted − deleted bp) by least squares (95 % t-interval of the slope). "
+                   "~30 s. The z-score of an indel above corrects for this bias.")
+        if st.button("Measure the length bias", key="variants_bias_go"):
+            session_cached("variants_bias_cache", key, lambda cb: va.length_bias(model, data, progress=cb),
+                           message="Scoring random indels…", max_entries=2)
+        bias = st.session_state.get("variants_bias_cache", {}).get(key)
+        if bias is not None:
+            st.markdown(f"**{bias.sentence()}**")
+            st.plotly_chart(length_bias_plot(bias), key="variants_bias_chart")
+            st.dataframe(bias.fits, hide_index=True)

@@ -18,7 +18,7 @@ from .common import add_genome_model_args, load_genome_arg, load_model_arg, writ
 __all__ = ["main", "build_parser", "add_genome_model_args", "load_genome_arg", "load_model_arg", "write_table"]
 
 # Command modules of this package, in the order ``--help`` lists them. Add yours here.
-COMMANDS: list[str] = ["logits", "score_vcf", "embed", "attribute", "motifs", "check", "train", "evaluate", "report", "generate", "design", "annotate", "context", "attention", "track"]
+COMMANDS: list[str] = ["logits", "score_vcf", "embed", "attribute", "motifs", "check", "train", "evaluate", "report", "generate", "design", "annotate", "context", "attention", "track", "indel_bias"]
 
 USAGE_ERROR = 2
 

@@ -29,6 +29,10 @@ def add_parser(subparsers) -> None:
     p.add_argument("--limit", type=int_range(1, None), default=None,
                    help="stop after this many scored alleles")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--max-sv-size", type=int_range(1, 100_000), nargs="?", const=1000, default=None, metavar="BP",
+                   help="also score indels, MNVs and symbolic <DEL>/<INS>/<DUP>/<INV> up to BP bases (alone: 1000); "
+                        "CLM: Δ log-likelihood over length-matched windows, MLM: pseudo-log-likelihood of the affected "
+                        "span (an approximation); adds kind, length, llr_mean (per-base) columns (default: SNVs only)")
     p.set_defaults(func=run)
 
 
@@ -44,6 +48,6 @@ def run(args: argparse.Namespace) -> int:
     with tqdm(total=total, unit="rec", disable=args.quiet, file=sys.stderr) as bar:
         summary = write_vcf_scores(model, data, vcf, out, skipped, batch_size=args.batch_size, window=args.window,
                                    rc=not args.no_rc, clm_reduce=args.clm_reduce, limit=args.limit,
-                                   on_records=lambda n: bar.update(n - bar.n))
+                                   on_records=lambda n: bar.update(n - bar.n), max_sv_size=args.max_sv_size)
     note(f"{summary.line()}. Wrote {out} (skipped alleles: {skipped}).")
     return 0

@@ -114,3 +114,77 @@ def variant_tracks(tracks, embedding=None, *, logo: str = "information", title: 
     fig.update_layout(title=title, height=240 * rows, plot_bgcolor="white", hovermode="closest", showlegend=True,
                       legend=dict(orientation="h", y=-0.08), margin=dict(l=10, r=10, t=60 if title else 30, b=10))
     return fig
+
+
+_ALLELE_COLORS = {"ref": "#1f77b4", "alt": "#d62728"}
+
+
+def indel_tracks(view, *, logo: str = "information", title: str = "") -> go.Figure:
+    """Ref and alt allele predictions of one indel / SV aligned at the breakpoint, and their difference.
+
+    ``view`` is an :class:`~glm_explore.results.IndelView` (:func:`glm_explore.variants.indel_view`): rows are
+    the reference allele's logo, the alternate allele's logo (gap columns marked ``−``, the event block
+    shaded), and log P(own base) of each allele per column with their difference (bars) where both have a
+    base. x = alignment column (hover shows the reference coordinate).
+    """
+    titles = [f"reference allele: logo ({'bits: p · IC' if logo == 'information' else 'probability'})",
+              f"alternate allele ({view.kind}, {view.len_change:+d} bp): logo",
+              "log P(own base): ref, alt (lines); alt − ref where both have a base (bars)"]
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.07, subplot_titles=titles,
+                        row_heights=[0.34, 0.34, 0.32])
+    x = view.columns
+    for r, (lp, seq) in enumerate(((view.ref_lp, view.ref_seq), (view.alt_lp, view.alt_seq)), start=1):
+        for tr in logo_traces(logo_heights(np.nan_to_num(lp.astype(float), nan=-1e4), logo), 1):
+            fig.add_trace(tr, row=r, col=1)
+        gaps = [k + 1 for k, c in enumerate(seq) if c == "-"]
+        if gaps:
+            fig.add_trace(go.Scatter(x=gaps, y=[1.0] * len(gaps), mode="text", text=["−"] * len(gaps),
+                                     textfont=dict(size=18, color="#555"), name="gap", showlegend=r == 1,
+                                     hovertemplate="gap<extra></extra>"), row=r, col=1)
+        fig.update_yaxes(range=[0, 2 if logo == "information" else 1], row=r, col=1)
+    table = view.table()
+    pos_text = [str(p) if p > 0 else "—" for p in view.ref_pos]
+    for allele, col in (("ref", "log_p_ref_allele"), ("alt", "log_p_alt_allele")):
+        fig.add_trace(go.Scatter(x=x, y=table[col], mode="lines+markers", name=f"log P({allele} base)",
+                                 line=dict(color=_ALLELE_COLORS[allele], width=1), marker=dict(size=3),
+                                 customdata=pos_text, hovertemplate=f"column %{{x}} (ref pos %{{customdata}})<br>"
+                                 f"log P({allele} base) %{{y:.3f}}<extra></extra>"), row=3, col=1)
+    fig.add_trace(go.Bar(x=x, y=table["delta"], name="alt − ref", marker_color="#9467bd", opacity=0.6,
+                         hovertemplate="column %{x}<br>alt − ref %{y:+.3f}<extra></extra>"), row=3, col=1)
+    lo, hi = view.event_cols
+    for r in (1, 2, 3):
+        fig.add_vrect(x0=lo + 0.5, x1=hi + 0.5, fillcolor="#d62728", opacity=0.08, line_width=0, row=r, col=1)
+    fig.update_xaxes(title_text="alignment column (the event block shaded; gaps −)", row=3, col=1)
+    fig.update_layout(title=title, height=720, plot_bgcolor="white", hovermode="closest",
+                      legend=dict(orientation="h", y=-0.1), margin=dict(l=10, r=10, t=60 if title else 30, b=10))
+    return fig
+
+
+def length_bias_plot(bias, *, score: str = "llr", title: str = "") -> go.Figure:
+    """Score vs length change of random background events with the pooled least-squares line (slope, 95 % CI).
+
+    ``bias`` is a :class:`~glm_explore.results.LengthBias` (:func:`glm_explore.variants.length_bias`); x is the
+    signed length change (inserted − deleted bases: deletions left of 0, insertions right), one marker colour
+    per kind. ``score``: ``llr`` (sum) or ``llr_mean`` (per base).
+    """
+    t = bias.table
+    fig = go.Figure()
+    for kind, color in (("DEL", "#1f77b4"), ("INS", "#ff7f0e")):
+        part = t[t["kind"] == kind]
+        if len(part):
+            fig.add_trace(go.Scatter(x=part["len_change"], y=part[score], mode="markers", name=f"{kind} (n={len(part)})",
+                                     marker=dict(color=color, size=7, opacity=0.7),
+                                     hovertemplate=f"{kind} %{{x:+d}} bp<br>{score} %{{y:.3f}}<extra></extra>"))
+    f = bias.fit("all", score)
+    if f and np.isfinite(f.get("slope", np.nan)):
+        xs = np.array([t["len_change"].min(), t["len_change"].max()], dtype=float)
+        fig.add_trace(go.Scatter(x=xs, y=f["intercept"] + f["slope"] * xs, mode="lines", name="least squares",
+                                 line=dict(color="#333", dash="dash")))
+        slope = f"slope {f['slope']:+.4f}/bp (95% CI {f['ci_low']:+.4f} … {f['ci_high']:+.4f})"
+    else:
+        slope = "slope: too few events"
+    fig.add_hline(y=0, line_dash="dot", line_color="#999")
+    fig.update_layout(title=title or f"{bias.model}: {score} vs length, random {bias.background} events — {slope}",
+                      height=380, xaxis_title="length change (bp, inserted − deleted)", yaxis_title=f"{score} (natural log)",
+                      margin=dict(l=10, r=10, t=50, b=10))
+    return fig

@@ -8,6 +8,7 @@ Each carries its arrays plus what produced them (model, region, parameters). Coo
 * :mod:`.embeddings` — :class:`Embeddings`, :class:`Projection`, :class:`Separation`,
   :class:`LinearProbe`, :class:`WindowSet`
 * :mod:`.attribution` — :class:`Attributions`, :class:`ISMResult`, :class:`SeqletReport`
+* :mod:`.indels` — :class:`IndelView`, :class:`LengthBias`
 * :mod:`.variants` — :class:`Variant`, :class:`EmbeddingShift`, :class:`VariantTracks`, :class:`GroupComparison`,
   :class:`VcfSummary`
 
@@ -16,11 +17,12 @@ Import them from here: ``from glm_explore.results import PositionLogits``.
 
 from .attribution import Attributions, ISMResult, SeqletReport
 from .embeddings import Embeddings, LinearProbe, Projection, Separation, WindowSet
+from .indels import IndelView, LengthBias
 from .logits import DependencyMap, PositionLogits
 from .variants import EmbeddingShift, GroupComparison, Variant, VariantTracks, VcfSummary
 
 __all__ = [
     "Attributions", "DependencyMap", "EmbeddingShift", "Embeddings", "GroupComparison", "ISMResult",
-    "LinearProbe", "PositionLogits", "Projection", "SeqletReport", "Separation", "Variant", "VariantTracks",
-    "VcfSummary", "WindowSet",
+    "IndelView", "LengthBias", "LinearProbe", "PositionLogits", "Projection", "SeqletReport", "Separation",
+    "Variant", "VariantTracks", "VcfSummary", "WindowSet",
 ]

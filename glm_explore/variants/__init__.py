@@ -25,6 +25,11 @@ with score columns added. The window a model sees around a variant is decided in
 * :mod:`.views` — :func:`embedding_shift`, :func:`delta_track`, :func:`sequence_llr`
 * :mod:`.vcf` — :func:`check_vcf_path`, :class:`VcfReader`, :func:`count_records`, :func:`score_vcf`,
   :func:`score_vcf_table`; :mod:`.parquet` — the Parquet schema, :func:`write_vcf_scores`, :func:`parquet_bytes`
+* :mod:`.indels` — :class:`Event`, normalisation (trim + left-align), :func:`check_event`, the size cap;
+  :mod:`.indel_scores` — CLM length-matched Δ / MLM pseudo-log-likelihood per event; :mod:`.length_bias` —
+  :func:`length_bias` (score vs length of random intergenic indels) and :class:`NullScores` (the
+  length-corrected z-score); :mod:`.indel_views` — :func:`indel_view` (aligned ref / alt tracks);
+  :func:`score_events` in :mod:`.score` (``score_variants(..., max_sv_size=1000)`` routes rows there)
 * :mod:`.stats` — :func:`score_summary`, :func:`cds_summary_table`, :func:`compare_groups`, :func:`synonymy`
 
 The typed :class:`~glm_explore.results.Variant` and the result objects (``EmbeddingShift``,
@@ -34,10 +39,23 @@ re-exported here.
 
 from ..results import EmbeddingShift, GroupComparison, Variant, VariantTracks, VcfSummary
 from .clm import clm_delta, local_alt_totals, sequence_log_likelihood, token_log_likelihoods
+from .indel_scores import EXACT_MAX_BP, event_scores, method_label, pseudo_log_likelihood
+from .indel_views import checked_event, indel_view
+from .indels import (
+    DEFAULT_MAX_SV_SIZE,
+    REASON_BND,
+    REASON_INS_SEQ,
+    REASON_SV_END,
+    REASON_SV_SIZE,
+    Event,
+    check_event,
+    normalize,
+)
+from .length_bias import NullScores, default_bias_events, length_bias
 from .mlm import masked_site_log_probs, mlm_llr, uses_packing
 from .packing import Packing, pack_sites, packed_site_log_probs
 from .parquet import parquet_bytes, write_vcf_scores
-from .score import SIGN_CONVENTION, score_site, score_variants
+from .score import EVENT_COLUMNS, SIGN_CONVENTION, score_events, score_site, score_variants
 from .stats import NONSYNONYMOUS, cds_summary_table, compare_groups, score_summary, synonymy
 from .validate import (
     OK,
@@ -56,6 +74,9 @@ from .vcf import DEMO_NOTE, DEMO_VCF, VcfReader, check_vcf_path, count_records, 
 from .views import delta_track, embedding_shift, embedding_shift_from_states, sequence_llr
 
 __all__ = [
+    "DEFAULT_MAX_SV_SIZE", "EVENT_COLUMNS", "EXACT_MAX_BP", "Event", "NullScores", "REASON_BND", "REASON_INS_SEQ",
+    "REASON_SV_END", "REASON_SV_SIZE", "check_event", "checked_event", "default_bias_events", "event_scores",
+    "indel_view", "length_bias", "method_label", "normalize", "pseudo_log_likelihood", "score_events",
     "DEMO_NOTE", "DEMO_VCF", "NONSYNONYMOUS", "OK", "REASON_CONTIG", "REASON_INDEL", "REASON_NON_ACGT",
     "REASON_RANGE", "REASON_REF", "REASON_SAME", "REASON_SYMBOLIC", "SIGN_CONVENTION",
     "ChromCache", "EmbeddingShift", "GroupComparison", "Packing", "Variant", "VariantError", "VariantTracks",

@@ -21,9 +21,12 @@ from ..datasets import DATA_DIR, as_genome
 from ..errors import GlmExploreError
 from ..models.base import GenomicLM, Progress
 from ..results import VcfSummary
+from .indels import check_event
 from .score import score_variants
 from .stats import synonymy
-from .validate import OK, ChromCache, VariantError, check_variant
+from .validate import OK, REASON_INDEL, REASON_SYMBOLIC, ChromCache, VariantError, check_variant
+
+EVENT_INFO = ("end", "svlen", "ins_seq")  # columns a reader adds with max_sv_size: INFO END, SVLEN, SVINSSEQ
 
 DEMO_VCF = DATA_DIR / "yeast" / "demo_variants.vcf.gz"
 DEMO_NOTE = ("SYNTHETIC demo variants: SNVs sampled at random from the yeast S288c reference across region classes "
@@ -131,10 +134,14 @@ class VcfReader:
     everything seen so far (a new frozen :class:`~glm_explore.results.VcfSummary` each time it is
     read). Memory is one batch plus the chromosome sequences of :class:`~.validate.ChromCache` (the whole
     genome when it fits, else the last two chromosomes).
+
+    ``max_sv_size`` (bp; None = SNVs only, as before): indels, MNVs and symbolic ``<DEL>/<INS>/<DUP>/<INV>``
+    up to that size pass too (:func:`~.indels.check_event`; skip reasons for breakends, ``<CNV>``, events
+    over the cap, symbolic alleles without END/SVLEN), and batches gain ``end``, ``svlen``, ``ins_seq``.
     """
 
-    def __init__(self, path: str | Path, genome, *, batch_size: int = 2000, info: Sequence[str] | None = None
-                 ) -> None:
+    def __init__(self, path: str | Path, genome, *, batch_size: int = 2000, info: Sequence[str] | None = None,
+                 max_sv_size: int | None = None) -> None:
         import cyvcf2
 
         _quiet_htslib()
@@ -148,6 +155,7 @@ class VcfReader:
         self.genome = as_genome(genome)
         self.cache = ChromCache(self.genome)
         self.batch_size = batch_size
+        self.max_sv_size = max_sv_size
         self._records = self._alleles = self._scored = 0
         self._skipped: Counter = Counter()
 
@@ -158,7 +166,8 @@ class VcfReader:
                           skipped=dict(self._skipped))
 
     def __iter__(self) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
-        cols = ["chrom", "pos", "ref", "alt", "id", *self.info]
+        events = self.max_sv_size is not None
+        cols = ["chrom", "pos", "ref", "alt", "id", *self.info, *(EVENT_INFO if events else ())]
         ok_rows: list[tuple] = []
         bad_rows: list[tuple] = []
         try:
@@ -166,10 +175,18 @@ class VcfReader:
                 self._records += 1
                 alts = rec.ALT or ["."]
                 infos = tuple(self._info(rec, k) for k in self.info)
-                for alt in alts:
+                for k, alt in enumerate(alts):
                     self._alleles += 1
                     reason, name, _ = check_variant(self.genome, rec.CHROM, rec.POS, rec.REF, alt, self.cache)
                     row = (rec.CHROM, int(rec.POS), rec.REF, alt, rec.ID or ".", *infos)
+                    if events:
+                        extra = self._event_info(rec, k)
+                        row = (*row, *extra)
+                        if reason in {REASON_INDEL, REASON_SYMBOLIC}:
+                            reason, ev = check_event(self.genome, rec.CHROM, rec.POS, rec.REF, alt, end=extra[0],
+                                                     svlen=extra[1], ins_seq=extra[2], max_size=self.max_sv_size,
+                                                     cache=self.cache)
+                            name = ev.chrom if ev is not None else name
                     if reason == OK:
                         ok_rows.append((name, *row[1:]))
                     else:
@@ -190,6 +207,20 @@ class VcfReader:
         self._scored += len(ok_rows)
         return (pd.DataFrame(ok_rows, columns=cols),
                 pd.DataFrame(bad_rows, columns=["chrom", "pos", "ref", "alt", "id", "reason"]))
+
+    @staticmethod
+    def _event_info(rec, k: int) -> tuple:
+        """``(END, SVLEN, SVINSSEQ)`` of allele ``k`` of a record (None where absent)."""
+        out = []
+        for key in ("END", "SVLEN", "SVINSSEQ"):
+            try:
+                v = rec.INFO.get(key)
+            except (KeyError, ValueError):
+                v = None
+            if isinstance(v, tuple):
+                v = v[k] if k < len(v) else None
+            out.append(None if v is None else str(v))
+        return tuple(out)
 
     @staticmethod
     def _info(rec, key: str):
@@ -224,7 +255,8 @@ def count_records(path: str | Path) -> int:
 
 def score_vcf(model: GenomicLM, genome, path: str | Path, *, batch_size: int = 2000, window: int | None = None,
               rc: bool = True, clm_reduce: str = "sum", forward_batch: int = 64, limit: int | None = None,
-              progress: Progress | None = None, total: int | None = None, packed: bool = True
+              progress: Progress | None = None, total: int | None = None, packed: bool = True,
+              max_sv_size: int | None = None, exact_pll: bool = False, null_events: int = 0
               ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame, VcfSummary]]:
     """Stream-score a VCF: yields ``(scored_batch, skipped_batch, summary_so_far)`` per batch.
 
@@ -232,9 +264,12 @@ def score_vcf(model: GenomicLM, genome, path: str | Path, *, batch_size: int = 2
     ``skipped_batch`` lists the alleles not scored with their ``reason``. ``limit`` stops after
     that many scored alleles (the last summary then says ``stopped_at_limit``). ``progress(fraction,
     message)`` is called per batch (fraction by records when ``total`` records are known, else 0).
-    ``packed`` is passed to :func:`score_variants` (``False``: the one-window-per-site reference).
+    ``packed`` is passed to :func:`score_variants` (``False``: the one-window-per-site reference);
+    ``max_sv_size`` (bp; None = SNVs only) also scores indels / MNVs / small SVs up to that size
+    (:func:`~.score.score_events`, with ``exact_pll`` and ``null_events`` for their z-score).
     """
-    reader = VcfReader(path, genome, batch_size=min(batch_size, limit) if limit else batch_size)
+    reader = VcfReader(path, genome, batch_size=min(batch_size, limit) if limit else batch_size,
+                       max_sv_size=max_sv_size)
     done = 0
     try:
         for ok, bad in reader:
@@ -243,7 +278,8 @@ def score_vcf(model: GenomicLM, genome, path: str | Path, *, batch_size: int = 2
                 summary = replace(summary, scored=summary.scored - (done + len(ok) - limit), stopped_at_limit=True)
                 ok = ok.iloc[:max(0, limit - done)]
             scored = score_variants(model, genome, ok, window=window, rc=rc, clm_reduce=clm_reduce,
-                                    batch_size=forward_batch, packed=packed, _cache=reader.cache)
+                                    batch_size=forward_batch, packed=packed, max_sv_size=max_sv_size,
+                                    exact_pll=exact_pll, null_events=null_events, _cache=reader.cache)
             done += len(scored)
             if progress:
                 frac = summary.records / total if total else 0.0
