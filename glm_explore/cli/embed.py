@@ -18,6 +18,7 @@ from .common import (
     output_path,
     stderr_progress,
 )
+from .engine_args import add_engine_args, engine_options, shard_progress
 
 MAX_K = 6  # k-mer baseline: 4**6 = 4,096 features
 
@@ -64,6 +65,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--probe-out", default=None, type=output_path((".json",)),
                    help="also write the region-class probe (fit on training windows) as JSON, for "
                         "`attribute --target probe` and `motifs`")
+    p.add_argument("--shard-size", type=int_range(1, None), default=None,
+                   help="--engine ray: windows per shard (default 512)")
+    add_engine_args(p, shard_help="--shard-size windows")
     p.set_defaults(func=run)
 
 
@@ -71,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
     if args.center > args.length:
         raise RegionError(f"--center {args.center} is longer than --length {args.length}; "
                                      "the centre must fit in the window.")
+    opts = engine_options(args, also=("shard_size",))
     data = load_genome_arg(args.genome)
     model = load_model_arg(args.model)
     layers = normalize_layers(model, args.layers)  # a bad layer fails before any window is embedded
@@ -82,8 +87,11 @@ def run(args: argparse.Namespace) -> int:
         note(line)
     note(ws.counts.to_string(index=False))
     rc = None if args.rc == "auto" else args.rc == "on"
-    emb = embed_windows(model, ws.sequences, layers=layers, pooling=args.pooling, center=args.center, rc=rc,
-                        batch_size=args.batch_size, progress=stderr_progress())
+    if opts is None:
+        emb = embed_windows(model, ws.sequences, layers=layers, pooling=args.pooling, center=args.center, rc=rc,
+                            batch_size=args.batch_size, progress=stderr_progress())
+    else:
+        emb = _embed_ray(args, opts, model, ws.sequences, layers, rc)
     note("")
     X = emb.features(emb.layers)
     projections = [reduce.pca_coords(X, seed=args.seed)]
@@ -107,3 +115,15 @@ def run(args: argparse.Namespace) -> int:
                                          model_name=model.info.name)
         print(reduce.separation_table(seps).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     return 0
+
+
+def _embed_ray(args: argparse.Namespace, opts, model, seqs, layers: list[int], rc: bool | None):
+    """``--engine ray``: the same Embeddings, computed by actors that each load ``--model`` (resumable)."""
+    from ..distributed import embed_windows_ray
+
+    emb, ray_run = embed_windows_ray(args.model, seqs, out=args.out, layers=layers, pooling=args.pooling,
+                                     center=args.center, rc=model.info.is_mlm if rc is None else rc,
+                                     batch_size=args.batch_size, shard_size=args.shard_size or 512,
+                                     name=model.info.name, opts=opts, progress=shard_progress())
+    note(ray_run.line())
+    return emb

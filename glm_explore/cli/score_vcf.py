@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..variants import SIGN_CONVENTION, check_vcf_path, count_records, write_vcf_scores
 from .common import add_genome_model_args, int_range, load_genome_arg, load_model_arg, note, output_path
+from .engine_args import add_engine_args, engine_options, shard_progress
 
 
 def add_parser(subparsers) -> None:
@@ -33,6 +34,7 @@ def add_parser(subparsers) -> None:
                    help="also score indels, MNVs and symbolic <DEL>/<INS>/<DUP>/<INV> up to BP bases (alone: 1000); "
                         "CLM: Δ log-likelihood over length-matched windows, MLM: pseudo-log-likelihood of the affected "
                         "span (an approximation); adds kind, length, llr_mean (per-base) columns (default: SNVs only)")
+    add_engine_args(p, shard_help="one --batch-size chunk of alleles")
     p.set_defaults(func=run)
 
 
@@ -42,7 +44,10 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     skipped = Path(args.skipped) if args.skipped else out.with_suffix(".skipped.tsv")
     vcf = check_vcf_path(args.vcf)
+    opts = engine_options(args)
     data = load_genome_arg(args.genome)
+    if opts is not None:
+        return _run_ray(args, opts, vcf, data, out, skipped)
     model = load_model_arg(args.model)
     total = None if args.quiet else count_records(vcf)
     with tqdm(total=total, unit="rec", disable=args.quiet, file=sys.stderr) as bar:
@@ -50,4 +55,17 @@ def run(args: argparse.Namespace) -> int:
                                    rc=not args.no_rc, clm_reduce=args.clm_reduce, limit=args.limit,
                                    on_records=lambda n: bar.update(n - bar.n), max_sv_size=args.max_sv_size)
     note(f"{summary.line()}. Wrote {out} (skipped alleles: {skipped}).")
+    return 0
+
+
+def _run_ray(args: argparse.Namespace, opts, vcf: Path, data, out: Path, skipped: Path) -> int:
+    """``--engine ray``: the same Parquet and skipped TSV, scored by actors that each load ``--model``."""
+    from ..distributed import score_vcf_ray
+
+    summary, ray_run = score_vcf_ray(vcf, out, skipped, model=args.model, genome=args.genome, data=data,
+                                     batch_size=args.batch_size, window=args.window, rc=not args.no_rc,
+                                     clm_reduce=args.clm_reduce, limit=args.limit, max_sv_size=args.max_sv_size,
+                                     opts=opts,
+                                     progress=shard_progress(not args.quiet))
+    note(f"{summary.line()}; {ray_run.line()}. Wrote {out} (skipped alleles: {skipped}).")
     return 0

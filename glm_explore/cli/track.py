@@ -22,6 +22,7 @@ from .common import (
     note,
     output_dir,
 )
+from .engine_args import add_engine_args, engine_options
 
 
 def add_parser(subparsers) -> None:
@@ -41,6 +42,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--batch-size", type=int_range(1, 4096), default=128, help="masked copies per forward pass")
     p.add_argument("--no-rc", action="store_true", help="MLM: forward strand only (default: average both strands)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_engine_args(p, shard_help="one --chunk-bp chunk")
     p.set_defaults(func=run)
 
 
@@ -68,6 +70,7 @@ def writable_dir(path: Path) -> Path:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    opts = engine_options(args)  # --engine ray: Ray actors compute the chunks (None: local engine)
     data = load_genome_arg(args.genome)
     regions = read_regions_bed(args.regions, data.genome) if args.regions else None
     chunks = plan_chunks(data.genome, chroms=chrom_list(args.chrom), regions=regions, chunk_bp=args.chunk_bp)
@@ -80,6 +83,13 @@ def run(args: argparse.Namespace) -> int:
             bar.set_postfix_str(msg, refresh=False)
             bar.update(round(frac * total) - bar.n)
 
+        if opts is not None:  # Ray actors compute and store the missing chunks; run_track below then only assembles
+            from ..distributed import track_chunks_ray
+            from ..track import track_settings
+
+            store.claim(track_settings(model, data.genome, rc=not args.no_rc))
+            note(track_chunks_ray(args.model, args.genome, chunks, store, batch_size=args.batch_size,
+                                  rc=not args.no_rc, opts=opts, progress=progress).line())
         # local engine: compute the chunks not stored yet, store each, write the bigWigs
         paths = run_track(model, data.genome, chunks, store, batch_size=args.batch_size, rc=not args.no_rc, progress=progress)
     print(f"wrote {', '.join(str(p) for p in paths.values())}")

@@ -1,0 +1,139 @@
+"""The actor half of the Ray engine: one callable class for ``map_batches`` that holds one model per actor.
+
+:class:`ShardWorker` is what Ray Data instantiates once per actor. It builds the job's compute object from
+plain parameters (spec strings and numbers) — so each actor **loads its own model** through the project's
+registry (:func:`glm_explore.models.load_model`) and its own genome (:func:`glm_explore.datasets.load_genome_spec`);
+nothing heavy is pickled. Each call turns a batch of shard payloads (bytes) into result bytes with the local
+engine's own functions:
+
+* ``score-vcf`` — :class:`VcfShard`: pickled allele table → :func:`glm_explore.variants.score_variants` →
+  :func:`glm_explore.variants.parquet_bytes` (the local writer's Parquet schema);
+* ``embed`` — :class:`EmbedShard`: newline-joined windows → :func:`glm_explore.embed.embed_windows` →
+  ``.npy`` bytes of the ``(n, n_layers, D)`` float32 vectors;
+* ``track`` — :class:`TrackShard`: a pickled chunk → ``glm_explore.track.compute_chunk`` → pickled values.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import tempfile
+import time
+
+import numpy as np
+
+from ..errors import GlmExploreError
+
+
+def load_genome(spec: str):
+    """The GenomeData of a ``--genome`` spec, as the CLI loads it (a cleaned FASTA copy in a temp folder)."""
+    from ..datasets import load_genome_spec
+
+    return load_genome_spec(spec, clean_dir=tempfile.mkdtemp(prefix="glm_explore_actor_"))
+
+
+def load_model(spec: str):
+    """The model of a ``--model`` spec, through the registry (built-in key, ConvLM folder, HF folder / id)."""
+    from ..models import load_model as _load
+
+    return _load(spec)
+
+
+class VcfShard:
+    """Score one batch of SNV alleles exactly as :func:`glm_explore.variants.score_vcf` scores a batch."""
+
+    def __init__(self, model: str, genome: str, window: int | None, rc: bool, clm_reduce: str,
+                 max_sv_size: int | None = None) -> None:
+        self.model, self.genome = load_model(model), load_genome(genome)
+        self.kwargs = {"window": window, "rc": rc, "clm_reduce": clm_reduce, "max_sv_size": max_sv_size}
+
+    def __call__(self, payload: bytes) -> bytes:
+        from ..variants import parquet_bytes, score_variants
+
+        variants = pickle.loads(payload)
+        return parquet_bytes(score_variants(self.model, self.genome, variants, **self.kwargs))
+
+
+class EmbedShard:
+    """Embed one slice of equal-length windows exactly as :func:`glm_explore.embed.embed_windows` does."""
+
+    def __init__(self, model: str, layers: list[int], pooling: str, center: int, rc: bool, batch_size: int
+                 ) -> None:
+        self.model = load_model(model)
+        self.kwargs = {"layers": list(layers), "pooling": pooling, "center": center, "rc": rc,
+                       "batch_size": batch_size}
+
+    def __call__(self, payload: bytes) -> bytes:
+        from ..embed import embed_windows
+
+        seqs = payload.decode("ascii").split("\n")
+        buf = io.BytesIO()
+        np.save(buf, embed_windows(self.model, seqs, **self.kwargs).vectors, allow_pickle=False)
+        return buf.getvalue()
+
+
+class TrackShard:
+    """Compute one genome chunk exactly as the local track engine does (``glm_explore.track.compute_chunk``)."""
+
+    def __init__(self, model: str, genome: str, batch_size: int, options: dict | None = None) -> None:
+        self.model, self.genome = load_model(model), load_genome(genome)
+        self.batch_size = batch_size
+        self.options = dict(options or {})
+
+    def __call__(self, payload: bytes) -> bytes:
+        from ..track import compute_chunk
+
+        chunk = pickle.loads(payload)
+        values = compute_chunk(self.model, self.genome, chunk, batch_size=self.batch_size, **self.options)
+        return pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+JOBS = {"score-vcf": VcfShard, "embed": EmbedShard, "track": TrackShard}
+
+
+class ShardWorker:
+    """Ray Data callable class (one instance per actor): ``{shard, payload}`` batch → ``{shard, result}``.
+
+    ``job`` names the compute class in :data:`JOBS`, built from ``params`` inside the actor. ``threads``:
+    torch threads of this actor (its CPU reservation). ``fail_after`` (tests): the actor process exits, as a
+    killed worker would, when asked for more shards after finishing that many.
+    """
+
+    def __init__(self, job: str, params: dict, fail_after: int | None = None, threads: int = 1) -> None:
+        import torch
+
+        torch.set_num_threads(max(1, threads))
+        self.fail_after, self.finished = fail_after, 0
+        self.error: GlmExploreError | None = None
+        try:
+            self.compute = JOBS[job](**params)
+        except GlmExploreError as exc:  # reported with the first shard, as data the driver re-raises
+            self.error = exc
+            self.compute = self._raise
+
+    def _raise(self, payload: bytes) -> bytes:
+        raise self.error
+
+    def __call__(self, batch: dict) -> dict:
+        if self.fail_after is not None and self.finished >= self.fail_after:
+            time.sleep(2.0)  # let the driver collect what this actor finished, then die like a killed worker
+            os._exit(1)
+        results, errors = [], []
+        for payload in batch["payload"]:
+            try:
+                results.append(self.compute(bytes(payload)))
+                errors.append(b"")
+            except GlmExploreError as exc:  # a user error travels back as data: the driver re-raises it as is
+                results.append(b"")
+                errors.append(pickle.dumps(exc))
+        self.finished += len(results)
+        return {"shard": np.asarray(batch["shard"], dtype=np.int64), "result": _objects(results),
+                "error": _objects(errors)}
+
+
+def _objects(values: list[bytes]) -> np.ndarray:
+    """A 1-D object array of bytes (a Ray Data binary column)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
