@@ -10,7 +10,9 @@ field). Two exact ways to get ``log P(· | row with only p masked)`` at p follow
   side of p, reading everything else from the clean pass. For the default MLM that is 325 position-blocks
   per site instead of 9 × 143 when masks are packed R + 1 apart (:mod:`glm_explore.variants.packing`).
 * **shrink** (isolated sites): the site's ``2R + 1`` context only, each block evaluated only where the
-  prediction at p still needs it (``n_b`` on each side): about half the work of a full window.
+  prediction at p still needs it (``n_b`` on each side): about half the work of a full window; the first
+  block's convolution reads the 6 one-hot input channels through weights folded with the embedding
+  (6 input channels instead of the width), the costliest layer of the shrunken context.
 
 Both reproduce the model's zero padding at row ends (a block's input is zero outside the row), so a
 row cut at a contig end is scored exactly as the model scores it there. Results equal the full masked
@@ -73,9 +75,14 @@ def cone_plan(model: ConvLM) -> ConePlan:
 
 
 def _block_valid(block: ConvBlock, x: torch.Tensor) -> torch.Tensor:
-    """One block without padding: (M, L, D) → (M, L − 2s, D), the outputs whose inputs are all in ``x``."""
+    """One block without padding: (M, L, D) → (M, L − 2s, D), the outputs whose inputs are all in ``x``.
+
+    The convolution runs as a 2-D one on a channels-last view of ``x``, so the (M, L, D) layout the
+    position-wise layers use needs no transposed copies."""
     s = block.pad[0]
-    h = block.conv(x.transpose(1, 2)).transpose(1, 2)
+    weight = block.conv.weight.unsqueeze(2).contiguous(memory_format=torch.channels_last)  # (D, D, 1, k)
+    h = torch.nn.functional.conv2d(x.unsqueeze(1).permute(0, 3, 1, 2), weight, block.conv.bias,
+                                   dilation=(1, block.conv.dilation[0])).permute(0, 2, 3, 1).squeeze(1)
     x = x[:, s:x.shape[1] - s] + block.norm1(block.act1(h))
     return x + block.norm2(block.act2(block.ffn(x)))
 
@@ -85,15 +92,32 @@ def _head_log_probs(model: ConvLM, h: torch.Tensor) -> torch.Tensor:
     return torch.log_softmax(model.head(h).float(), dim=-1)
 
 
+def _first_block_from_channels(model: ConvLM, x: torch.Tensor) -> torch.Tensor:
+    """Embedding + first block without padding, from input channels (M, 6, L) (all-zero columns = outside the
+    row): (M, L − 2s, D). The embedding is affine in one-hot columns, so the first convolution of the
+    embedded input is one convolution of the 6 input channels with the weights folded together (6 input
+    channels instead of D), and an all-zero column stays exactly zero, as the model's zero padding."""
+    block = model.blocks[0]
+    folded = model.embed.weight + model.embed.bias[:, None]  # (D, 6): embedding of each one-hot channel
+    weight = torch.einsum("odk,dc->ock", block.conv.weight, folded)  # (D, 6, k)
+    s = block.pad[0]
+    h = torch.nn.functional.conv1d(x, weight, block.conv.bias, dilation=block.conv.dilation)
+    h0 = x[:, :, s:x.shape[2] - s].transpose(1, 2) @ folded.T  # (M, L − 2s, D): the embedded input, residual
+    out = h0 + block.norm1(block.act1(h.transpose(1, 2)))
+    return out + block.norm2(block.act2(block.ffn(out)))
+
+
 def _shrink(model: ConvLM, plan: ConePlan, windows: torch.Tensor) -> torch.Tensor:
     """Codes (M, 2R+1) centred on the masked sites (−1 = outside the row) → log-probs (M, 4)."""
     valid = windows >= 0
     R = plan.receptive_field
     mask = torch.zeros_like(valid)
     mask[:, R] = True
-    h = model.embed(channels_from_codes(windows.clamp(min=0), mask).transpose(1, 2))
+    x = channels_from_codes(windows.clamp(min=0), mask) * valid.unsqueeze(1)
+    h = _first_block_from_channels(model, x)
+    valid = valid[:, plan.spans[0]:valid.shape[1] - plan.spans[0]]
     h = h * valid.unsqueeze(-1)
-    for block, s in zip(model.blocks, plan.spans):
+    for block, s in zip(model.blocks[1:], plan.spans[1:]):
         h = _block_valid(block, h)
         valid = valid[:, s:valid.shape[1] - s]
         h = h * valid.unsqueeze(-1)
