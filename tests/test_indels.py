@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from oracles import MarkovCLM, NeighbourMLM
 
 from glm_explore import variants as va
@@ -24,12 +23,7 @@ IDX = {b: i for i, b in enumerate("ACGT")}
 COMP = str.maketrans("ACGT", "TGCA")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # conftest: torch on one thread per test
 
 
 @pytest.fixture(scope="module")

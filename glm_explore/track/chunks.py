@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..datasets import as_genome
 from ..errors import GlmExploreError, RegionError
+from ..genome import Region
 
 DEFAULT_CHUNK_BP = 100_000
 
@@ -32,11 +33,15 @@ class Chunk:
     end: int
 
     @property
+    def region(self) -> Region:
+        return Region(self.chrom, self.start, self.end)
+
+    @property
     def length(self) -> int:
-        return self.end - self.start
+        return self.region.length
 
     def __str__(self) -> str:  # 1-based inclusive, as users read it
-        return f"{self.chrom}:{self.start + 1}-{self.end}"
+        return str(self.region)
 
 
 def read_regions_bed(path: str | Path, genome) -> pd.DataFrame:

@@ -55,6 +55,16 @@ class Packing:
         return ["".join("N" * (e - s) if c is None else cache[c][s:e] for c, s, e in row) for row in self.rows]
 
 
+def sites_by_contig(chroms: Sequence[str], pos0: np.ndarray):
+    """Yield ``(contig, indices)`` per contig (first-seen order): the indices of its sites, by position."""
+    by_chrom: dict[str, list[int]] = {}
+    for k, c in enumerate(chroms):
+        by_chrom.setdefault(c, []).append(k)
+    for c, ks in by_chrom.items():
+        ks_arr = np.array(ks, dtype=np.int64)
+        yield c, ks_arr[np.argsort(pos0[ks_arr], kind="stable")]
+
+
 def chain_sites(pos: np.ndarray, receptive_field: int) -> list[list[int]]:
     """Indices into ``pos`` (sorted 0-based positions on one contig) grouped into chains, in order of
     their first site: consecutive sites of a chain are R + 1 … 2R + 1 bases apart (best fit)."""
@@ -109,12 +119,7 @@ def pack_sites(chroms: Sequence[str], pos0: Sequence[int], contig_lengths: Mappi
         lengths.append(used)
         cur, used = [], 0
 
-    by_chrom: dict[str, list[int]] = {}
-    for k, c in enumerate(chroms):
-        by_chrom.setdefault(c, []).append(k)
-    for c, ks in by_chrom.items():
-        ks_arr = np.array(ks, dtype=np.int64)
-        ks_arr = ks_arr[np.argsort(pos0[ks_arr], kind="stable")]
+    for c, ks_arr in sites_by_contig(chroms, pos0):
         n = int(contig_lengths[c])
         for chain in chain_sites(pos0[ks_arr], R):
             sites = ks_arr[chain]
@@ -158,12 +163,7 @@ def context_rows(chroms: Sequence[str], pos0: Sequence[int], contig_lengths: Map
     site_row = np.full(len(pos0), -1, dtype=np.int64)
     site_off = np.full(len(pos0), -1, dtype=np.int64)
     rows: list[list[tuple[str | None, int, int]]] = []
-    by_chrom: dict[str, list[int]] = {}
-    for k, c in enumerate(chroms):
-        by_chrom.setdefault(c, []).append(k)
-    for c, ks in by_chrom.items():
-        ks_arr = np.array(ks, dtype=np.int64)
-        ks_arr = ks_arr[np.argsort(pos0[ks_arr], kind="stable")]
+    for c, ks_arr in sites_by_contig(chroms, pos0):
         n = int(contig_lengths[c])
         members: list[int] = []
         a = b = 0
