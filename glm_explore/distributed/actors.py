@@ -6,18 +6,21 @@ registry (:func:`glm_explore.models.load_model`) and its own genome (:func:`glm_
 nothing heavy is pickled. Each call turns a batch of shard payloads (bytes) into result bytes with the local
 engine's own functions:
 
-* ``score-vcf`` — :class:`VcfShard`: pickled allele table → :func:`glm_explore.variants.score_variants` →
+* ``score-vcf`` — :class:`VcfShard`: an allele table as Parquet bytes → :func:`glm_explore.variants.score_variants` →
   :func:`glm_explore.variants.parquet_bytes` (the local writer's Parquet schema);
 * ``embed`` — :class:`EmbedShard`: newline-joined windows → :func:`glm_explore.embed.embed_windows` →
   ``.npy`` bytes of the ``(n, n_layers, D)`` float32 vectors;
-* ``track`` — :class:`TrackShard`: a pickled chunk → ``glm_explore.track.compute_chunk`` → pickled values.
+* ``track`` — :class:`TrackShard`: a chunk as JSON → ``glm_explore.track.compute_chunk`` → ``.npz`` bytes.
+
+Nothing is unpickled by our code: payloads and results are Parquet, JSON or ``.npz`` bytes, and a user error
+comes back as its class name and message.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import os
-import pickle
 import tempfile
 import time
 
@@ -40,6 +43,50 @@ def load_model(spec: str):
     return _load(spec)
 
 
+def frame_bytes(df) -> bytes:
+    """An allele table as Parquet bytes (what crosses to an actor: data only, never pickled code)."""
+    buf = io.BytesIO()
+    df.reset_index(drop=True).to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def frame_from_bytes(data: bytes):
+    """The allele table of :func:`frame_bytes`."""
+    import pandas as pd
+
+    return pd.read_parquet(io.BytesIO(data))
+
+
+def chunk_bytes(chunk) -> bytes:
+    """A track :class:`~glm_explore.track.Chunk` as JSON bytes."""
+    return json.dumps([chunk.index, chunk.chrom, chunk.start, chunk.end]).encode()
+
+
+def chunk_from_bytes(data: bytes):
+    """The :class:`~glm_explore.track.Chunk` of :func:`chunk_bytes`."""
+    from ..track import Chunk
+
+    index, chrom, start, end = json.loads(data)
+    return Chunk(int(index), str(chrom), int(start), int(end))
+
+
+def error_bytes(exc: GlmExploreError) -> bytes:
+    """A user error raised in an actor as JSON bytes: its class name and message."""
+    return json.dumps([type(exc).__name__, str(exc)]).encode()
+
+
+def error_from_bytes(data: bytes) -> GlmExploreError:
+    """The error of :func:`error_bytes`: the same :mod:`glm_explore.errors` class when it is one (else the
+    base class), with the same message."""
+    from .. import errors
+
+    name, message = json.loads(data)
+    cls = getattr(errors, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, GlmExploreError)):
+        cls = GlmExploreError
+    return cls(message)
+
+
 class VcfShard:
     """Score one batch of SNV alleles exactly as :func:`glm_explore.variants.score_vcf` scores a batch."""
 
@@ -51,7 +98,7 @@ class VcfShard:
     def __call__(self, payload: bytes) -> bytes:
         from ..variants import parquet_bytes, score_variants
 
-        variants = pickle.loads(payload)
+        variants = frame_from_bytes(payload)
         return parquet_bytes(score_variants(self.model, self.genome, variants, **self.kwargs))
 
 
@@ -83,10 +130,11 @@ class TrackShard:
 
     def __call__(self, payload: bytes) -> bytes:
         from ..track import compute_chunk
+        from ..track.store import values_bytes
 
-        chunk = pickle.loads(payload)
+        chunk = chunk_from_bytes(payload)
         values = compute_chunk(self.model, self.genome, chunk, batch_size=self.batch_size, **self.options)
-        return pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)
+        return values_bytes(chunk, values)
 
 
 JOBS = {"score-vcf": VcfShard, "embed": EmbedShard, "track": TrackShard}
@@ -126,7 +174,7 @@ class ShardWorker:
                 errors.append(b"")
             except GlmExploreError as exc:  # a user error travels back as data: the driver re-raises it as is
                 results.append(b"")
-                errors.append(pickle.dumps(exc))
+                errors.append(error_bytes(exc))
         self.finished += len(results)
         return {"shard": np.asarray(batch["shard"], dtype=np.int64), "result": _objects(results),
                 "error": _objects(errors)}

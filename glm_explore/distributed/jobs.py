@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..results import Embeddings, VcfSummary
-from .actors import ShardWorker
+from .actors import ShardWorker, chunk_bytes, frame_bytes
 from .ray_engine import EngineOptions, ShardStore, file_identity, map_shards, work_dir_for
 
 Progress = Callable[[int, int], object]  # (shards finished, shards in the job)
@@ -99,7 +98,7 @@ def score_vcf_ray(vcf: str | Path, out: str | Path, skipped: str | Path, *, mode
 
 
 def _read_vcf_shards(reader, skipped: str | Path, limit: int | None) -> tuple[list, VcfSummary]:
-    """Split the VCF into the local engine's batches: pickled scorable-allele tables (one per shard, empty ones
+    """Split the VCF into the local engine's batches: scorable-allele tables as Parquet bytes (one per shard, empty ones
     dropped) and the skipped TSV written as :func:`~glm_explore.variants.write_vcf_scores` writes it."""
     shards, summary, done = [], VcfSummary(), 0
     tmp = Path(skipped).with_name(f".{Path(skipped).name}.tmp{os.getpid()}")
@@ -113,8 +112,8 @@ def _read_vcf_shards(reader, skipped: str | Path, limit: int | None) -> tuple[li
                                       stopped_at_limit=True)
                     ok = ok.iloc[:max(0, limit - done)]
                 bad.to_csv(fh, sep="\t", header=False, index=False)
-                if len(ok):  # kept pickled (compact) until sent: driver memory ≈ the VCF's scorable alleles
-                    shards.append(pickle.dumps(ok, protocol=pickle.HIGHEST_PROTOCOL))
+                if len(ok):  # kept as Parquet bytes (compact) until sent: driver memory ≈ the VCF's scorable alleles
+                    shards.append(frame_bytes(ok))
                 done += len(ok)
                 if limit is not None and done >= limit:
                     break
@@ -194,6 +193,8 @@ def track_chunks_ray(model: str, genome: str, chunks: Sequence, store, *, batch_
     The caller claims the store's settings before and assembles the files after, as the local ``run_track``
     does (run after this, ``run_track`` finds every chunk stored and only assembles).
     ``progress(fraction of the planned bases stored, message)``, like the local engine's."""
+    from ..track.store import values_from_bytes
+
     by_index = {int(c.index): c for c in chunks}
     pending = [c for c in chunks if not store.done(c)]
     total_bp = sum(c.length for c in chunks) or 1
@@ -204,12 +205,12 @@ def track_chunks_ray(model: str, genome: str, chunks: Sequence, store, *, batch_
     def save(index: int, data: bytes) -> None:
         nonlocal done_bp
         chunk = by_index[index]
-        store.save(chunk, pickle.loads(data))
+        store.save(chunk, values_from_bytes(chunk, data))
         done_bp += chunk.length
         if progress:
             progress(done_bp / total_bp, f"chunk {chunk} stored")
 
     params = {"model": model, "genome": genome, "batch_size": batch_size, "options": {"rc": rc}}
-    items = ((int(c.index), pickle.dumps(c, protocol=pickle.HIGHEST_PROTOCOL)) for c in pending)
+    items = ((int(c.index), chunk_bytes(c)) for c in pending)
     computed = map_shards(items, ShardWorker, {"job": "track", "params": params}, save, opts)
     return RayRun(shards=len(chunks), resumed=len(chunks) - len(pending), computed=computed)

@@ -20,7 +20,6 @@ import hashlib
 import json
 import logging
 import os
-import pickle
 import re
 import shutil
 import tempfile
@@ -31,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import GlmExploreError
+from .actors import error_from_bytes
 
 INSTALL_HINT = 'pip install "ray[data]"'
 FAIL_AFTER_ENV = "GLM_EXPLORE_RAY_FAIL_AFTER"  # testing: an actor dies (os._exit) when asked for one more shard
@@ -211,7 +211,7 @@ def map_shards(items: Iterable[tuple[int, bytes]], worker_cls: type, worker_kwar
             for batch in out.iter_batches(batch_size=1, batch_format="numpy", prefetch_batches=0):
                 for shard, result, error in zip(batch["shard"], batch["result"], batch["error"]):
                     if error:  # a user error (bad spec, bad region …) raised in an actor: the same one line
-                        raise pickle.loads(error)
+                        raise error_from_bytes(error)
                     on_result(int(shard), bytes(result))
                     done += 1
     except GlmExploreError:

@@ -8,6 +8,7 @@ chunks into the bigWigs, the skipped-span BED and the README note (:mod:`glm_exp
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -33,6 +34,33 @@ def _atomic_write(path: Path, write) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def values_bytes(chunk: Chunk, values: ChunkValues) -> bytes:
+    """``values`` of ``chunk`` as ``.npz`` bytes (the three float32 tracks, the chunk's span, the skipped spans):
+    the chunk file's content, and what a Ray actor sends back (no pickling)."""
+    for name in TRACKS:
+        if len(values.track(name)) != chunk.length:
+            raise TrackError(f"{name} of chunk {chunk} has {len(values.track(name))} values, not {chunk.length}.")
+    sk = values.skipped
+    arrays = {name: np.asarray(values.track(name), dtype=np.float32) for name in TRACKS}
+    arrays.update(chrom=np.array(chunk.chrom), span=np.array([chunk.start, chunk.end], dtype=np.int64),
+                  skip_start=sk["start"].to_numpy(np.int64), skip_end=sk["end"].to_numpy(np.int64),
+                  skip_reason=np.array(sk["reason"].tolist(), dtype=str))
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def values_from_bytes(chunk: Chunk, data: bytes) -> ChunkValues:
+    """The :class:`ChunkValues` of ``chunk`` from :func:`values_bytes` output; TrackError if they belong to
+    another chunk."""
+    with np.load(io.BytesIO(data), allow_pickle=False) as z:
+        if str(z["chrom"]) != chunk.chrom or z["span"].tolist() != [chunk.start, chunk.end]:
+            raise TrackError(f"the values of {z['chrom']}:{z['span'][0] + 1}-{z['span'][1]} are not chunk {chunk}")
+        skipped = pd.DataFrame({"chrom": chunk.chrom, "start": z["skip_start"], "end": z["skip_end"],
+                                "reason": z["skip_reason"].astype(str)}, columns=SKIP_COLUMNS)
+        return ChunkValues(chunk=chunk, skipped=skipped, **{name: z[name] for name in TRACKS})
+
+
 class ChunkStore:
     """Finished chunks of one track under ``out_dir`` (see the module docstring)."""
 
@@ -51,29 +79,20 @@ class ChunkStore:
 
     def save(self, chunk: Chunk, values: ChunkValues) -> Path:
         """Store ``values`` of ``chunk`` atomically (temporary file, then rename)."""
-        for name in TRACKS:
-            if len(values.track(name)) != chunk.length:
-                raise TrackError(f"{name} of chunk {chunk} has {len(values.track(name))} values, not {chunk.length}.")
+        data = values_bytes(chunk, values)
         self.chunk_dir.mkdir(parents=True, exist_ok=True)
-        sk = values.skipped
-        arrays = {name: np.asarray(values.track(name), dtype=np.float32) for name in TRACKS}
-        arrays.update(chrom=np.array(chunk.chrom), span=np.array([chunk.start, chunk.end], dtype=np.int64),
-                      skip_start=sk["start"].to_numpy(np.int64), skip_end=sk["end"].to_numpy(np.int64),
-                      skip_reason=np.array(sk["reason"].tolist(), dtype=str))
         path = self.path(chunk)
-        _atomic_write(path, lambda fh: np.savez(fh, **arrays))
+        _atomic_write(path, lambda fh: fh.write(data))
         return path
 
     def load(self, chunk: Chunk) -> ChunkValues:
         """The stored :class:`ChunkValues` of ``chunk``; :class:`TrackError` if it was never saved."""
         if not self.done(chunk):
             raise TrackError(f"Chunk {chunk} is not in {self.chunk_dir}; run the track command again to compute it.")
-        with np.load(self.path(chunk), allow_pickle=False) as z:
-            if str(z["chrom"]) != chunk.chrom or z["span"].tolist() != [chunk.start, chunk.end]:
-                raise TrackError(f"{self.path(chunk).name} does not hold chunk {chunk}; remove it and run again.")
-            skipped = pd.DataFrame({"chrom": chunk.chrom, "start": z["skip_start"], "end": z["skip_end"],
-                                    "reason": z["skip_reason"].astype(str)}, columns=SKIP_COLUMNS)
-            return ChunkValues(chunk=chunk, skipped=skipped, **{name: z[name] for name in TRACKS})
+        try:
+            return values_from_bytes(chunk, self.path(chunk).read_bytes())
+        except TrackError:
+            raise TrackError(f"{self.path(chunk).name} does not hold chunk {chunk}; remove it and run again.") from None
 
     def settings(self) -> dict | None:
         """The settings recorded in ``track.json``, or None for a new folder."""
