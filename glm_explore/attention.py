@@ -35,8 +35,7 @@ import torch
 
 from .errors import InputTooLargeError, LayerError, RegionError, UnsupportedByModelError
 from .models.base import GenomicLM
-from .models.capabilities import attention_heads as n_heads
-from .models.capabilities import why_no_attention as _why_no_attention
+from .models.capabilities import attention_heads, why_no_attention
 from .models.hf import HFAdapter, Tokens
 from .results.coordinates import _OnSequence
 from .sequence import clean_sequence
@@ -101,12 +100,12 @@ def _ranges(values: tuple[int, ...]) -> str:
 def supports_attention(model: GenomicLM) -> bool:
     """Whether :func:`attention_maps` can serve ``model`` (a transformer with attention heads), for
     greying out the control. A model can still refuse at run time if its code returns no weights."""
-    return _why_no_attention(model) is None
+    return why_no_attention(model) is None
 
 
 def require_attention(model: GenomicLM) -> None:
     """Raise :class:`~glm_explore.errors.UnsupportedByModelError` saying why, unless :func:`supports_attention`."""
-    why = _why_no_attention(model)
+    why = why_no_attention(model)
     if why:
         raise UnsupportedByModelError(why)
 
@@ -195,16 +194,16 @@ def attention_maps(model: GenomicLM, seq: str, *, layers: Iterable[int] | None =
                                  f"{MAX_ATTENTION_BP:,} bp (they grow with L²). Choose a shorter region.")
     info = model.info
     layer_nums = _check_numbers(layers, info.n_layers, "layer", info.name)
-    head_nums = _check_numbers(heads, n_heads(model), "head", info.name)
+    head_nums = _check_numbers(heads, attention_heads(model), "head", info.name)
     size = len(layer_nums) * len(head_nums) * len(seq) ** 2
     if size > MAX_ATTENTION_VALUES:
         raise InputTooLargeError(f"{len(layer_nums)} layers × {len(head_nums)} heads × {len(seq):,}² bases is too "
                                  "much to keep; choose fewer layers or heads, or a shorter sequence.")
     tokens = model.tokenize(seq)
     att = token_attention(model, tokens.ids)
-    if att.shape[:2] != (info.n_layers, n_heads(model)):
+    if att.shape[:2] != (info.n_layers, attention_heads(model)):
         raise UnsupportedByModelError(f"{info.name} returned attention of shape {att.shape[:2]} (layers, heads), "
-                                      f"not the ({info.n_layers}, {n_heads(model)}) its config declares.")
+                                      f"not the ({info.n_layers}, {attention_heads(model)}) its config declares.")
     att = att[np.array(layer_nums) - 1][:, np.array(head_nums) - 1]
     weights, special = tokens_to_bases(att, tokens)
     return AttentionMaps(weights, special, layer_nums, head_nums, seq, info.name, info.tokenization,
