@@ -22,6 +22,11 @@ the model pads there exactly as in a window cut at the contig end
 :func:`packed_site_log_probs` scores the rows and their reverse complements (the masks mirrored)
 and returns what :func:`~glm_explore.variants.mlm.masked_site_log_probs` returns for one centred
 window of ``2R + 1`` or more bases per site (equal up to float32 rounding; tests check < 1e-5).
+
+Models that declare ``capabilities.masked_sites`` (the built-in CNNs: each mask recomputes only its
+receptive-field cone over one clean pass, :mod:`glm_explore.models.cone`) need no spacing between masks:
+:func:`packed_site_log_probs` then hands rows of merged contexts (:func:`context_rows`) to
+``model.masked_sites`` (:func:`context_site_log_probs`) instead.
 """
 
 from __future__ import annotations
