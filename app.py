@@ -1,26 +1,41 @@
-"""glm-explore: `streamlit run app.py`. Sidebar pickers are shared by every page."""
+"""glm-explore: `streamlit run app.py`. Sidebar pickers are shared by every page.
+
+Pages are grouped by what a visitor wants to do; a new page is one ``st.Page`` line in its section. Icons are
+Streamlit's bundled Material Symbols (``:material/name:``), drawn from its own font, so they show on a machine
+without an emoji font. Every page keeps its ``url_path`` (deep links, tests).
+"""
 
 import streamlit as st
 
 from dashboard import navigation, sidebar, warmup
 
-st.set_page_config(page_title="glm-explore", page_icon="🧬", layout="wide")
+st.set_page_config(page_title="glm-explore", page_icon=":material/genetics:", layout="wide")
 
-pages = [
-    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-    st.Page("pages/logits.py", title="Nucleotide logits", icon="🔤"),
-    st.Page("pages/variants.py", title="Variant effects", icon="🧪"),
-    st.Page("pages/embeddings.py", title="Embedding explorer", icon="🗺️"),
-    st.Page("pages/attribution.py", title="Attribution & motifs", icon="🔍"),
-    st.Page("pages/motifs.py", title="Motifs across windows", icon="🧩"),
-    st.Page("pages/compare.py", title="Compare models", icon="⚖️"),
-    st.Page("pages/report.py", title="Model report", icon="📋"),
-    st.Page("pages/generate.py", title="Generate sequences", icon="🧬"),
-    st.Page("pages/design.py", title="Design toward a goal", icon="🎯"),
-    st.Page("pages/annotate.py", title="Annotate by transfer learning", icon="🏷️"),
-    st.Page("pages/context.py", title="How far does a model look?", icon="🔭"),
-]
-nav = st.navigation(pages)
+SECTIONS = {
+    "Explore": [
+        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("pages/logits.py", title="Nucleotide logits", icon=":material/text_fields:"),
+        st.Page("pages/embeddings.py", title="Embedding explorer", icon=":material/scatter_plot:"),
+        st.Page("pages/compare.py", title="Compare models", icon=":material/compare_arrows:"),
+    ],
+    "Variants": [
+        st.Page("pages/variants.py", title="Variant effects", icon=":material/difference:"),
+    ],
+    "Interpret": [
+        st.Page("pages/attribution.py", title="Attribution & motifs", icon=":material/manage_search:"),
+        st.Page("pages/motifs.py", title="Motifs across windows", icon=":material/extension:"),
+        st.Page("pages/context.py", title="How far does a model look?", icon=":material/visibility:"),
+    ],
+    "Apply": [
+        st.Page("pages/generate.py", title="Generate sequences", icon=":material/auto_awesome:"),
+        st.Page("pages/design.py", title="Design toward a goal", icon=":material/track_changes:"),
+        st.Page("pages/annotate.py", title="Annotate by transfer learning", icon=":material/label:"),
+    ],
+    "Model": [
+        st.Page("pages/report.py", title="Model report", icon=":material/summarize:"),
+    ],
+}
+nav = st.navigation(SECTIONS, expanded=True)  # expanded: every page stays listed, however many there are
 navigation.remember_page(nav.url_path)
 warmup.motif_tools_warmup()  # TOMTOM / FIMO compile in the background while the user starts
 sidebar.sidebar()

@@ -15,19 +15,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
+import torch
+
+from glm_explore.annotate import annotate_region, fit_annotator
+from glm_explore.io.datasets import load_dataset
+from glm_explore.io.genome import Region
+from glm_explore.models import load_model
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import torch  # noqa: E402
-
-from glm_explore.annotate import annotate_region, fit_annotator  # noqa: E402
-from glm_explore.datasets import load_dataset  # noqa: E402
-from glm_explore.genome import Region  # noqa: E402
-from glm_explore.models import load_model  # noqa: E402
 
 SMALL = dict(window=1024, windows_per_class=8, bases_per_class=1000, heldout_windows_per_class=10, n_boot=200)
 

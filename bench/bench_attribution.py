@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -28,14 +27,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from glm_explore import attribution as A
+from glm_explore.io.datasets import load_dataset
+from glm_explore.io.genome import parse_region
+from glm_explore.models import load_model
+from glm_explore.sequence import one_hot
 
-from glm_explore import attribution as A  # noqa: E402
-from glm_explore.datasets import load_dataset  # noqa: E402
-from glm_explore.genome import parse_region  # noqa: E402
-from glm_explore.models import load_model  # noqa: E402
-from glm_explore.sequence import one_hot  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class Column(torch.nn.Module):

@@ -16,20 +16,18 @@ measurements, and only ratios inside one run compare.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
+import torch
+
+from glm_explore.context_curve import context_curve
+from glm_explore.dependency import MAX_BANDED_BP, banded_dependency_map
+from glm_explore.io.datasets import load_dataset
+from glm_explore.logits import dependency_map, region_window
+from glm_explore.models.builtin import load_builtin
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import torch  # noqa: E402
-
-from glm_explore.context_curve import context_curve  # noqa: E402
-from glm_explore.datasets import load_dataset  # noqa: E402
-from glm_explore.dependency import MAX_BANDED_BP, banded_dependency_map  # noqa: E402
-from glm_explore.logits import dependency_map, region_window  # noqa: E402
-from glm_explore.models.builtin import load_builtin  # noqa: E402
 
 
 def timed(fn, *a, **kw):

@@ -14,11 +14,7 @@ run (all threads), a check on a busy machine.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
 
 def run_one(model, seq: str, objective, args: argparse.Namespace, candidates: int | None) -> dict:
@@ -58,8 +54,8 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(args.threads)
-    from glm_explore.datasets import load_dataset
     from glm_explore.design import make_objective
+    from glm_explore.io.datasets import load_dataset
     from glm_explore.models.builtin import load_builtin
 
     seq = load_dataset("yeast").genome.fetch("chrXVI", 300_000, 300_000 + args.length)

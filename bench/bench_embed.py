@@ -12,22 +12,20 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from glm_explore import reduce as rd
+from glm_explore.embed import embed_windows
+from glm_explore.io.datasets import load_dataset
+from glm_explore.models import load_model
+from glm_explore.region_windows import make_windows
+from glm_explore.sequence import reverse_complement
 
-from glm_explore import reduce as rd  # noqa: E402
-from glm_explore.datasets import load_dataset  # noqa: E402
-from glm_explore.embed import embed_windows  # noqa: E402
-from glm_explore.models import load_model  # noqa: E402
-from glm_explore.sequence import reverse_complement  # noqa: E402
-from glm_explore.windows import make_windows  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def timed(fn, *a, **kw):

@@ -15,13 +15,9 @@ time, a check on a busy machine. Run it with ``../shared/tools/bench-twice`` for
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
 
 def timed(fn):
@@ -56,8 +52,8 @@ def main() -> None:
 
     torch.set_num_threads(a.threads)
     from glm_explore import genome_likeness as gl
-    from glm_explore.datasets import load_dataset
     from glm_explore.generate import sample_clm, sample_mlm
+    from glm_explore.io.datasets import load_dataset
     from glm_explore.models.builtin import load_builtin
 
     clm, mlm = load_builtin("default-clm"), load_builtin("default-mlm")

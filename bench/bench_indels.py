@@ -14,11 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main() -> None:
@@ -31,7 +27,7 @@ def main() -> None:
 
     import torch
 
-    from glm_explore.datasets import load_dataset
+    from glm_explore.io.datasets import load_dataset
     from glm_explore.models import load_model
     from glm_explore.variants import ChromCache, event_scores
     from glm_explore.variants.indel_scores import event_flank

@@ -16,12 +16,8 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import resource
-import sys
 import time
 import tracemalloc
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
 
 def _child(conn, kind: str, length: int, threads: int, batch_size: int, naive_positions: int, repeats: int) -> None:
@@ -29,7 +25,7 @@ def _child(conn, kind: str, length: int, threads: int, batch_size: int, naive_po
     import torch
 
     torch.set_num_threads(threads)
-    from glm_explore.datasets import load_dataset
+    from glm_explore.io.datasets import load_dataset
     from glm_explore.logits import masked_marginals, unmasked_log_probs
     from glm_explore.models.builtin import load_builtin
 

@@ -13,18 +13,16 @@ and the pattern counts. Wall times on whatever else the machine runs at the mome
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from glm_explore import patterns as pt
+from glm_explore.embed import PROBE_CAP, fit_region_probe
+from glm_explore.io.datasets import load_dataset
+from glm_explore.models import load_model
+from glm_explore.region_windows import make_windows
 
-from glm_explore import patterns as pt  # noqa: E402
-from glm_explore.datasets import load_dataset  # noqa: E402
-from glm_explore.embed import PROBE_CAP, fit_region_probe  # noqa: E402
-from glm_explore.models import load_model  # noqa: E402
-from glm_explore.windows import make_windows  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:

@@ -16,20 +16,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from glm_explore.distributed import EngineOptions, score_vcf_ray
+from glm_explore.io.datasets import load_dataset
+from glm_explore.models import load_model
+from glm_explore.variants import write_vcf_scores
 
-from glm_explore.datasets import load_dataset  # noqa: E402
-from glm_explore.distributed import EngineOptions, score_vcf_ray  # noqa: E402
-from glm_explore.models import load_model  # noqa: E402
-from glm_explore.variants import write_vcf_scores  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def synthetic_vcf(path: Path, data, chrom: str, n: int, seed: int = 0) -> None:

@@ -10,17 +10,13 @@ embedding probe) and the total, for the shipped report's settings. Measure on an
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import torch
 
-import torch  # noqa: E402
-
-from glm_explore.datasets import load_dataset  # noqa: E402
-from glm_explore.models import load_model  # noqa: E402
-from glm_explore.report import ReportSettings, build_report  # noqa: E402
+from glm_explore.io.datasets import load_dataset
+from glm_explore.models import load_model
+from glm_explore.report import ReportSettings, build_report
 
 
 def main() -> None:

@@ -13,11 +13,7 @@ max |Δ P(ref)| printed). Figures come from this one run.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
 START = 300_000
 
@@ -54,7 +50,7 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(args.threads)
-    from glm_explore.datasets import load_dataset
+    from glm_explore.io.datasets import load_dataset
     from glm_explore.models.builtin import load_builtin
     from glm_explore.track import Chunk, compute_chunk
 

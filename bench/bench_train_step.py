@@ -13,17 +13,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import numpy as np
+import torch
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from glm_explore.models import load_model  # noqa: E402
-from glm_explore.train import batch_loss, sample_windows, training_arrays  # noqa: E402
+from glm_explore.models import load_model
+from glm_explore.train import batch_loss, sample_windows, training_arrays
 
 
 def step_seconds(net, codes: torch.Tensor, flush: bool, steps: int) -> tuple[float, list[torch.Tensor]]:

@@ -37,14 +37,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from glm_explore import variants as va
+from glm_explore.context import variant_window
+from glm_explore.io.datasets import load_dataset
+from glm_explore.models import load_model
+from glm_explore.sequence import reverse_complement
 
-from glm_explore import variants as va  # noqa: E402
-from glm_explore.context import variant_window  # noqa: E402
-from glm_explore.datasets import load_dataset  # noqa: E402
-from glm_explore.models import load_model  # noqa: E402
-from glm_explore.sequence import reverse_complement  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 DENSE_CHROM, DENSE_START = "chrIV", 500_000  # 0-based start of the dense region
 

@@ -8,8 +8,8 @@ from types import ModuleType
 
 import streamlit as st
 
-from glm_explore.datasets import DATASETS, DEFAULT_DATASET, GenomeData, load_dataset, load_genome_data
 from glm_explore.errors import GlmExploreError
+from glm_explore.io.datasets import DATASETS, DEFAULT_DATASET, GenomeData, load_dataset, load_genome_data
 from glm_explore.models.base import GenomicLM
 from glm_explore.models.builtin import DEFAULT_MODEL, load_builtin
 from glm_explore.models.fingerprint import weights_fingerprint

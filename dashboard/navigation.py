@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from glm_explore.errors import RegionError
-from glm_explore.genome import parse_region
+from glm_explore.io.genome import parse_region
 
 from .urls import PAGE_PATH_STATE, shared_items
 

@@ -209,7 +209,7 @@ def from_widgets(cls: type[P]) -> P:
 def region_problem(genome) -> Callable[[str], str | None]:
     """A check for a region field: what is wrong with a 1-based ``chrom:start-end`` on ``genome`` (None if fine)."""
     from glm_explore.errors import GlmExploreError
-    from glm_explore.genome import parse_region
+    from glm_explore.io.genome import parse_region
 
     def problem(text: str) -> str | None:
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from glm_explore.datasets import DATASETS, DEFAULT_DATASET
+from glm_explore.io.datasets import DATASETS, DEFAULT_DATASET
 from glm_explore.models.builtin import BUILTIN_MODELS
 from glm_explore.models.capabilities import capability_matrix
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from glm_explore.datasets import GenomeData, load_genome_data
 from glm_explore.errors import InputTooLargeError
-from glm_explore.genome import MAX_FASTA_BYTES, normalize_fasta
+from glm_explore.io.datasets import GenomeData, load_genome_data
+from glm_explore.io.genome import MAX_FASTA_BYTES, normalize_fasta
 
 from .caches import GENOME_STATE, USER_DATASET
 from .errors import user_errors

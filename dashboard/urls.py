@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from glm_explore.datasets import DATASETS, DEFAULT_DATASET
 from glm_explore.errors import GlmExploreError
+from glm_explore.io.datasets import DATASETS, DEFAULT_DATASET
 from glm_explore.models.builtin import DEFAULT_MODEL
 
 from .caches import GENOME_STATE, USER_DATASET, current_model_text, picked
@@ -90,7 +90,7 @@ def link_box(params: PageParams | None = None, notes: Iterable[str] = ()) -> str
         notes.insert(0, "Your uploaded genome cannot travel in a link: whoever opens it gets the bundled "
                         f"{DATASETS[DEFAULT_DATASET].label} genome.")
     link = view_link(items)
-    with st.sidebar.expander("🔗 Copy link to this view"):
+    with st.sidebar.expander("Copy link to this view", icon=":material/link:"):
         st.caption("Opening this link (also on another machine running glm-explore) shows this page with the "
                    "same model, genome and parameters; press the page's Run button to get the same result.")
         st.code(link, language=None, wrap_lines=True)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import tempfile
 
-from .datasets import load_genome_spec
-from .genome import MAX_REGION_BP, fetch_window
+from .io.datasets import load_genome_spec
+from .io.genome import MAX_REGION_BP, fetch_window
 from .models import load_model
 
 

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .datasets import as_genome
-from .genome import Region, parse_region
+from .io.datasets import as_genome
+from .io.genome import Region, parse_region
 from .models.base import GenomicLM, Progress
 from .sequence import ALPHABET
 
@@ -111,7 +111,7 @@ def compare_embeddings(models: Mapping[str, GenomicLM], data, *, length: int = 2
     Each frame is :func:`glm_explore.embed.window_frame` with ``umap1, umap2`` (``projection="umap"``)
     or ``pca1, pca2`` (``"pca"``).
 
-    Windows come from :func:`glm_explore.windows.make_windows` (region-class labels, held-out
+    Windows come from :func:`glm_explore.region_windows.make_windows` (region-class labels, held-out
     split; the labelled centre is 100 bp, or half the window if shorter); each model's last-layer
     embedding mean-pooled over that centre is projected with UMAP and scored with
     :func:`glm_explore.reduce.separation` (kNN accuracy, silhouette, probe macro-F1 on held-out
@@ -119,7 +119,7 @@ def compare_embeddings(models: Mapping[str, GenomicLM], data, *, length: int = 2
     """
     from .embed import embed_windows, window_frame
     from .reduce import pca_coords, separation, separation_table, umap_coords
-    from .windows import make_windows
+    from .region_windows import make_windows
 
     center = min(100, length // 2)  # labelled (and pooled) centre: the windows module's 100 bp, or half
     windows = make_windows(data, length=length, center=center, cap_per_class=cap_per_class, chroms=chroms, seed=seed)

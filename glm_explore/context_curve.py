@@ -40,13 +40,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .annotation import CLASSES
 from .context import MAX_FLANK
-from .datasets import GenomeData
-from .errors import GlmExploreError, ObjectiveError, RegionError
+from .errors import (
+    ContextWidthError,
+    ObjectiveError,
+    RegionError,
+)
+from .io.annotation import CLASSES
+from .io.datasets import GenomeData
 from .models.base import GenomicLM, Progress
+from .region_windows import DEFAULT_CENTER
 from .sequence import encode
-from .windows import DEFAULT_CENTER
 
 LN2 = np.log(2.0)
 TRUNCATIONS = ("mask", "crop", "left")
@@ -58,10 +62,6 @@ W90_COLUMNS = ["class", "n_positions", "w_min", "bits_w_min", "full_width", "bit
 MAX_POSITIONS = 100_000
 
 
-class ContextWidthError(GlmExploreError, ValueError):
-    """A context width (or the width grid) is negative, past the full width, or empty."""
-
-
 @dataclass(frozen=True, eq=False)
 class ContextCurve:
     """Prediction quality vs visible context (see the module docstring).
@@ -69,7 +69,7 @@ class ContextCurve:
     ``points``: one row per (position, width): ``chrom``, ``pos`` (0-based), ``label`` (region class),
     ``window`` (bootstrap block id), ``width`` (bases), ``log_p_ref`` (natural log), ``p_ref``, ``bits``
     (−log2 P(ref)). ``curve``: one row per (class, width), classes in
-    :data:`~glm_explore.annotation.CLASSES` order then ``"all"``: ``bits`` (mean), ``ci_lo``/``ci_hi``
+    :data:`~glm_explore.io.annotation.CLASSES` order then ``"all"``: ``bits`` (mean), ``ci_lo``/``ci_hi``
     (95 % bootstrap over windows), ``p_ref`` (mean) with ``p_ref_lo``/``p_ref_hi``. ``w90``: one row per
     class (see :func:`w90_width`): ``w90`` and its bootstrap CI ``w90_lo``/``w90_hi`` (NaN when the class
     gains nothing from context). ``full_width`` = F; ``receptive_field`` = R (None: unbounded).
@@ -164,7 +164,7 @@ def _margins(truncation: str, F: int) -> tuple[int, int]:
 # ---------------------------------------------------------------------------------------------
 
 def check_classes(classes) -> list[str]:
-    """Region-class names checked against :data:`~glm_explore.annotation.CLASSES` (None = all)."""
+    """Region-class names checked against :data:`~glm_explore.io.annotation.CLASSES` (None = all)."""
     if classes is None:
         return list(CLASSES)
     names = [c.strip() for c in classes if c and c.strip()]

@@ -30,7 +30,7 @@ import numpy as np
 
 from .context import centered_window_bounds
 from .errors import GlmExploreError, InputTooLargeError, UnsupportedByModelError
-from .genome import Window
+from .io.genome import Window
 from .logits import source_span
 from .models.base import GenomicLM, Progress
 from .results import DependencyMap
@@ -83,7 +83,7 @@ class BandedDependencyMap(_OnSequence):
 def banded_dependency_map(model: GenomicLM, source: str | Window, *, band: int | None = None, batch_size: int = 128,
                           name: str = "", max_len: int = MAX_BANDED_BP,
                           progress: Progress | None = None) -> BandedDependencyMap:
-    """Dependency map of ``source`` (a sequence or a genome :class:`~glm_explore.genome.Window`, whose
+    """Dependency map of ``source`` (a sequence or a genome :class:`~glm_explore.io.genome.Window`, whose
     context surrounds every row) restricted to |i − j| ≤ ``band`` (default the receptive field R).
 
     Same definition as :func:`glm_explore.logits.dependency_map` (unmasked forward for an MLM, next-token for

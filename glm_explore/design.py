@@ -39,8 +39,13 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from .errors import GlmExploreError, InputTooLargeError, InvalidSequenceError
-from .genome import MAX_REGION_BP
+from .errors import (
+    DesignError,
+    GlmExploreError,
+    InputTooLargeError,
+    InvalidSequenceError,
+)
+from .io.genome import MAX_REGION_BP
 from .models.base import GenomicLM, Progress
 from .sequence import clean_sequence, encode
 
@@ -51,10 +56,6 @@ MLM_CANDIDATES = 16  # default cap on exact pseudo-likelihood evaluations per be
 FIMO_EPS = 1e-4  # memelite's FIMO pseudocount: log-odds = log2(pwm + eps) − log2(1/4)
 _LETTERS = np.frombuffer(b"ACGT", dtype=np.uint8)
 _GC = np.array([False, True, True, False])
-
-
-class DesignError(GlmExploreError, ValueError):
-    """A design setting is invalid (budget, rounds, fixed positions, GC range, objective, class, motif)."""
 
 
 @runtime_checkable

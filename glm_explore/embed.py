@@ -173,12 +173,12 @@ def fit_region_probe(model: GenomicLM, data, *, layers: Sequence[int] = (-1,), p
                      progress: Progress | None = None, **window_params):
     """The region-class probe with the embedding explorer's recipe, in one call.
 
-    :func:`glm_explore.windows.make_windows` (``cap_per_class``; ``window_params``: length, stride, seed, …)
+    :func:`glm_explore.region_windows.make_windows` (``cap_per_class``; ``window_params``: length, stride, seed, …)
     → :func:`embed_windows` → :func:`glm_explore.reduce.fit_probe` on the training windows.
     Returns ``(probe, windows)``.
     """
     from .reduce import fit_probe
-    from .windows import make_windows
+    from .region_windows import make_windows
 
     ws = make_windows(data, center=center, cap_per_class=cap_per_class, **window_params)
     layer_idx = normalize_layers(model, list(layers))

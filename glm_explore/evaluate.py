@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .baselines import CountModel, cross_entropy_bits, select_count_model
-from .datasets import DATASETS
-from .genome import Genome
+from .count_baselines import CountModel, cross_entropy_bits, select_count_model
+from .io.datasets import DATASETS
+from .io.genome import Genome
 from .models.builtin import load_convlm_dir
 from .models.convnet import channels_from_codes
 from .train import VAL_SLICE, training_arrays

@@ -31,8 +31,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import GlmExploreError, InputTooLargeError, ObjectiveError, RegionError
-from .genome import Genome, Region, parse_region
+from .errors import (
+    InputTooLargeError,
+    ObjectiveError,
+    RegionError,
+    SamplingError,
+)
+from .io.genome import Genome, Region, parse_region
 from .logits import mask_groups
 from .models.base import GenomicLM, Progress
 from .sequence import clean_sequence
@@ -40,10 +45,6 @@ from .sequence import clean_sequence
 METHODS = ("mask-predict", "gibbs")
 SCHEDULES = ("cosine", "linear")
 _LETTERS = np.frombuffer(b"ACGTN", dtype=np.uint8)
-
-
-class SamplingError(GlmExploreError, ValueError):
-    """A generation setting is out of range (length, rounds, temperature, top-k, top-p, method)."""
 
 
 @dataclass(frozen=True)
@@ -319,11 +320,11 @@ def infill_region(model: GenomicLM, genome: Genome, region: Region | str, span: 
                   **kw) -> list[Sample]:
     """:func:`sample_mlm` in-filling ``span`` (0-based half-open offsets inside ``region``) of a genome region.
 
-    ``region``: a :class:`~glm_explore.genome.Region` or the 1-based inclusive 'chrom:start-end' users
+    ``region``: a :class:`~glm_explore.io.genome.Region` or the 1-based inclusive 'chrom:start-end' users
     type; ``genome``: a Genome or GenomeData. The samples cover the whole region (what the model
     sees), with the span regenerated and the rest the reference. ``kw`` go to :func:`sample_mlm`.
     """
-    from .datasets import as_genome
+    from .io.datasets import as_genome
 
     _need(model, "mlm", "In-filling")
     g = as_genome(genome)
@@ -344,7 +345,7 @@ def generate(model: GenomicLM, *, prefix: str | None = None, length: int = 100, 
     ``genome``); ``prefix`` fills ``length`` bases after it; neither generates ``length`` bases de novo.
     ``common``: n, temperature, top_k, top_p, seed, batch_size, progress.
     """
-    from .datasets import as_genome
+    from .io.datasets import as_genome
 
     if model.info.objective == "clm":
         if span is not None:

@@ -34,15 +34,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import GlmExploreError, RegionError
+from .errors import (
+    LikenessError,
+    RegionError,
+)
 from .models.base import GenomicLM
 
 KS = (1, 2, 3, 4, 5, 6)
 REFERENCE, CONTROL = "real (reference)", "real (control)"
-
-
-class LikenessError(GlmExploreError, ValueError):
-    """The sequences to judge cannot be compared (empty, unequal lengths, too few real windows)."""
 
 
 @dataclass(frozen=True)
@@ -189,7 +188,7 @@ def real_windows(data, label: str, length: int, n: int, *, n_control: int = 0, s
     """(reference, control): ``n`` and ``n_control`` distinct non-overlapping windows of ``length`` bp whose
     central bases are class ``label``, drawn with ``seed`` from the held-out part of ``data``
     (:func:`glm_explore.report.heldout_split`, :func:`~glm_explore.report.heldout.class_windows`), + strand."""
-    from .annotation import CLASSES
+    from .io.annotation import CLASSES
     from .report.heldout import class_windows, heldout_split
 
     if label not in CLASSES:

@@ -23,7 +23,7 @@ import pandas as pd
 from .context import MAX_FLANK as MAX_FLANK  # re-exported: the CLI's --flank bound
 from .context import context_flank
 from .errors import FastaError, InputTooLargeError, ObjectiveError
-from .genome import MAX_REGION_BP, Genome, Region, Window, fetch_window, parse_region
+from .io.genome import MAX_REGION_BP, Genome, Region, Window, fetch_window, parse_region
 from .models.base import GenomicLM, Progress
 from .results import DependencyMap, PositionLogits
 from .results.logits import log_odds, reference_log_probs  # array rules shared with the results
@@ -243,7 +243,7 @@ def fasta_records(data: str | bytes | Path) -> dict[str, str]:
 
 def nucleotide_logits(model: GenomicLM, source: str | Window, *, mode: str = "auto", rc: bool = False,
                       batch_size: int = 128, name: str = "", progress: Progress | None = None) -> PositionLogits:
-    """Per-position predictions for a sequence or a genome :class:`~glm_explore.genome.Window`.
+    """Per-position predictions for a sequence or a genome :class:`~glm_explore.io.genome.Window`.
 
     A ``Window`` (from :func:`region_window`) is computed with its context and cropped to its
     region, so the edges of the region see real flanking sequence; a plain string is used as is
@@ -302,7 +302,7 @@ def position_table(result: PositionLogits, data=None) -> pd.DataFrame:
     ``log_p_ref`` (per-position log-likelihood, natural log; NaN at N), ``entropy_bits``, ``ic_bits``,
     ``top_base`` and ``top_p`` (the model's most likely base), ``model_disagrees`` (top base ≠ ref) and
     ``disagreeing_base`` (the top base where it differs from ref, else empty). With a
-    :class:`~glm_explore.datasets.GenomeData` for a genome region, also ``region_class``.
+    :class:`~glm_explore.io.datasets.GenomeData` for a genome region, also ``region_class``.
     """
     lp = result.log_probs.astype(np.float64)
     p = np.exp(lp)
@@ -325,7 +325,7 @@ def position_table(result: PositionLogits, data=None) -> pd.DataFrame:
     df["model_disagrees"] = disagree
     df["disagreeing_base"] = np.where(disagree, top_base, "")
     if data is not None and result.chrom is not None:
-        from .annotation import CLASSES
+        from .io.annotation import CLASSES
 
         codes = data.classes_in(result.chrom, result.start, result.start + result.length)
         df["region_class"] = np.array(CLASSES)[codes]

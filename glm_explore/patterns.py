@@ -314,7 +314,7 @@ def find_patterns(model, windows: pd.DataFrame, *, settings: PatternSettings = P
 
 def shipped_path(model_key: str, genome: str, region_class: str) -> Path:
     """Where the shipped pattern report of a built-in model, bundled genome and class lives."""
-    from .datasets import DATA_DIR
+    from .io.datasets import DATA_DIR
 
     return DATA_DIR / "reports" / f"patterns-{model_key}--{genome}--{region_class}.json"
 

@@ -26,17 +26,15 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .errors import GlmExploreError
+from .errors import (
+    TooFewWindowsError,
+)
 from .models.adapter import batches_by_length
 from .results import Embeddings, LinearProbe, Projection, Separation
 from .sequence import encode
 
 KNN_K = 15
 N_BOOT = 500
-
-
-class TooFewWindowsError(GlmExploreError):
-    """Not enough labelled windows (or classes) to fit and score a probe."""
 
 
 # ---------------------------------------------------------------- projections

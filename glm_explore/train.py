@@ -39,8 +39,8 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import save_file
 
-from .datasets import DATASETS
-from .genome import Genome
+from .io.datasets import DATASETS
+from .io.genome import Genome
 from .models.convnet import ConvLM, ConvLMConfig, channels_from_codes
 
 VAL_SLICE = ("chrXV", 100_000)  # last 100 kb of chrXV: validation, excluded from training
@@ -70,8 +70,8 @@ def training_arrays(dataset: str = "yeast") -> tuple[list[np.ndarray], np.ndarra
 
 
 def training_labels(dataset: str = "yeast") -> list[np.ndarray]:
-    """Region-class codes (:data:`~glm_explore.annotation.CLASSES`) aligned with ``training_arrays(dataset)[0]``."""
-    from .datasets import load_dataset
+    """Region-class codes (:data:`~glm_explore.io.annotation.CLASSES`) aligned with ``training_arrays(dataset)[0]``."""
+    from .io.datasets import load_dataset
 
     data = load_dataset(dataset)
     out = []
@@ -328,7 +328,7 @@ def _train(s: TrainSettings, log: Callable[[str], None]) -> Path:
 
 def _loss_weights(labels: np.ndarray, repeat_weight: float) -> np.ndarray:
     """(N, L) float32 loss weights: ``repeat_weight`` on repeat bases, 1 elsewhere."""
-    from .annotation import CLASS_CODE
+    from .io.annotation import CLASS_CODE
 
     return np.where(labels == CLASS_CODE["repeat"], np.float32(repeat_weight), np.float32(1.0)).astype(np.float32)
 

@@ -4,8 +4,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from dashboard import caches, navigation, urls
-from dashboard import params as pp
+from dashboard import caches, navigation, params, urls
 from dashboard.errors import user_errors
 from dashboard.views import annotate as views
 from glm_explore.annotate import HEADS
@@ -13,17 +12,17 @@ from glm_explore.annotate.fit import PRIORS
 
 
 @dataclass(frozen=True)
-class AnnotateParams(pp.PageParams):
+class AnnotateParams(params.PageParams):
     PREFIX = "annotate"
-    head: str = pp.param("logistic", choices=tuple(HEADS))
-    prior: str = pp.param(PRIORS[0], choices=PRIORS)
-    windows_per_class: int = pp.param(16, lo=1, hi=200)
-    bases_per_class: int = pp.param(2000, lo=50, hi=50_000)
-    heldout_per_class: int = pp.param(20, lo=0, hi=1000)
-    kmer_k: int = pp.param(3, lo=1, hi=5)
-    seed: int = pp.param(0, lo=0, hi=100_000)
+    head: str = params.param("logistic", choices=tuple(HEADS))
+    prior: str = params.param(PRIORS[0], choices=PRIORS)
+    windows_per_class: int = params.param(16, lo=1, hi=200)
+    bases_per_class: int = params.param(2000, lo=50, hi=50_000)
+    heldout_per_class: int = params.param(20, lo=0, hi=1000)
+    kmer_k: int = params.param(3, lo=1, hi=5)
+    seed: int = params.param(0, lo=0, hi=100_000)
     region: str = ""
-    smooth: int = pp.param(0, lo=0, hi=1000)
+    smooth: int = params.param(0, lo=0, hi=1000)
 
 
 navigation.require_app()
@@ -41,7 +40,8 @@ with user_errors():
     held = data.heldout_chrom or data.genome.chroms[-1]
     n = data.genome.lengths[held]
     start = max(1, n // 2)
-    pp.seed(AnnotateParams(region=f"{held}:{start}-{min(n, start + 9999)}"), {"region": pp.region_problem(data.genome)})
+    params.seed(AnnotateParams(region=f"{held}:{start}-{min(n, start + 9999)}"),
+                {"region": params.region_problem(data.genome)})
     with st.form("annotate_form"):
         c1, c2, c3 = st.columns(3)
         c1.selectbox("Head", list(HEADS), key="annotate_head")
@@ -57,11 +57,11 @@ with user_errors():
         c3.number_input("Smooth the region's probabilities over (bp; 0 = per base)", 0, 1000, key="annotate_smooth",
                         help="Display only: the held-out scores above are per base.")
         go = st.form_submit_button("Train and annotate", type="primary", key="annotate_go")
-    p = pp.from_widgets(AnnotateParams)
+    p = params.from_widgets(AnnotateParams)
     urls.link_box(p)
     if go:
-        pp.record_run(p)
-    run = pp.last_run(AnnotateParams)
+        params.record_run(p)
+    run = params.last_run(AnnotateParams)
     if run is None:
         st.info("Press **Train and annotate**: a few seconds for the default model on yeast with these sizes (held-out "
                 "tiles per class = 0 scores every held-out tile: minutes).")

@@ -4,31 +4,29 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from dashboard import caches, navigation, probe, urls
-from dashboard import params as pp
+from dashboard import caches, navigation, params, probe, urls
 from dashboard.errors import user_errors
 from dashboard.views import attribution as views
-from glm_explore import attribution as at
-from glm_explore import motifs as mf
+from glm_explore import attribution, motifs
 from glm_explore.models.capabilities import feature_status, supports_onehot
 
-METHODS = {**at.METHODS, "ism": "In-silico mutagenesis only"}
+METHODS = {**attribution.METHODS, "ism": "In-silico mutagenesis only"}
 
 
 @dataclass(frozen=True)
-class AttributionParams(pp.PageParams):
+class AttributionParams(params.PageParams):
     PREFIX = "attribution"
     region: str = ""
-    target: str = pp.param("mlm_position", choices=tuple(at.TARGETS))
+    target: str = params.param("mlm_position", choices=tuple(attribution.TARGETS))
     spec: str = ""
-    method: str = pp.param("integrated_gradients", choices=tuple(METHODS))
-    baseline: str = pp.param("zeros", choices=tuple(at.BASELINES))
-    steps: int = pp.param(50, lo=10, hi=200)
-    nbase: int = pp.param(5, lo=1, hi=20)
+    method: str = params.param("integrated_gradients", choices=tuple(METHODS))
+    baseline: str = params.param("zeros", choices=tuple(attribution.BASELINES))
+    steps: int = params.param(50, lo=10, hi=200)
+    nbase: int = params.param(5, lo=1, hi=20)
     probe_class: str = ""
     correct: bool = False
     ism: bool = False
-    tax: str = pp.param(mf.JASPAR_TAX_GROUPS[0], choices=mf.JASPAR_TAX_GROUPS)
+    tax: str = params.param(motifs.JASPAR_TAX_GROUPS[0], choices=motifs.JASPAR_TAX_GROUPS)
 
 
 navigation.require_app()
@@ -45,26 +43,28 @@ run = None  # stays None if loading the model or genome fails below
 with user_errors():
     model, data = caches.current_model(), caches.current_data()
     held = probe.current_probe()
-    targets = [k for k in at.TARGETS if k.startswith("mlm" if model.info.is_mlm else "clm")] + ["probe"] * bool(held)
+    targets = [k for k in attribution.TARGETS if k.startswith("mlm" if model.info.is_mlm else "clm")] + \
+        ["probe"] * bool(held)
     gradients = supports_onehot(model)  # else ISM only (k-mer / BPE models)
     methods = list(METHODS) if gradients else ["ism"]
     classes = held["probe"].classes if held else ()
-    pp.seed(AttributionParams(region=f"{data.genome.chroms[0]}:1001-1100", target=targets[0], method=methods[0],
-                              probe_class="promoter" if "promoter" in classes or not held else classes[0]),
-            {"target": targets, "method": methods, "region": pp.region_problem(data.genome)}
+    params.seed(AttributionParams(region=f"{data.genome.chroms[0]}:1001-1100", target=targets[0], method=methods[0],
+                                  probe_class="promoter" if "promoter" in classes or not held else classes[0]),
+            {"target": targets, "method": methods, "region": params.region_problem(data.genome)}
             | ({"probe_class": classes} if held else {}))
     views.probe_target(held)
     st.page_link("pages/motifs.py", label="Seqlets across many windows of one region class → Motifs across windows")
     no_gradient = None if gradients else "Unsupported for this model: " + feature_status(
         model, "Gradient attribution")[1] + "."
     with st.form("attribution_form"):
-        st.text_input(f"Region (1-based chrom:start-end, ≤ {at.MAX_ATTRIBUTION_BP} bp)", key="attribution_region")
+        st.text_input(f"Region (1-based chrom:start-end, ≤ {attribution.MAX_ATTRIBUTION_BP} bp)",
+                      key="attribution_region")
         c1, c2, c3 = st.columns(3)
-        c1.selectbox("Target", targets, format_func=at.TARGETS.get, key="attribution_target")
+        c1.selectbox("Target", targets, format_func=attribution.TARGETS.get, key="attribution_target")
         c1.text_input("Target position or span (1-based; blank = centre / whole region)", key="attribution_spec")
         c2.selectbox("Method", methods, format_func=METHODS.get, key="attribution_method", disabled=not gradients,
                      help=no_gradient)
-        c2.selectbox("Baseline (IG, DeepLift)", list(at.BASELINES), format_func=at.BASELINES.get,
+        c2.selectbox("Baseline (IG, DeepLift)", list(attribution.BASELINES), format_func=attribution.BASELINES.get,
                      key="attribution_baseline", disabled=not gradients, help=no_gradient)
         c3.slider("IG steps", 10, 200, step=10, key="attribution_steps", disabled=not gradients, help=no_gradient)
         c3.slider("Shuffled baselines", 1, 20, key="attribution_nbase", disabled=not gradients, help=no_gradient)
@@ -73,14 +73,14 @@ with user_errors():
                      help=None if held else probe.probe_unavailable_note())
         c1.checkbox("One-hot gradient correction", key="attribution_correct", disabled=not gradients, help=no_gradient)
         c2.checkbox("Also run ISM (heatmap)", key="attribution_ism")
-        c3.selectbox("JASPAR CORE group", mf.JASPAR_TAX_GROUPS, key="attribution_tax")
+        c3.selectbox("JASPAR CORE group", motifs.JASPAR_TAX_GROUPS, key="attribution_tax")
         go = st.form_submit_button("Compute attributions", type="primary", key="attribution_go")
-    p = pp.from_widgets(AttributionParams)
+    p = params.from_widgets(AttributionParams)
     urls.link_box(p, ["The probe target needs a region-class probe: whoever opens the link fits one first "
                       "(Embedding explorer, or 'Fit a region-class probe' above)."] * (p.target == "probe"))
     if go:
-        pp.record_run(p, extra=probe.probe_digest(held) if p.target == "probe" else None)
-    run = pp.last_run(AttributionParams)
+        params.record_run(p, extra=probe.probe_digest(held) if p.target == "probe" else None)
+    run = params.last_run(AttributionParams)
 
 if run and run.params.target == "probe" and run.extra != probe.probe_digest(held):
     st.info("The probe this run used is gone (another probe replaced it): press Compute attributions again.")

@@ -4,28 +4,27 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from dashboard import caches, navigation, urls
-from dashboard import params as pp
+from dashboard import caches, navigation, params, urls
 from dashboard.errors import user_errors
 from dashboard.views import context as views
-from glm_explore.annotation import CLASSES
 from glm_explore.attention import supports_attention
 from glm_explore.context_curve import TRUNCATIONS
+from glm_explore.io.annotation import CLASSES
 
 
 @dataclass(frozen=True)
-class ContextParams(pp.PageParams):
+class ContextParams(params.PageParams):
     PREFIX = "context"
     classes: tuple[str, ...] = ("CDS", "promoter", "intergenic")
-    per_class: int = pp.param(20, lo=1, hi=500)
-    per_window: int = pp.param(1, lo=1, hi=20)
-    truncation: str = pp.param("auto", choices=("auto", *TRUNCATIONS))
-    seed: int = pp.param(0, lo=0, hi=100_000)
+    per_class: int = params.param(20, lo=1, hi=500)
+    per_window: int = params.param(1, lo=1, hi=20)
+    truncation: str = params.param("auto", choices=("auto", *TRUNCATIONS))
+    seed: int = params.param(0, lo=0, hi=100_000)
     region: str = ""
-    band: int = pp.param(0, lo=0, hi=5000)
-    layer: int = pp.param(-1, lo=-1, hi=1000)
-    head: int = pp.param(1, lo=1, hi=1000)
-    position: int = pp.param(0, lo=0, hi=10**9)
+    band: int = params.param(0, lo=0, hi=5000)
+    layer: int = params.param(-1, lo=-1, hi=1000)
+    head: int = params.param(1, lo=1, hi=1000)
+    position: int = params.param(0, lo=0, hi=10**9)
 
 
 navigation.require_app()
@@ -41,8 +40,8 @@ run = dep_run = att_run = None
 with user_errors():
     model, data = caches.current_model(), caches.current_data()
     mid = data.genome.lengths[data.genome.chroms[0]] // 2
-    pp.seed(ContextParams(region=f"{data.genome.chroms[0]}:{mid + 1}-{mid + 400}"),
-            {"classes": CLASSES, "region": pp.region_problem(data.genome)})
+    params.seed(ContextParams(region=f"{data.genome.chroms[0]}:{mid + 1}-{mid + 400}"),
+                {"classes": CLASSES, "region": params.region_problem(data.genome)})
     with st.form("context_form"):
         c1, c2, c3 = st.columns(3)
         c1.multiselect("Region classes", CLASSES, key="context_classes")
@@ -66,16 +65,16 @@ with user_errors():
                         disabled=not has_attention)
         att_go = st.form_submit_button("Show attention (region ≤ 1 kb)", key="context_att_go", disabled=not has_attention,
                                        help=why)
-    p = pp.from_widgets(ContextParams)
+    p = params.from_widgets(ContextParams)
     urls.link_box(p)
     if curve_go:
-        pp.record_run(p)
+        params.record_run(p)
     if dep_go:
-        pp.record_run(p, name="dep")
+        params.record_run(p, name="dep")
     if att_go:
-        pp.record_run(p, name="att")
-    run, dep_run = pp.last_run(ContextParams), pp.last_run(ContextParams, name="dep")
-    att_run = pp.last_run(ContextParams, name="att")
+        params.record_run(p, name="att")
+    run, dep_run = params.last_run(ContextParams), params.last_run(ContextParams, name="dep")
+    att_run = params.last_run(ContextParams, name="att")
     if run is None and dep_run is None and att_run is None:
         st.info("Press **Compute curves** (about a minute for the default model with 20 windows per class).")
 

@@ -5,35 +5,34 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from dashboard import caches, navigation, probe, urls
-from dashboard import params as pp
+from dashboard import caches, navigation, params, probe, urls
 from dashboard.errors import user_errors
 from dashboard.views import design as views
 from dashboard.views import generate as likeness_views
-from glm_explore.annotation import CLASSES
 from glm_explore.design import DESIGN_METHODS, OBJECTIVES
+from glm_explore.io.annotation import CLASSES
 
 
 @dataclass(frozen=True)
-class DesignParams(pp.PageParams):
+class DesignParams(params.PageParams):
     PREFIX = "design"
-    start: str = pp.param("region", choices=("region", "sequence"))
+    start: str = params.param("region", choices=("region", "sequence"))
     region: str = ""
     sequence: str = ""
-    objective: str = pp.param(OBJECTIVES[0], choices=OBJECTIVES)
-    real_class: str = pp.param("promoter", name="class", choices=CLASSES)
+    objective: str = params.param(OBJECTIVES[0], choices=OBJECTIVES)
+    real_class: str = params.param("promoter", name="class", choices=CLASSES)
     motif: str = "ABF1"
-    rounds: int = pp.param(10, lo=1, hi=100)
-    budget: int = pp.param(5, lo=0, hi=500)
-    method: str = pp.param(DESIGN_METHODS[0], choices=DESIGN_METHODS)
-    beam_width: int = pp.param(4, lo=1, hi=16)
-    candidates: int = pp.param(0, lo=0, hi=4000)
-    gc_lo: float = pp.param(0.0, lo=0.0, hi=1.0)
-    gc_hi: float = pp.param(1.0, lo=0.0, hi=1.0)
+    rounds: int = params.param(10, lo=1, hi=100)
+    budget: int = params.param(5, lo=0, hi=500)
+    method: str = params.param(DESIGN_METHODS[0], choices=DESIGN_METHODS)
+    beam_width: int = params.param(4, lo=1, hi=16)
+    candidates: int = params.param(0, lo=0, hi=4000)
+    gc_lo: float = params.param(0.0, lo=0.0, hi=1.0)
+    gc_hi: float = params.param(1.0, lo=0.0, hi=1.0)
     fixed: str = ""
-    seed: int = pp.param(0, lo=0, hi=100_000)
+    seed: int = params.param(0, lo=0, hi=100_000)
     judge: bool = True
-    n_real: int = pp.param(30, lo=5, hi=200)
+    n_real: int = params.param(30, lo=5, hi=200)
 
 
 navigation.require_app()
@@ -48,7 +47,7 @@ with user_errors():
     model, data = caches.current_model(), caches.current_data()
     first = data.genome.chroms[0]
     held = probe.current_probe()
-    pp.seed(DesignParams(region=f"{first}:1001-1200"), {"region": pp.region_problem(data.genome)})
+    params.seed(DesignParams(region=f"{first}:1001-1200"), {"region": params.region_problem(data.genome)})
     with st.form("design_form"):
         c1, c2, c3 = st.columns(3)
         c1.radio("Start from", ("region", "sequence"), key="design_start", horizontal=True)
@@ -72,13 +71,13 @@ with user_errors():
         c3.checkbox("Judge the designs against real DNA of the class", key="design_judge")
         c3.number_input("Real windows", 5, 200, key="design_n_real")
         design_go = st.form_submit_button("Design", type="primary", key="design_go")
-    dp = pp.from_widgets(DesignParams)
+    dp = params.from_widgets(DesignParams)
     urls.link_box(dp)
     if dp.objective == "class" and held is None:
         probe.probe_fit_button("design_fit_probe")
     if design_go:
-        pp.record_run(dp, extra=probe.probe_digest(held))
-    design_run = pp.last_run(DesignParams)
+        params.record_run(dp, extra=probe.probe_digest(held))
+    design_run = params.last_run(DesignParams)
 
 if design_run is not None:
     with user_errors():

@@ -4,33 +4,32 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from dashboard import caches, navigation, urls
-from dashboard import params as pp
+from dashboard import caches, navigation, params, urls
 from dashboard.errors import user_errors
 from dashboard.views import embeddings as views
 from dashboard.views.embeddings import COLORS, METRICS
-from glm_explore import embed as em
+from glm_explore import embed
 
 
 @dataclass(frozen=True)
-class EmbeddingsParams(pp.PageParams):
+class EmbeddingsParams(params.PageParams):
     PREFIX = "embeddings"
     chroms: tuple[str, ...] = ()
-    cap: int = pp.param(150, lo=2, hi=5000)
-    center: int = pp.param(100, lo=1, hi=512)
+    cap: int = params.param(150, lo=2, hi=5000)
+    center: int = params.param(100, lo=1, hi=512)
     layers: tuple[int, ...] = ()
-    pooling: str = pp.param(em.POOLINGS[0], choices=em.POOLINGS)
+    pooling: str = params.param(embed.POOLINGS[0], choices=embed.POOLINGS)
     rc: bool = True
-    k: int = pp.param(4, lo=1, hi=6)
-    length: int = pp.param(512, lo=64, hi=4096)
-    stride: int = pp.param(100, lo=1, hi=4096)
+    k: int = params.param(4, lo=1, hi=6)
+    length: int = params.param(512, lo=64, hi=4096)
+    stride: int = params.param(100, lo=1, hi=4096)
     dedup: bool = False
-    seed: int = pp.param(0, lo=0, hi=10_000)
-    projection: str = pp.param("PCA", choices=("PCA", "UMAP"))  # the view of a result: no Run needed
-    color: str = pp.param("class", choices=COLORS)
-    nn: int = pp.param(15, lo=5, hi=100)
-    md: float = pp.param(0.1, lo=0.0, hi=0.99)
-    metric: str = pp.param("euclidean", choices=METRICS)
+    seed: int = params.param(0, lo=0, hi=10_000)
+    projection: str = params.param("PCA", choices=("PCA", "UMAP"))  # the view of a result: no Run needed
+    color: str = params.param("class", choices=COLORS)
+    nn: int = params.param(15, lo=5, hi=100)
+    md: float = params.param(0.1, lo=0.0, hi=0.99)
+    metric: str = params.param("euclidean", choices=METRICS)
 
 
 navigation.require_app()
@@ -45,8 +44,8 @@ run = None  # stays None if loading the model or genome fails below
 with user_errors():
     model, data = caches.current_model(), caches.current_data()
     n = model.info.n_layers
-    pp.seed(EmbeddingsParams(layers=(n,), rc=model.info.is_mlm),
-            {"chroms": data.genome.chroms, "layers": range(n + 1)})
+    params.seed(EmbeddingsParams(layers=(n,), rc=model.info.is_mlm),
+                {"chroms": data.genome.chroms, "layers": range(n + 1)})
     with st.form("embeddings_form"):
         c1, c2, c3 = st.columns(3)
         c1.multiselect("Chromosomes", data.genome.chroms, key="embeddings_chroms", placeholder="all chromosomes")
@@ -54,7 +53,7 @@ with user_errors():
         c2.number_input("Centre length that must lie in one class (bp)", 1, 512, key="embeddings_center")
         c2.multiselect(f"Layers (0 = input, {n} = last; several are concatenated)", list(range(n + 1)),
                        key="embeddings_layers")
-        c3.selectbox("Pooling", em.POOLINGS, key="embeddings_pooling")
+        c3.selectbox("Pooling", embed.POOLINGS, key="embeddings_pooling")
         c3.checkbox("Average with the reverse complement", key="embeddings_rc")
         c3.slider("k-mer baseline k", 1, 6, key="embeddings_k")
         with st.expander("Window options"):
@@ -63,11 +62,11 @@ with user_errors():
             st.checkbox("De-duplicate: no two windows overlap", key="embeddings_dedup")
             st.number_input("Seed", 0, 10_000, key="embeddings_seed")
         go = st.form_submit_button("Embed windows", type="primary", key="embeddings_go")
-    view = pp.from_widgets(EmbeddingsParams)
+    view = params.from_widgets(EmbeddingsParams)
     urls.link_box(view)
     if go:
-        pp.record_run(view)
-    run = pp.last_run(EmbeddingsParams)
+        params.record_run(view)
+    run = params.last_run(EmbeddingsParams)
 
 if run:
     with user_errors():

@@ -4,34 +4,33 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from dashboard import caches, navigation, urls
-from dashboard import params as pp
+from dashboard import caches, navigation, params, urls
 from dashboard.errors import user_errors
 from dashboard.views import generate as views
-from glm_explore import generate as gen
-from glm_explore.annotation import CLASSES
+from glm_explore import generate
 from glm_explore.generate import METHODS, SCHEDULES
+from glm_explore.io.annotation import CLASSES
 
 
 @dataclass(frozen=True)
-class GenerateParams(pp.PageParams):
+class GenerateParams(params.PageParams):
     PREFIX = "generate"
-    source: str = pp.param(views.SOURCES[0], choices=views.SOURCES)
+    source: str = params.param(views.SOURCES[0], choices=views.SOURCES)
     prefix: str = "ATG"
     region: str = ""
     span: str = "101-150"
-    length: int = pp.param(200, lo=10, hi=2000)
-    n: int = pp.param(8, lo=1, hi=50)
-    temperature: float = pp.param(1.0, lo=0.0, hi=3.0)
-    top_k: int = pp.param(0, lo=0, hi=4)
-    top_p: float = pp.param(1.0, lo=0.05, hi=1.0)
-    seed: int = pp.param(0, lo=0, hi=100_000)
-    method: str = pp.param(METHODS[0], choices=METHODS)
-    rounds: int = pp.param(10, lo=1, hi=200)
-    schedule: str = pp.param(SCHEDULES[0], choices=SCHEDULES)
+    length: int = params.param(200, lo=10, hi=2000)
+    n: int = params.param(8, lo=1, hi=50)
+    temperature: float = params.param(1.0, lo=0.0, hi=3.0)
+    top_k: int = params.param(0, lo=0, hi=4)
+    top_p: float = params.param(1.0, lo=0.05, hi=1.0)
+    seed: int = params.param(0, lo=0, hi=100_000)
+    method: str = params.param(METHODS[0], choices=METHODS)
+    rounds: int = params.param(10, lo=1, hi=200)
+    schedule: str = params.param(SCHEDULES[0], choices=SCHEDULES)
     judge: bool = True
-    real_class: str = pp.param("CDS", name="class", choices=CLASSES)
-    n_real: int = pp.param(30, lo=5, hi=200)
+    real_class: str = params.param("CDS", name="class", choices=CLASSES)
+    n_real: int = params.param(30, lo=5, hi=200)
 
 
 navigation.require_app()
@@ -48,7 +47,7 @@ with user_errors():
     model, data = caches.current_model(), caches.current_data()
     clm = model.info.objective == "clm"
     first = data.genome.chroms[0]
-    pp.seed(GenerateParams(region=f"{first}:1001-1300"), {"region": pp.region_problem(data.genome)})
+    params.seed(GenerateParams(region=f"{first}:1001-1300"), {"region": params.region_problem(data.genome)})
     with st.form("generate_form"):
         c1, c2, c3 = st.columns(3)
         c1.radio("Start from", views.SOURCES, key="generate_source",
@@ -73,11 +72,11 @@ with user_errors():
         st.caption("With the default MLM, mask-predict (fast) drifts into A/T runs: it commits the most confident "
                    "bases first, and those are A/T beside A/T. Gibbs (one base at a time, ~40 s for 8 × 200 bp × 10 "
                    "rounds) gives samples as genome-like as real coding windows — compare them below.")
-    p = pp.from_widgets(GenerateParams)
+    p = params.from_widgets(GenerateParams)
     urls.link_box(p)
     if go:
-        pp.record_run(p)
-    run = pp.last_run(GenerateParams)
+        params.record_run(p)
+    run = params.last_run(GenerateParams)
     if run is None:
         st.info("Press **Generate**: 8 samples of 200 bp take seconds on a laptop with the default models.")
 
@@ -87,6 +86,6 @@ if run is not None:
         views.show_samples(found, what, model.info.name)
         if run.params.judge:
             q = run.params
-            views.show_likeness(views.likeness(run, gen.generated_parts(found), model, data, real_class=q.real_class,
-                                               n_real=q.n_real, seed=q.seed))
+            views.show_likeness(views.likeness(run, generate.generated_parts(found), model, data,
+                                               real_class=q.real_class, n_real=q.n_real, seed=q.seed))
 

@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import caches, navigation, urls
 from dashboard.errors import user_errors
 from dashboard.views import report as report_views
-from glm_explore.datasets import DEFAULT_DATASET
+from glm_explore.io.datasets import DEFAULT_DATASET
 from glm_explore.models.capabilities import capability_matrix
 from glm_explore.plots import class_counts_bar
 

@@ -4,11 +4,10 @@ from dataclasses import dataclass, replace
 
 import streamlit as st
 
-from dashboard import caches, navigation, urls
-from dashboard import params as pp
+from dashboard import caches, navigation, params, urls
 from dashboard.errors import user_errors
 from dashboard.views import logits as views
-from glm_explore import logits as lg
+from glm_explore import logits
 from glm_explore.errors import FastaError
 
 INPUTS = ("Genome region", "Pasted sequence", "FASTA record")
@@ -16,15 +15,15 @@ LOGOS = {"information": "p · IC (bits)", "probability": "probability"}
 
 
 @dataclass(frozen=True)
-class LogitsParams(pp.PageParams):
+class LogitsParams(params.PageParams):
     PREFIX = "logits"
-    input: str = pp.param(INPUTS[0], choices=INPUTS)
+    input: str = params.param(INPUTS[0], choices=INPUTS)
     region: str = ""
     paste: str = ""
     record: str = ""
-    mode: str = pp.param("exact", choices=tuple(lg.MODES))
+    mode: str = params.param("exact", choices=tuple(logits.MODES))
     rc: bool = False
-    logo: str = pp.param("information", choices=tuple(LOGOS))
+    logo: str = params.param("information", choices=tuple(LOGOS))
 
 
 def checked_input(p: LogitsParams, upload) -> tuple[str, str]:
@@ -32,14 +31,14 @@ def checked_input(p: LogitsParams, upload) -> tuple[str, str]:
     if p.input == "Genome region":
         return "region", p.region
     if p.input == "Pasted sequence":
-        return "pasted sequence", lg.sequence_input(p.paste)
+        return "pasted sequence", logits.sequence_input(p.paste)
     if upload is None:
         raise FastaError("Choose a FASTA file first.")
-    recs = lg.fasta_records(upload.getvalue())
+    recs = logits.fasta_records(upload.getvalue())
     name = p.record.strip() or next(iter(recs))
     if name not in recs:
         raise FastaError(f"No record {name!r} in {upload.name}; it has {', '.join(list(recs)[:5])}.")
-    return f"record {name}", lg.sequence_input(recs[name], name=f"record {name!r}")
+    return f"record {name}", logits.sequence_input(recs[name], name=f"record {name!r}")
 
 
 navigation.require_app()
@@ -54,8 +53,8 @@ p = None  # the form's params, once read
 with user_errors():
     model, data = caches.current_model(), caches.current_data()
     modes = ["exact", "unmasked"] if model.info.is_mlm else ["next"]
-    pp.seed(LogitsParams(region=f"{data.genome.chroms[0]}:1001-1200", mode=modes[0]),
-            {"mode": modes, "region": pp.region_problem(data.genome)})
+    params.seed(LogitsParams(region=f"{data.genome.chroms[0]}:1001-1200", mode=modes[0]),
+                {"mode": modes, "region": params.region_problem(data.genome)})
     kind = st.radio("Input", INPUTS, horizontal=True, key="logits_input")
     with st.form("logits_form"):
         upload = None
@@ -66,20 +65,20 @@ with user_errors():
         else:
             upload = st.file_uploader("FASTA (first record, or name one below)", key="logits_fasta")
             st.text_input("Record name (optional)", key="logits_record")
-        st.selectbox("Mode", modes, format_func=lg.MODES.get, key="logits_mode", disabled=len(modes) == 1,
+        st.selectbox("Mode", modes, format_func=logits.MODES.get, key="logits_mode", disabled=len(modes) == 1,
                      help=None if len(modes) > 1 else "A causal LM has no mask token: masked marginals and the "
                                                       "unmasked reconstruction need a masked LM.")
         st.checkbox("Average with the reverse-complement strand", key="logits_rc")
         st.radio("Logo letters", list(LOGOS), horizontal=True, key="logits_logo", format_func=LOGOS.get)
         submitted = st.form_submit_button("Compute predictions", type="primary", key="logits_go")
-    p = pp.from_widgets(LogitsParams)
+    p = params.from_widgets(LogitsParams)
     fasta = p.input == "FASTA record"
     urls.link_box(replace(p, input=INPUTS[0]) if fasta else p,
                   ["An uploaded FASTA cannot travel in a link: the link opens the genome region instead."] * fasta)
     if submitted:
-        pp.forget_run(LogitsParams)  # a rejected input must not leave the previous run's results
-        pp.record_run(p, extra=checked_input(p, upload))
-    run = pp.last_run(LogitsParams)
+        params.forget_run(LogitsParams)  # a rejected input must not leave the previous run's results
+        params.record_run(p, extra=checked_input(p, upload))
+    run = params.last_run(LogitsParams)
 
 if run:
     with user_errors():

@@ -4,38 +4,35 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from dashboard import caches, navigation, probe, urls
-from dashboard import params as pp
+from dashboard import caches, navigation, params, probe, urls
 from dashboard.errors import user_errors
 from dashboard.views import motifs as views
-from glm_explore import attribution as at
-from glm_explore import motifs as mf
-from glm_explore import patterns as pt
+from glm_explore import attribution, motifs, patterns
 from glm_explore.models.capabilities import feature_status, supports_onehot
 
 Q_CUTS = (0.01, 0.05, 0.1, 0.25)
 
 
 @dataclass(frozen=True)
-class MotifsParams(pp.PageParams):
+class MotifsParams(params.PageParams):
     PREFIX = "motifs"
-    cls: str = pp.param("promoter", name="class")
-    n: int = pp.param(20, lo=2, hi=100)
-    target: str = pp.param("default", choices=("default", "probe"))
-    method: str = pp.param("integrated_gradients", choices=tuple(at.METHODS))
-    baseline: str = pp.param("shuffle", choices=tuple(at.BASELINES))
-    steps: int = pp.param(25, lo=5, hi=100)
-    nbase: int = pp.param(2, lo=1, hi=10)
-    tax: str = pp.param(mf.JASPAR_TAX_GROUPS[0], choices=mf.JASPAR_TAX_GROUPS)
-    q: float = pp.param(0.05, choices=Q_CUTS)
+    cls: str = params.param("promoter", name="class")
+    n: int = params.param(20, lo=2, hi=100)
+    target: str = params.param("default", choices=("default", "probe"))
+    method: str = params.param("integrated_gradients", choices=tuple(attribution.METHODS))
+    baseline: str = params.param("shuffle", choices=tuple(attribution.BASELINES))
+    steps: int = params.param(25, lo=5, hi=100)
+    nbase: int = params.param(2, lo=1, hi=10)
+    tax: str = params.param(motifs.JASPAR_TAX_GROUPS[0], choices=motifs.JASPAR_TAX_GROUPS)
+    q: float = params.param(0.05, choices=Q_CUTS)
 
 
 @dataclass(frozen=True)
-class PatternsParams(pp.PageParams):
+class PatternsParams(params.PageParams):
     PREFIX = "patterns"
-    cls: str = pp.param("promoter", name="pclass")
-    n: int = pp.param(pt.PatternSettings.n_windows, lo=pt.MIN_WINDOWS, hi=200, name="pwindows")
-    target: str = pp.param("default", choices=("default", "probe"), name="ptarget")
+    cls: str = params.param("promoter", name="pclass")
+    n: int = params.param(patterns.PatternSettings.n_windows, lo=patterns.MIN_WINDOWS, hi=200, name="pwindows")
+    target: str = params.param("default", choices=("default", "probe"), name="ptarget")
 
 
 navigation.require_app()
@@ -64,29 +61,29 @@ with user_errors():
     gradients = supports_onehot(model)  # every method here is a gradient method
     no_gradient = None if gradients else "Unsupported for this model: " + feature_status(
         model, "Gradient attribution")[1] + "; ISM of one region is on the Attribution page."
-    pp.seed(MotifsParams(cls="promoter" if "promoter" in classes else classes[0], target=list(targets)[-1]),
-            {"cls": classes, "target": list(targets)})
+    params.seed(MotifsParams(cls="promoter" if "promoter" in classes else classes[0], target=list(targets)[-1]),
+                {"cls": classes, "target": list(targets)})
     with st.form("motifs_form"):
         c1, c2, c3 = st.columns(3)
         c1.selectbox("Region class", classes, key="motifs_class")
         c1.slider("Windows (held-out first)", 2, 100, key="motifs_n")
         c2.selectbox("Target", list(targets), format_func=targets.get, key="motifs_target")
-        c2.selectbox("Method", list(at.METHODS), format_func=at.METHODS.get, key="motifs_method",
+        c2.selectbox("Method", list(attribution.METHODS), format_func=attribution.METHODS.get, key="motifs_method",
                      disabled=not gradients, help=no_gradient)
-        c2.selectbox("Baseline (IG, DeepLift)", list(at.BASELINES), format_func=at.BASELINES.get,
+        c2.selectbox("Baseline (IG, DeepLift)", list(attribution.BASELINES), format_func=attribution.BASELINES.get,
                      key="motifs_baseline", disabled=not gradients, help=no_gradient)
         c3.slider("IG steps", 5, 100, step=5, key="motifs_steps", disabled=not gradients, help=no_gradient)
         c3.slider("Shuffled baselines", 1, 10, key="motifs_nbase", disabled=not gradients, help=no_gradient)
-        c3.selectbox("JASPAR CORE group", mf.JASPAR_TAX_GROUPS, key="motifs_tax")
+        c3.selectbox("JASPAR CORE group", motifs.JASPAR_TAX_GROUPS, key="motifs_tax")
         c3.select_slider("TOMTOM q-value cut", Q_CUTS, key="motifs_q")
         go = st.form_submit_button("Find motifs", type="primary", key="motifs_go", disabled=not gradients,
                                    help=no_gradient)
-    p = pp.from_widgets(MotifsParams)
+    p = params.from_widgets(MotifsParams)
     urls.link_box(p, ["The window sample and the probe target come from a region-class probe: whoever opens the "
                       "link fits one first (Embedding explorer, or 'Fit a region-class probe')."] * bool(held))
     if go:
-        pp.record_run(p, extra=probe.probe_digest(held))  # the probe's windows are the sample
-    run = pp.last_run(MotifsParams)
+        params.record_run(p, extra=probe.probe_digest(held))  # the probe's windows are the sample
+    run = params.last_run(MotifsParams)
 
 if run and run.extra != probe.probe_digest(held):  # e.g. another model's probe was fit since
     st.info("The probe this run used is gone (a probe for another model or genome replaced it): fit one again, "
@@ -106,19 +103,19 @@ st.markdown(
     "dinucleotide-shuffled copies of the same windows: its pattern count is what TF-MoDISco forms by chance.")
 if classes:
     with user_errors():
-        pp.seed(PatternsParams(cls="promoter" if "promoter" in classes else classes[0], target=list(targets)[-1]),
-                {"cls": classes, "target": list(targets)})
+        params.seed(PatternsParams(cls="promoter" if "promoter" in classes else classes[0], target=list(targets)[-1]),
+                    {"cls": classes, "target": list(targets)})
         with st.form("patterns_form"):
             c1, c2, c3 = st.columns(3)
             c1.selectbox("Pattern class", classes, key="patterns_pclass")
-            c2.slider("Pattern windows (held-out first)", pt.MIN_WINDOWS, 200, step=10, key="patterns_pwindows")
+            c2.slider("Pattern windows (held-out first)", patterns.MIN_WINDOWS, 200, step=10, key="patterns_pwindows")
             c3.selectbox("Pattern target", list(targets), format_func=targets.get, key="patterns_ptarget")
             pgo = st.form_submit_button("Find patterns", type="primary", key="patterns_go", disabled=not gradients,
                                         help=no_gradient)
-        q = pp.from_widgets(PatternsParams)
+        q = params.from_widgets(PatternsParams)
         if pgo:
-            pp.record_run(q, extra=probe.probe_digest(held))
-        prun = pp.last_run(PatternsParams)
+            params.record_run(q, extra=probe.probe_digest(held))
+        prun = params.last_run(PatternsParams)
         if prun is None:
             rep = views.shipped_patterns(model, q.cls)
             if rep is not None:

@@ -4,20 +4,19 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from dashboard import caches, navigation, urls
-from dashboard import params as pp
+from dashboard import caches, navigation, params, urls
 from dashboard.errors import user_errors
 from dashboard.views import report as views
-from glm_explore.datasets import DATASETS, DEFAULT_DATASET
+from glm_explore.io.datasets import DATASETS, DEFAULT_DATASET
 from glm_explore.report import ReportSettings
 
 
 @dataclass(frozen=True)
-class ReportParams(pp.PageParams):
+class ReportParams(params.PageParams):
     PREFIX = "report"
-    windows: int = pp.param(30, lo=5, hi=200)
-    snvs: int = pp.param(150, lo=20, hi=1000)
-    cap: int = pp.param(200, lo=20, hi=1000)
+    windows: int = params.param(30, lo=5, hi=200)
+    snvs: int = params.param(150, lo=20, hi=1000)
+    cap: int = params.param(200, lo=20, hi=1000)
     others: bool = False
 
 
@@ -33,7 +32,7 @@ run = rep = None
 with user_errors():
     model, data = caches.current_model(), caches.current_data()
     genome = caches.picked(caches.GENOME_STATE, DEFAULT_DATASET)
-    pp.seed(ReportParams())
+    params.seed(ReportParams())
     with st.form("report_form"):
         c1, c2, c3 = st.columns(3)
         c1.slider("Held-out windows per class", 5, 200, key="report_windows")
@@ -41,11 +40,11 @@ with user_errors():
         c3.slider("Probe windows per class and split", 20, 1000, step=10, key="report_cap")
         st.checkbox("Also the other bundled genomes (the per-genome table; minutes more)", key="report_others")
         go = st.form_submit_button("Compute report", type="primary", key="report_go")
-    p = pp.from_widgets(ReportParams)
+    p = params.from_widgets(ReportParams)
     urls.link_box(p)
     if go:
-        pp.record_run(p)
-    run = pp.last_run(ReportParams)
+        params.record_run(p)
+    run = params.last_run(ReportParams)
     if run is None:
         rep = views.shipped(genome)
         if rep is not None:

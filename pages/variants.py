@@ -4,36 +4,35 @@ from dataclasses import dataclass, replace
 
 import streamlit as st
 
-from dashboard import caches, navigation, urls
-from dashboard import params as pp
+from dashboard import caches, navigation, params, urls
 from dashboard.errors import user_errors
 from dashboard.uploads import saved_vcf_upload
 from dashboard.views import variants as views
-from glm_explore import variants as va
+from glm_explore import variants
 
 SOURCES = ("Demo (synthetic, yeast)", "Upload")
 TABS = {"single": "Single variant", "indel": "Indel / SV", "batch": "Batch (VCF)"}
 
 
 @dataclass(frozen=True)
-class VariantParams(pp.PageParams):
+class VariantParams(params.PageParams):
     PREFIX = "variants"
-    tab: str = pp.param("single", choices=tuple(TABS))  # the tab of the last Run (no widget)
+    tab: str = params.param("single", choices=tuple(TABS))  # the tab of the last Run (no widget)
     chrom: str = ""
-    pos: int = pp.param(1000, lo=1)
-    ref: str = pp.param("", choices=("", *"ACGTacgt"))
-    alt: str = pp.param("A", choices=tuple("ACGT"))
-    half: int = pp.param(30, lo=5, hi=100)
+    pos: int = params.param(1000, lo=1)
+    ref: str = params.param("", choices=("", *"ACGTacgt"))
+    alt: str = params.param("A", choices=tuple("ACGT"))
+    half: int = params.param(30, lo=5, hi=100)
     rc: bool = True
-    src: str = pp.param(SOURCES[0], choices=SOURCES)
-    limit: int = pp.param(300, lo=1, hi=20_000)
-    sv: int = pp.param(0, lo=0, hi=100_000)  # VCF: score indels / SVs up to this size (bp); 0 = SNVs only
+    src: str = params.param(SOURCES[0], choices=SOURCES)
+    limit: int = params.param(300, lo=1, hi=20_000)
+    sv: int = params.param(0, lo=0, hi=100_000)  # VCF: score indels / SVs up to this size (bp); 0 = SNVs only
     ichrom: str = ""
-    ipos: int = pp.param(1000, lo=1)
+    ipos: int = params.param(1000, lo=1)
     iref: str = ""
     ialt: str = ""
-    iend: int = pp.param(0, lo=0)
-    nulls: int = pp.param(0, lo=0, hi=50)
+    iend: int = params.param(0, lo=0)
+    nulls: int = params.param(0, lo=0, hi=50)
     exact: bool = False
 
 
@@ -49,8 +48,8 @@ with user_errors():
     g = data.genome
     chrom, pos = navigation.region_as_site() or (g.chroms[0], 1000)  # a region handed over: its centre
     base = g.fetch(chrom, pos - 1, pos) if pos <= g.lengths.get(chrom, 0) else "N"
-    pp.seed(VariantParams(chrom=g.chroms[0], alt="ACGT"[("ACGT".index(base) + 2) % 4] if base in "ACGT" else "A",
-                          ichrom=g.chroms[0], iref=g.fetch(g.chroms[0], 999, 1003), ialt=g.fetch(g.chroms[0], 999, 1000)),
+    params.seed(VariantParams(chrom=g.chroms[0], alt="ACGT"[("ACGT".index(base) + 2) % 4] if base in "ACGT" else "A",
+                              ichrom=g.chroms[0], iref=g.fetch(g.chroms[0], 999, 1003), ialt=g.fetch(g.chroms[0], 999, 1000)),
             {"chrom": g.chroms, "ichrom": g.chroms})
     single_tab, indel_tab, batch_tab = st.tabs(list(TABS.values()), default=TABS[st.session_state["variants_tab"]])
     with single_tab, st.form("variants_single_form"):
@@ -72,22 +71,22 @@ with user_errors():
         go_batch = st.form_submit_button("Score VCF", type="primary", key="variants_batch_go")
     if go or go_batch or go_indel:
         st.session_state["variants_tab"] = "single" if go else "indel" if go_indel else "batch"
-    p = pp.from_widgets(VariantParams)
+    p = params.from_widgets(VariantParams)
     uploaded = p.src == SOURCES[1]
     urls.link_box(replace(p, src=SOURCES[0]) if uploaded else p,
                   ["An uploaded VCF cannot travel in a link: the link opens the demo VCF instead."] * uploaded)
     if go:
         pos_ok = 1 <= p.pos <= g.lengths[p.chrom]
         ref = (p.ref or (g.fetch(p.chrom, p.pos - 1, p.pos) if pos_ok else "N")).upper()
-        pp.record_run(p, "single", extra=va.Variant(p.chrom, p.pos, ref, p.alt))
+        params.record_run(p, "single", extra=variants.Variant(p.chrom, p.pos, ref, p.alt))
     if go_batch:
         if uploaded and upload is None:
-            raise va.VariantError("Choose a VCF file to upload first (or use the demo).")
-        pp.record_run(p, "batch", extra=str(saved_vcf_upload(upload) if uploaded else va.DEMO_VCF))
+            raise variants.VariantError("Choose a VCF file to upload first (or use the demo).")
+        params.record_run(p, "batch", extra=str(saved_vcf_upload(upload) if uploaded else variants.DEMO_VCF))
     if go_indel:
-        pp.record_run(p, "indel")
-    single, batch = pp.last_run(VariantParams, "single"), pp.last_run(VariantParams, "batch")
-    indel = pp.last_run(VariantParams, "indel")
+        params.record_run(p, "indel")
+    single, batch = params.last_run(VariantParams, "single"), params.last_run(VariantParams, "batch")
+    indel = params.last_run(VariantParams, "indel")
 
 if single:
     with single_tab, user_errors():

@@ -3,7 +3,7 @@
 No real yeast variant set is available offline, so this samples single-nucleotide substitutions
 from the bundled S288c genome (seeded, reproducible):
 
-* ``--per-class`` sites from each non-CDS region class (glm_explore.annotation labels), ALT
+* ``--per-class`` sites from each non-CDS region class (glm_explore.io.annotation labels), ALT
   uniform among the three other bases;
 * ``--per-codon-pos`` sites at each codon position (1, 2, 3) of protein-coding CDSs. CDS parts
   are joined per CDS ID in transcription order (minus-strand parts reversed and complemented),
@@ -20,18 +20,15 @@ from the bundled S288c genome (seeded, reproducible):
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from the repository
-
-from glm_explore.annotation import CLASS_CODE, CLASSES  # noqa: E402
-from glm_explore.datasets import load_dataset  # noqa: E402
-from glm_explore.variants import DEMO_VCF as OUT  # noqa: E402
-from glm_explore.variants.effects import coding_snv, coding_transcripts  # noqa: E402
+from glm_explore.io.annotation import CLASS_CODE, CLASSES
+from glm_explore.io.datasets import load_dataset
+from glm_explore.variants import DEMO_VCF as OUT
+from glm_explore.variants.effects import coding_snv, coding_transcripts
 
 
 def sample_cds(data, rng: np.random.Generator, per_codon_pos: int) -> list[dict]:
@@ -121,7 +118,7 @@ def main() -> None:
         "reference (no real yeast variant calls). They exist to demonstrate variant scoring only.",
         "##reference=glm_explore/data/yeast/genome.fa.gz",
         *[f"##contig=<ID={c},length={n}>" for c, n in data.genome.lengths.items()],
-        '##INFO=<ID=CLASS,Number=1,Type=String,Description="Region class of the site (glm_explore.annotation)">',
+        '##INFO=<ID=CLASS,Number=1,Type=String,Description="Region class of the site (glm_explore.io.annotation)">',
         '##INFO=<ID=CODON_POS,Number=1,Type=Integer,Description="Position 1-3 within the codon (CDS only)">',
         '##INFO=<ID=EFFECT,Number=1,Type=String,Description="synonymous, missense, nonsense or stop_lost '
         '(CDS only; Biopython standard codon table)">',

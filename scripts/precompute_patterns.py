@@ -12,19 +12,16 @@ page's *Fit a region-class probe* button does, and its windows are the sample.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from glm_explore import patterns as pt  # noqa: E402
-from glm_explore.datasets import load_dataset  # noqa: E402
-from glm_explore.embed import PROBE_CAP, fit_region_probe  # noqa: E402
-from glm_explore.models import load_model  # noqa: E402
-from glm_explore.models.fingerprint import tensors_fingerprint  # noqa: E402
-from glm_explore.windows import make_windows  # noqa: E402
+from glm_explore import patterns as pt
+from glm_explore.embed import PROBE_CAP, fit_region_probe
+from glm_explore.io.datasets import load_dataset
+from glm_explore.models import load_model
+from glm_explore.models.fingerprint import tensors_fingerprint
+from glm_explore.region_windows import make_windows
 
 MODEL, GENOME, CLASS = "default-mlm", "yeast", "promoter"
 

@@ -30,10 +30,10 @@ CONFIGS: dict[str, dict] = {
 
 def heldout_bits(model_dir: Path, max_windows: int) -> dict:
     """Mean bits/base and top-1 accuracy on held-out chrXVI (exact masked marginals, 20 mask phases)."""
-    from glm_explore.baselines import cross_entropy_bits
-    from glm_explore.datasets import DATASETS
+    from glm_explore.count_baselines import cross_entropy_bits
     from glm_explore.evaluate import model_positions_and_log_probs
-    from glm_explore.genome import Genome
+    from glm_explore.io.datasets import DATASETS
+    from glm_explore.io.genome import Genome
     from glm_explore.models.builtin import load_convlm_dir
 
     adapter = load_convlm_dir(model_dir)

@@ -19,14 +19,14 @@ from helpers import ROOT, random_dna  # noqa: F401  (re-exported for older impor
 @pytest.fixture(scope="session")
 def chloroplast():
     """The bundled Arabidopsis chloroplast GenomeData (154 kb)."""
-    from glm_explore.datasets import load_dataset
+    from glm_explore.io.datasets import load_dataset
 
     return load_dataset("chloroplast")
 
 
 @pytest.fixture(scope="session")
 def yeast():
-    from glm_explore.datasets import load_dataset
+    from glm_explore.io.datasets import load_dataset
 
     return load_dataset("yeast")
 

@@ -26,7 +26,7 @@ def _normalised(table: np.ndarray, rows: int) -> np.ndarray:
 class MarkovCLM(BaseAdapter):
     """Causal LM of an order-``k`` Markov chain: column i = log T[context], the previous ``k`` bases
     read as a base-4 number, oldest first (A=0 … T=3) — the digit order of
-    :func:`glm_explore.baselines.context_codes`.
+    :func:`glm_explore.count_baselines.context_codes`.
 
     Rule where there is no full context: the first ``k`` columns, and columns whose context holds an
     N, are uniform (log 1/4). ``receptive_field`` = k. Hidden states: the one-hot (L, 4) of the input.

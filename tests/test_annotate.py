@@ -25,10 +25,10 @@ from glm_explore.annotate import (
     segments_bed,
     segments_gff3,
 )
-from glm_explore.annotation import CLASS_CODE, CLASSES
-from glm_explore.datasets import GenomeData
 from glm_explore.errors import LayerError, RegionError
-from glm_explore.genome import Genome
+from glm_explore.io.annotation import CLASS_CODE, CLASSES
+from glm_explore.io.datasets import GenomeData
+from glm_explore.io.genome import Genome
 from glm_explore.models.adapter import BaseAdapter
 from glm_explore.models.base import ModelInfo
 from glm_explore.sequence import one_hot

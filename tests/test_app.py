@@ -308,7 +308,7 @@ def test_annotate_page_scores_match_sklearn_and_a_bad_region_is_an_error():
 def test_context_page_curve_points_equal_a_direct_forward_and_the_dependency_map_draws():
     """Default CLM on yeast: a point at full context equals the next-base probability of a direct forward over the
     F bases before it; the dependency map of a short region draws; a region past the contig end → st.error."""
-    from glm_explore.datasets import load_dataset
+    from glm_explore.io.datasets import load_dataset
     from glm_explore.models.builtin import load_builtin
 
     at = _open_link("context", {"model": "default-clm", "classes": "CDS", "per_class": "3",
@@ -338,7 +338,7 @@ def test_context_page_attention_for_a_transformer_and_greyed_out_for_the_cnn(tmp
 
     from dashboard.model_keys import ModelKey
     from glm_explore.attention import attention_maps
-    from glm_explore.datasets import load_dataset
+    from glm_explore.io.datasets import load_dataset
     from glm_explore.models import load_model
 
     build_char_bert(tmp_path / "bert")

@@ -18,7 +18,7 @@ LIB = ROOT / "glm_explore"
 MAX_LINES = 420  # "~400": a module past this becomes a subpackage
 
 BASE = {"errors", "sequence"}
-IO = {"genome", "annotation", "datasets"}
+IO = {"io"}  # glm_explore/io/: genome, annotation, datasets, FASTA, VCF, bigWig
 
 
 def _module_name(path: Path, root: Path = ROOT) -> str:
@@ -120,20 +120,55 @@ def test_dashboard_and_pages_import_down_only():
     """Pages and app.py may import the dashboard and the library; the dashboard never imports a page."""
     for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]:
         names = _imports(path)
-        assert "ui" not in names, f"{path.name} imports the removed ui module"
+        assert not any(n.startswith("pages") for n in names), f"{path.name} imports a page"
     for path in sorted((ROOT / "dashboard").rglob("*.py")):
         assert not any(n.startswith("pages") for n in _imports(path)), f"{path.name} imports a page"
 
 
 def test_layer_rules_catch_a_violation(tmp_path):
     """The checker itself: an io module importing a tool is reported."""
-    fake = LIB / "genome.py"
+    fake = LIB / "io" / "genome.py"
     assert _layer(_module_name(fake)) == "io"
     assert _layer("glm_explore.attribution.targets") == "tools"
     assert "tools" not in ALLOWED["io"] and "cli" not in ALLOWED["tools"]
-    src = tmp_path / "glm_explore" / "genome.py"
-    src.parent.mkdir()
-    src.write_text("from .attribution import attribute\nfrom . import logits\n")
+    src = tmp_path / "glm_explore" / "io" / "genome.py"
+    src.parent.mkdir(parents=True)
+    src.write_text("from ..attribution import attribute\nfrom .. import logits\n")
     names = _imports(src, tmp_path)
     assert "glm_explore.attribution" in names and "glm_explore.logits" in names
     assert {_layer(n) for n in names} - ALLOWED["io"] == {"tools"}
+
+
+def _classes(path: Path) -> list[ast.ClassDef]:
+    return [n for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))) if isinstance(n, ast.ClassDef)]
+
+
+def test_every_user_error_class_lives_in_errors_py():
+    """A user-caused error is a GlmExploreError subclass defined in glm_explore/errors.py, nowhere else."""
+    errors_py = LIB / "errors.py"
+    defined = {c.name for c in _classes(errors_py)}
+    assert "GlmExploreError" in defined
+    outside = []
+    for path in LIB_FILES:
+        if path == errors_py:
+            continue
+        for c in _classes(path):
+            bases = {ast.unparse(b).split(".")[-1] for b in c.bases}
+            if bases & defined:
+                outside.append(f"{path.relative_to(ROOT)}: {c.name}")
+    assert not outside, f"user-error classes outside glm_explore/errors.py: {outside}"
+
+
+PY_FILES = sorted(p for p in ROOT.rglob("*.py")
+                  if not ({".venv", ".ci-venv", "runs", "node_modules", ".git"} & set(p.relative_to(ROOT).parts)))
+
+
+def test_no_sys_path_edits():
+    """The package is installed (``pip install -e .``; tests get ``pythonpath`` from pyproject): nothing edits sys.path."""
+    offenders = []
+    for path in PY_FILES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and ast.unparse(node) == "sys.path":
+                offenders.append(str(path.relative_to(ROOT)))
+                break
+    assert not offenders, f"sys.path edited in {offenders}"

@@ -432,7 +432,7 @@ def test_default_target_one_rule_for_region_and_windows(tiny_mlm, tiny_clm, tmp_
     (0-based 120 of 100-140; the left one on a tie), also when the centre base is N."""
     import pandas as pd
 
-    from glm_explore.genome import Genome
+    from glm_explore.io.genome import Genome
 
     chrom = list(random_dna(np.random.default_rng(3), 400))
     for i in ns:
@@ -452,7 +452,7 @@ def test_default_target_one_rule_for_region_and_windows(tiny_mlm, tiny_clm, tmp_
 
 def test_default_target_without_a_known_base(tiny_mlm, tmp_path):
     from glm_explore.errors import InvalidSequenceError
-    from glm_explore.genome import Genome
+    from glm_explore.io.genome import Genome
 
     (tmp_path / "g.fa").write_text(">chrT\n" + "ACGT" * 25 + "N" * 40 + "ACGT" * 25 + "\n")
     genome = Genome(tmp_path / "g.fa")

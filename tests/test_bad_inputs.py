@@ -75,14 +75,14 @@ def _read_fasta_by_hand(path: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def ref_path(tmp_path_factory) -> Path:
-    from glm_explore.genome import normalize_fasta
+    from glm_explore.io.genome import normalize_fasta
 
     return normalize_fasta(BAD / "ref.fa", tmp_path_factory.mktemp("ref"))
 
 
 @pytest.fixture(scope="module")
 def ref_genome(ref_path):
-    from glm_explore.genome import Genome
+    from glm_explore.io.genome import Genome
 
     return Genome(ref_path)
 
@@ -107,7 +107,7 @@ def test_corpus_size_and_manifest_complete():
 # ============================================================================ library
 @pytest.mark.parametrize("case", _cases("fasta"))
 def test_library_fasta(case, tmp_path):
-    from glm_explore.genome import Genome, normalize_fasta
+    from glm_explore.io.genome import Genome, normalize_fasta
 
     g = _run(case, lambda: Genome(normalize_fasta(BAD / case["file"], tmp_path)))
     if g is not None:
@@ -118,7 +118,7 @@ def test_library_fasta(case, tmp_path):
 
 @pytest.mark.parametrize("case", _cases("annotation"))
 def test_library_annotation(case, ref_path):
-    from glm_explore.datasets import load_genome_data
+    from glm_explore.io.datasets import load_genome_data
 
     data = _run(case, lambda: load_genome_data(ref_path, BAD / case["file"]))
     if data is not None:
@@ -173,7 +173,7 @@ def test_library_model(case):
 
 @pytest.mark.parametrize("text,expect,word", REGIONS, ids=[r[0] for r in REGIONS])
 def test_library_region(text, expect, word, ref_genome):
-    from glm_explore.genome import fetch_window
+    from glm_explore.io.genome import fetch_window
 
     case = {"file": text, "expect": expect, "contains": word}
     w = _run(case, lambda: fetch_window(ref_genome, text))
@@ -254,10 +254,8 @@ def test_cli_subprocess(file, ref_path, tmp_path):
 # ============================================================================ page (AppTest)
 def _upload_script(fasta: str, annotation: str | None) -> None:
     """What the sidebar form runs after "Load genome", with the files' bytes as uploads."""
-    import sys
     from pathlib import Path
 
-    sys.path.insert(0, str(Path(fasta).resolve().parents[3]))
     from dashboard import uploads
 
     class Upload:  # the parts of streamlit's UploadedFile that dashboard.uploads uses
@@ -317,12 +315,10 @@ def test_page_upload_replaces_and_removes_previous_folder():
     from streamlit.testing.v1 import AppTest
 
     def script(first: str, second: str, bad: str) -> None:
-        import sys
         from pathlib import Path
 
         import streamlit as st
 
-        sys.path.insert(0, str(Path(first).resolve().parents[3]))
         from dashboard import uploads
 
         class Upload:
@@ -420,7 +416,7 @@ def test_page_model(case):
 @pytest.fixture(scope="module")
 def ref_upload_state(tmp_path_factory):
     """Session state of a user who uploaded ref.fa (what the sidebar form stores)."""
-    from glm_explore.genome import normalize_fasta
+    from glm_explore.io.genome import normalize_fasta
 
     fa = normalize_fasta(BAD / "ref.fa", tmp_path_factory.mktemp("upload"))
     return {"fasta": str(fa), "annotation": None, "name": "ref.fa", "dir": str(fa.parent)}

@@ -59,7 +59,7 @@ def test_logits_and_variants_per_model_equal_single_model_runs(chloroplast, tiny
 def test_embeddings_same_windows_and_separation(chloroplast, tiny_mlm, tiny_clm):
     from glm_explore.embed import embed_windows
     from glm_explore.reduce import separation
-    from glm_explore.windows import make_windows
+    from glm_explore.region_windows import make_windows
 
     # PCA keeps this test fast (UMAP's numba compile is tested in test_reduce; the page uses UMAP)
     frames, sep = cmp.compare_embeddings({"A": tiny_mlm, "B": tiny_clm}, chloroplast, length=64, cap_per_class=12,

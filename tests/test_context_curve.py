@@ -214,7 +214,7 @@ def test_sample_positions_held_out_and_classed(chloroplast):
     assert set(pos["label"]) <= {"CDS", "intergenic"} and len(pos) == 16
     assert (pos["pos"] >= 123_583).all()  # the chloroplast's held-out last 20 %
     labels = chloroplast.labels[CP][pos["pos"].to_numpy()]
-    from glm_explore.annotation import CLASSES
+    from glm_explore.io.annotation import CLASSES
     assert [CLASSES[k] for k in labels] == list(pos["label"])
     assert pos.groupby("window").size().eq(2).all()
 

@@ -7,9 +7,9 @@ import gzip
 import numpy as np
 import pytest
 
-from glm_explore.annotation import CLASS_CODE, CLASSES, base_labels, read_annotation
 from glm_explore.errors import AnnotationError, FastaError, InputTooLargeError, InvalidSequenceError, RegionError
-from glm_explore.genome import Genome, fetch_window, normalize_fasta, parse_region
+from glm_explore.io.annotation import CLASS_CODE, CLASSES, base_labels, read_annotation
+from glm_explore.io.genome import Genome, fetch_window, normalize_fasta, parse_region
 from glm_explore.sequence import clean_sequence, one_hot, reverse_complement
 
 # LOCUS lengths of the SGD GenBank records BK006935…BK006949 (S288c R64; independent of our parser).

@@ -112,7 +112,7 @@ def test_layers_concatenate_and_progress(tiny_mlm, rng):
 
 def test_window_frame_is_one_based(chloroplast):
     from glm_explore.reduce import pca_coords
-    from glm_explore.windows import make_windows
+    from glm_explore.region_windows import make_windows
 
     ws = make_windows(chloroplast, cap_per_class=3, seed=0)
     X = np.random.default_rng(0).normal(size=(len(ws), 4)).astype(np.float32)
@@ -159,7 +159,7 @@ def test_page_end_to_end_on_chloroplast(monkeypatch, tmp_path, chloroplast, defa
 
     import glm_explore.reduce
     from glm_explore.reduce import compare_separation
-    from glm_explore.windows import make_windows
+    from glm_explore.region_windows import make_windows
 
     monkeypatch.setenv("HOME", str(tmp_path))  # persisted st.cache_data goes to a fresh ~/.streamlit/cache
     monkeypatch.setattr(glm_explore.reduce, "warm_umap", lambda: None)  # the page's background numba warm-up

@@ -22,7 +22,7 @@ from glm_explore.generate import (
     sample_mlm,
     samples_table,
 )
-from glm_explore.genome import Genome
+from glm_explore.io.genome import Genome
 
 ALPHA = 0.001
 BASES = "ACGT"

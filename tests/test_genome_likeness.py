@@ -12,7 +12,7 @@ from scipy.spatial.distance import jensenshannon
 from glm_explore import genome_likeness as gl
 from glm_explore.errors import ObjectiveError, RegionError
 from glm_explore.generate import generate, generated_parts, sample_clm, sample_mlm
-from glm_explore.genome import parse_span
+from glm_explore.io.genome import parse_span
 from glm_explore.reduce import canonical_kmers, kmer_brute_force
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # torch on one thread (conftest)
@@ -111,7 +111,7 @@ def test_other_model_bits_mlm_averages_brute_force_masked_positions(tiny_mlm, rn
 
 
 def test_real_windows_are_distinct_held_out_windows_of_the_class(chloroplast):
-    from glm_explore.annotation import CLASS_CODE
+    from glm_explore.io.annotation import CLASS_CODE
     from glm_explore.report.heldout import heldout_split
 
     ref, ctl = gl.real_windows(chloroplast, "intergenic", 100, 6, n_control=4, seed=3)

@@ -94,7 +94,7 @@ def test_left_alignment_matches_bcftools_norm(tmp_path, cp, rng):
     """Random un-normalised indels in repeats: our (POS, REF, ALT) equals ``bcftools norm -f`` (via pysam)."""
     import pysam.bcftools
 
-    from glm_explore.datasets import DATA_DIR
+    from glm_explore.io.datasets import DATA_DIR
 
     data, c, s = cp
     rows = []

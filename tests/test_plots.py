@@ -10,9 +10,9 @@ import pytest
 from scipy.special import logit
 from scipy.stats import entropy
 
-from glm_explore.annotation import CLASSES, Annotation
-from glm_explore.datasets import GenomeData
-from glm_explore.genome import Genome, Region
+from glm_explore.io.annotation import CLASSES, Annotation
+from glm_explore.io.datasets import GenomeData
+from glm_explore.io.genome import Genome, Region
 from glm_explore.logits import position_table
 from glm_explore.motifs import JasparMotif
 from glm_explore.plots import (

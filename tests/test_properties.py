@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from glm_explore.errors import AnnotationError, GlmExploreError, InvalidSequenceError, RegionError
-from glm_explore.genome import Region, parse_region
+from glm_explore.io.genome import Region, parse_region
 from glm_explore.sequence import clean_sequence, reverse_complement
 
 IUPAC = "ACGTNRYSWKMBDHV"
@@ -134,7 +134,7 @@ tsv_text = st.lists(st.lists(field, min_size=1, max_size=10).map("\t".join), max
 @FILES
 @given(st.one_of(junk_bytes, tsv_text.map(str.encode)))
 def test_fasta_reader_junk(data):
-    from glm_explore.genome import Genome, normalize_fasta
+    from glm_explore.io.genome import Genome, normalize_fasta
 
     path = _write(data, "junk.fa")
     try:
@@ -146,7 +146,7 @@ def test_fasta_reader_junk(data):
 @FILES
 @given(st.lists(st.text(alphabet="ACGTNacgtnRY>x \r\n", max_size=30), max_size=8).map("\n".join))
 def test_fasta_reader_fasta_like(text):
-    from glm_explore.genome import Genome, normalize_fasta
+    from glm_explore.io.genome import Genome, normalize_fasta
 
     path = _write(text.encode(), "like.fa")
     try:
@@ -168,7 +168,7 @@ def _resolve(name: str) -> str:
 @FILES
 @given(st.one_of(junk_bytes, tsv_text.map(str.encode)), st.sampled_from(["a.gff3", "a.gtf", "a.bed"]))
 def test_annotation_reader_junk(data, name):
-    from glm_explore.annotation import base_labels, read_annotation
+    from glm_explore.io.annotation import base_labels, read_annotation
 
     path = _write(data, name)
     try:
@@ -189,7 +189,7 @@ vcf_text = st.lists(st.lists(vcf_field, min_size=1, max_size=9).map("\t".join), 
 
 @pytest.fixture(scope="module")
 def ref_genome(tmp_path_factory):
-    from glm_explore.genome import Genome, normalize_fasta
+    from glm_explore.io.genome import Genome, normalize_fasta
 
     return Genome(normalize_fasta(Path(__file__).parent / "data" / "bad" / "ref.fa", tmp_path_factory.mktemp("r")))
 

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from oracles import MarkovCLM, NeighbourMLM
 
-from glm_explore.annotation import CLASSES
-from glm_explore.datasets import DATASETS, GenomeData
 from glm_explore.errors import ObjectiveError, RegionError
-from glm_explore.genome import Genome
+from glm_explore.io.annotation import CLASSES
+from glm_explore.io.datasets import DATASETS, GenomeData
+from glm_explore.io.genome import Genome
 from glm_explore.report.heldout import (
     class_table,
     class_windows,

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from helpers import random_dna
 
-from glm_explore.annotation import CLASS_CODE
-from glm_explore.baselines import CountModel
-from glm_explore.datasets import GenomeData
-from glm_explore.genome import Genome
+from glm_explore.count_baselines import CountModel
+from glm_explore.io.annotation import CLASS_CODE
+from glm_explore.io.datasets import GenomeData
+from glm_explore.io.genome import Genome
 from glm_explore.models.adapter import BaseAdapter
 from glm_explore.models.base import ModelInfo
 from glm_explore.motifs import JasparMotif, find_motif

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from Bio.Seq import Seq
 
-from glm_explore.annotation import CLASS_CODE
+from glm_explore.io.annotation import CLASS_CODE
 from glm_explore.models.adapter import BaseAdapter
 from glm_explore.models.base import ModelInfo
 from glm_explore.report.variant_sanity import (

@@ -10,7 +10,7 @@ import pytest
 from glm_explore import logits as lg
 from glm_explore import track as tk
 from glm_explore.errors import AnnotationError, RegionError
-from glm_explore.genome import Genome
+from glm_explore.io.genome import Genome
 
 CP = "NC_000932"
 CP_LEN = 154_478

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from glm_explore.annotation import CLASS_CODE
+from glm_explore.io.annotation import CLASS_CODE
 from glm_explore.models import load_model
 from glm_explore.train import (
     ClassIndex,
@@ -125,10 +125,10 @@ def _saved_tiny(path, seed: int):
 
 
 def test_paired_comparison_of_two_versions_on_the_same_positions(tmp_path):
-    from glm_explore.baselines import cross_entropy_bits
-    from glm_explore.datasets import DATASETS
+    from glm_explore.count_baselines import cross_entropy_bits
     from glm_explore.evaluate import model_positions_and_log_probs, paired_comparison
-    from glm_explore.genome import Genome
+    from glm_explore.io.datasets import DATASETS
+    from glm_explore.io.genome import Genome
     from glm_explore.models.builtin import load_convlm_dir
 
     a, b = _saved_tiny(tmp_path / "a", 1), _saved_tiny(tmp_path / "b", 2)

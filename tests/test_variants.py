@@ -17,8 +17,8 @@ import torch
 from Bio.Seq import Seq
 
 from glm_explore import variants as va
-from glm_explore.annotation import CLASSES
 from glm_explore.context import variant_window
+from glm_explore.io.annotation import CLASSES
 
 COMP = {"A": "T", "C": "G", "G": "C", "T": "A"}
 IDX = {b: i for i, b in enumerate("ACGT")}

@@ -18,7 +18,7 @@ from oracles import NeighbourMLM
 
 from glm_explore import variants as va
 from glm_explore.context import variant_window
-from glm_explore.genome import Genome
+from glm_explore.io.genome import Genome
 from glm_explore.variants.packing import context_rows
 
 COMP = {"A": "T", "C": "G", "G": "C", "T": "A"}

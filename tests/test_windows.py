@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from helpers import random_dna
 
-from glm_explore.annotation import CLASSES
-from glm_explore.datasets import load_genome_data
 from glm_explore.errors import RegionError
-from glm_explore.windows import candidate_windows, make_windows, region_string
+from glm_explore.io.annotation import CLASSES
+from glm_explore.io.datasets import load_genome_data
+from glm_explore.region_windows import candidate_windows, make_windows, region_string
 
 # chr1 (3,000 bp): + gene with CDS 1001-1600 (1-based) → promoter 701-1000;
 #                  - gene with CDS 2001-2400 → promoter 2401-2700 (downstream on the forward strand);

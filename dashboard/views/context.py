@@ -8,7 +8,7 @@ from dashboard.results_cache import session_cached
 from glm_explore.attention import MAX_ATTENTION_BP, attention_maps, top_partners
 from glm_explore.context_curve import ContextCurve, context_curve
 from glm_explore.dependency import MAX_BANDED_BP, banded_dependency_map
-from glm_explore.genome import parse_region
+from glm_explore.io.genome import parse_region
 from glm_explore.logits import region_window
 from glm_explore.plots.attention import attention_heatmap, partners_chart
 from glm_explore.plots.context_curve import banded_dependency_heatmap, context_curve_chart

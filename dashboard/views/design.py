@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.results_cache import session_cached
-from glm_explore.genome import parse_region
+from glm_explore.io.genome import parse_region
 
 
 def designed(run, model, data, held_probe: dict | None):

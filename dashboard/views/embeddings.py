@@ -6,7 +6,7 @@ from dashboard import caches, navigation, probe, warmup
 from dashboard import params as pp
 from glm_explore import embed as em
 from glm_explore import reduce as rd
-from glm_explore import windows as wn
+from glm_explore import region_windows as wn
 from glm_explore.plots import confusion_heatmap, embedding_scatter, layer_sweep_plot
 
 COLORS, METRICS = ("class", "gc", "chrom", "strand", "split"), ("euclidean", "cosine", "correlation")
@@ -78,10 +78,25 @@ def scatter(left, view, frame, proj_res, emb, layers):
     return fig, left.plotly_chart(fig, key="embeddings_scatter", on_select="rerun", selection_mode=("points", "box"))
 
 
+def separation_columns() -> dict:
+    """The separation table beside the plot, headline first: probe macro-F1 and its CI right after the feature set's
+    name (fixed widths, so they stay in view in the narrow column), then kNN accuracy, silhouette and dims."""
+    num = st.column_config.NumberColumn
+    return {"features": st.column_config.TextColumn("features", width=150),
+            "probe macro-F1": num("probe macro-F1", format="%.3f", width=105,
+                                  help="Logistic-regression probe, macro-F1 over the held-out windows"),
+            "macro-F1 95% CI": st.column_config.TextColumn("macro-F1 95% CI", width=115),
+            "kNN accuracy": num("kNN accuracy", format="%.3f", width="small"),
+            "silhouette": num("silhouette", format="%.3f", width="small"),
+            "dims": num("dims", width="small")}
+
+
 def separation(right, seps):
     """Held-out separation numbers beside the plot, and a confusion matrix; returns the table."""
     table = rd.separation_table(seps)
-    right.dataframe(table.iloc[:, :6].round(3), hide_index=True)  # per-class F1 below the plot
+    cols = separation_columns()  # per-class F1 below the plot
+    right.dataframe(table[list(cols)], hide_index=True, column_order=list(cols), column_config=cols,
+                    key="embeddings_separation")
     right.caption(f"Held-out windows: {seps[0].n_test:,} (training {seps[0].n_train:,}). kNN k={rd.KNN_K}; "
                   "probe = logistic regression; CI = bootstrap 95 % over held-out windows. This probe is the "
                   "**probe target** on the Attribution and Motifs pages.")

@@ -8,7 +8,7 @@ from dashboard import caches
 from dashboard.results_cache import session_cached
 from glm_explore import generate as gen
 from glm_explore import genome_likeness as gl
-from glm_explore.genome import parse_region, parse_span
+from glm_explore.io.genome import parse_region, parse_span
 from glm_explore.plots.generate import divergence_chart, measures_chart, projection_chart, sample_log_prob_chart
 
 SOURCES = ("de novo", "continue a prefix", "in-fill a span of a region")

@@ -142,7 +142,7 @@ def stored_track(region_text: str, data, model, run: pp.Run | None = None):
     import numpy as np
 
     from glm_explore import track as tk
-    from glm_explore.genome import parse_region
+    from glm_explore.io.genome import parse_region
     from glm_explore.plots.track import stored_track_figure
 
     found = tk.find_tracks(os.environ.get(TRACK_ROOTS_ENV, "tracks").split(os.pathsep), genome_name=data.genome.name)

@@ -10,7 +10,7 @@ from dashboard.results_cache import session_cached
 from glm_explore import attribution as at
 from glm_explore import motifs as mf
 from glm_explore import patterns as pt
-from glm_explore import windows as wn
+from glm_explore import region_windows as wn
 from glm_explore.embed import PROBE_CAP
 from glm_explore.plots import motif_pair_logos
 from glm_explore.plots.patterns import pattern_counts_chart, pattern_figure
@@ -106,7 +106,7 @@ MAX_PATTERN_FIGURES = 8
 
 def shipped_patterns(model, cls: str):
     """The shipped TF-MoDISco report for the current built-in model (exact weights), bundled genome and ``cls``."""
-    from glm_explore.datasets import DATASETS, DEFAULT_DATASET
+    from glm_explore.io.datasets import DATASETS, DEFAULT_DATASET
     from glm_explore.models.builtin import BUILTIN_MODELS
     from glm_explore.models.fingerprint import tensors_fingerprint
 

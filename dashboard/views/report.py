@@ -14,7 +14,7 @@ import streamlit as st
 from dashboard import caches, navigation
 from dashboard.results_cache import session_cached
 from glm_explore import report as rp
-from glm_explore.datasets import DATASETS
+from glm_explore.io.datasets import DATASETS
 from glm_explore.models.builtin import BUILTIN_MODELS
 from glm_explore.models.fingerprint import tensors_fingerprint
 from glm_explore.plots.report import class_margin_chart, llr_by_effect_chart, motif_profile_chart

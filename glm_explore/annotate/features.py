@@ -21,7 +21,7 @@ import numpy as np
 
 from ..context import context_flank
 from ..embed import hidden_layers
-from ..genome import Genome
+from ..io.genome import Genome
 from ..models.adapter import batches_by_length
 from ..models.base import GenomicLM, Progress
 from ..sequence import encode

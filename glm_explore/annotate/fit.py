@@ -10,11 +10,13 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from ..annotation import CLASS_CODE, CLASSES
-from ..datasets import GenomeData
 from ..embed import normalize_layers
-from ..errors import GlmExploreError
-from ..genome import Region, parse_region
+from ..errors import (
+    AnnotateError,
+    )
+from ..io.annotation import CLASS_CODE, CLASSES
+from ..io.datasets import GenomeData
+from ..io.genome import Region, parse_region
 from ..models.base import GenomicLM, Progress
 from .features import FeatureSpec, featurizer, input_bounds, span_features
 from .heads import DEFAULT_EPOCHS, HEADS, AnnotationHead, fit_head, head_context
@@ -25,10 +27,6 @@ DEFAULTS = dict(window=1024, windows_per_class=16, bases_per_class=2000, kmer_k=
 MAX_KMER_K = 5
 PRIORS = ("balanced", "genome")
 HELDOUT_CHUNK = 64  # held-out tiles featurised at once (bounds memory)
-
-
-class AnnotateError(GlmExploreError, ValueError):
-    """An annotation option is out of range, or the genome has too few classes to train a head."""
 
 
 @dataclass(frozen=True, eq=False)

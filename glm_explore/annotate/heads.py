@@ -40,7 +40,7 @@ DEFAULT_EPOCHS = 30
 @dataclass(frozen=True, eq=False)
 class AnnotationHead:
     """A fitted head: ``kind`` (logistic / conv), the features it reads (``spec``), its output ``classes``
-    (names, :data:`~glm_explore.annotation.CLASSES` order), ``context`` (bases each side it looks at),
+    (names, :data:`~glm_explore.io.annotation.CLASSES` order), ``context`` (bases each side it looks at),
     ``n_train`` labelled training bases, and the fitted ``estimator`` (sklearn pipeline or torch module
     with the standardisation ``mean``/``scale``)."""
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..annotation import CLASSES
+from ..io.annotation import CLASSES
 
 METRIC_COLUMNS = ["features", "class", "support", "predicted", "precision", "recall", "f1", "mcc"]
 N_CODES = len(CLASSES)

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..annotation import CLASS_CODE, CLASSES
-from ..datasets import GenomeData, as_genome, region_labels
-from ..genome import Genome, Region, parse_region
+from ..io.annotation import CLASS_CODE, CLASSES
+from ..io.datasets import GenomeData, as_genome, region_labels
+from ..io.genome import Genome, Region, parse_region
 from ..models.base import GenomicLM, Progress
-from ..windows import region_string
+from ..region_windows import region_string
 from .features import featurizer, span_features
 from .fit import AnnotateError
 from .heads import AnnotationHead
@@ -35,7 +35,7 @@ class RegionPrediction:
     """A head's per-base output over ``chrom[start:end]`` (0-based half-open).
 
     ``probs`` (L, K) float32 over ``classes`` (the head's, CLASSES order); ``predicted`` (L,) codes into
-    :data:`~glm_explore.annotation.CLASSES` (the most probable class); ``true`` (L,) codes of the genome's
+    :data:`~glm_explore.io.annotation.CLASSES` (the most probable class); ``true`` (L,) codes of the genome's
     annotation, or None for a bare genome; ``head`` and ``model`` say what produced it; ``note`` any caveat.
     """
 
@@ -74,7 +74,7 @@ def annotate_region(head: AnnotationHead, model: GenomicLM | None, genome: Genom
                     region: Region | str, *, chunk: int = CHUNK, batch_size: int = 32, smooth: int = 0,
                     progress: Progress | None = None) -> RegionPrediction:
     """Per-base class probabilities of ``head`` over ``region`` (``chrom:start-end``, 1-based inclusive, or a
-    :class:`~glm_explore.genome.Region`), at most :data:`MAX_REGION_BP` bp. ``model`` must be the model the
+    :class:`~glm_explore.io.genome.Region`), at most :data:`MAX_REGION_BP` bp. ``model`` must be the model the
     head was fit on (unused, may be None, for the k-mer head). ``smooth`` > 1: probabilities averaged over a
     centred window of that many bases (edges repeat the end value) before the most probable class is taken —
     display post-processing; the held-out scores of :func:`fit_annotator` are per base, unsmoothed."""

@@ -1,7 +1,7 @@
 """Which bases train the annotation head and which are held out: spans, tiles and class-balanced picks.
 
 * Spans (:func:`annotation_split`): the held-out chromosome is the dataset's (yeast: ``chrXVI``), else the
-  last chromosome (:func:`glm_explore.windows.choose_split`'s rule); the other chromosomes train. A genome
+  last chromosome (:func:`glm_explore.region_windows.choose_split`'s rule); the other chromosomes train. A genome
   of ONE chromosome holds out its last 20 % as a contiguous segment and trains on the rest.
 * Tiles (:func:`tiles`): each span is cut into consecutive, non-overlapping windows of ``length`` bp
   (the last one shorter). Features are computed per tile with model context that never leaves the
@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..annotation import CLASSES
-from ..datasets import GenomeData
-from ..windows import choose_split, region_string
+from ..io.annotation import CLASSES
+from ..io.datasets import GenomeData
+from ..region_windows import choose_split, region_string
 
 Span = tuple[str, int, int]  # (chrom, start, end), 0-based half-open
 HELDOUT_FRACTION = 0.2

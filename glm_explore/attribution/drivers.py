@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..context import context_flank
 from ..errors import GlmExploreError
-from ..genome import Region
+from ..io.genome import Region
 from ..models.base import GenomicLM, Progress
 from ..results import Attributions, ISMResult, LinearProbe
 from .gradients import METHODS, attribute
@@ -59,7 +59,7 @@ def attribute_region(model: GenomicLM, genome, region: Region | str, *, target: 
     its centre for a position target, the whole region for a span, the probe's own pooling for
     ``probe``). ``method='ism'`` runs ISM only.
     """
-    from ..genome import fetch_window, parse_region
+    from ..io.genome import fetch_window, parse_region
 
     if isinstance(region, str):
         region = parse_region(region)

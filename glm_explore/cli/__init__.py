@@ -12,7 +12,10 @@ import argparse
 import importlib
 import sys
 
-from ..errors import GlmExploreError
+from ..errors import (
+    GlmExploreError,
+    UsageError,
+)
 from .common import add_genome_model_args, load_genome_arg, load_model_arg, write_table
 
 __all__ = ["main", "build_parser", "add_genome_model_args", "load_genome_arg", "load_model_arg", "write_table"]
@@ -21,10 +24,6 @@ __all__ = ["main", "build_parser", "add_genome_model_args", "load_genome_arg", "
 COMMANDS: list[str] = ["logits", "score_vcf", "embed", "attribute", "motifs", "check", "train", "evaluate", "report", "generate", "design", "annotate", "context", "attention", "track", "indel_bias"]
 
 USAGE_ERROR = 2
-
-
-class UsageError(GlmExploreError, ValueError):
-    """A command-line argument is malformed or out of range."""
 
 
 class OneLineParser(argparse.ArgumentParser):

@@ -30,10 +30,10 @@ from ..annotate import (
 )
 from ..annotate.fit import DEFAULTS, PRIORS
 from ..annotate.heads import DEFAULT_EPOCHS
-from ..annotation import CLASSES
 from ..embed import normalize_layers
 from ..errors import GlmExploreError, RegionError
-from ..genome import Region, parse_region
+from ..io.annotation import CLASSES
+from ..io.genome import Region, parse_region
 from .common import (
     OutputError,
     add_genome_model_args,

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..attention import MAX_ATTENTION_BP, attention_maps, require_attention, top_partners
 from ..errors import GlmExploreError, InputTooLargeError, RegionError
-from ..genome import fetch_window, parse_region
+from ..io.genome import fetch_window, parse_region
 from ..sequence import clean_sequence
 from .common import (
     TABLE_SUFFIXES,

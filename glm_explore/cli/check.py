@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..check import check_inputs
-from ..genome import MAX_REGION_BP
+from ..io.genome import MAX_REGION_BP
 from .common import add_genome_model_args, int_range
 
 

@@ -16,13 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import GlmExploreError
+from ..errors import (
+    OutputError,
+)
 
 TABLE_SUFFIXES = (".parquet", ".csv", ".tsv")
-
-
-class OutputError(GlmExploreError, ValueError):
-    """An output path cannot be written (missing folder, unknown table format)."""
 
 
 def add_genome_model_args(p: argparse.ArgumentParser, *, model: bool = True) -> None:
@@ -36,7 +34,7 @@ def add_genome_model_args(p: argparse.ArgumentParser, *, model: bool = True) -> 
 
 def load_genome_arg(spec: str):
     """GenomeData for a ``--genome`` value (a cleaned copy of an unindexed FASTA lives until exit)."""
-    from ..datasets import load_genome_spec
+    from ..io.datasets import load_genome_spec
 
     tmp = tempfile.mkdtemp(prefix="glm_explore_cli_")
     atexit.register(shutil.rmtree, tmp, ignore_errors=True)

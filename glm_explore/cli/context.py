@@ -11,12 +11,12 @@ from __future__ import annotations
 import argparse
 import os
 
-from ..annotation import CLASSES
 from ..context import MAX_FLANK
 from ..context_curve import check_classes, check_widths, context_curve, full_width, resolve_truncation
 from ..dependency import MAX_BANDED_BP, banded_dependency_map, save_banded
 from ..errors import RegionError, UnsupportedByModelError
-from ..genome import fetch_window, parse_region
+from ..io.annotation import CLASSES
+from ..io.genome import fetch_window, parse_region
 from .common import (
     add_genome_model_args,
     int_range,

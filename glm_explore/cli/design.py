@@ -14,10 +14,10 @@ import argparse
 import re
 from pathlib import Path
 
-from ..annotation import CLASSES
 from ..design import DESIGN_METHODS, OBJECTIVES, design, design_fasta, make_objective
 from ..errors import GlmExploreError
-from ..genome import parse_region
+from ..io.annotation import CLASSES
+from ..io.genome import parse_region
 from ..motifs import JASPAR_TAX_GROUPS, jaspar_motifs
 from ..sequence import parse_positions
 from .common import (

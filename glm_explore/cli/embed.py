@@ -8,7 +8,7 @@ from pathlib import Path
 from .. import reduce
 from ..embed import DEFAULT_POOLING, POOLINGS, embed_windows, normalize_layers, window_frame
 from ..errors import RegionError
-from ..windows import make_windows
+from ..region_windows import make_windows
 from .common import (
     add_genome_model_args,
     int_range,

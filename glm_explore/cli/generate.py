@@ -22,7 +22,7 @@ from ..generate import (
     samples_fasta,
     samples_table,
 )
-from ..genome import parse_region, parse_span
+from ..io.genome import parse_region, parse_span
 from .common import (
     add_genome_model_args,
     float_range,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import GlmExploreError, InputTooLargeError
-from ..genome import Window
+from ..io.genome import Window
 from ..logits import (
     MAX_DEPENDENCY_BP,
     MAX_FLANK,

@@ -9,12 +9,12 @@ import numpy as np
 
 from .. import motifs
 from .. import patterns as pt
-from ..annotation import CLASSES
 from ..attribution import METHODS, attribute_windows
 from ..embed import PROBE_CAP, fit_region_probe
 from ..errors import GlmExploreError
+from ..io.annotation import CLASSES
+from ..region_windows import make_windows
 from ..results import LinearProbe
-from ..windows import make_windows
 from .attribute import add_method_args, add_probe_args
 from .common import (
     add_genome_model_args,

@@ -18,7 +18,7 @@ def _sections(text: str) -> tuple[str, ...]:
 
 
 def _genomes(text: str) -> list[str]:
-    from ..datasets import DATASETS
+    from ..io.datasets import DATASETS
 
     names = [x.strip() for x in text.split(",") if x.strip() and x.strip() != "none"]
     bad = [x for x in names if x not in DATASETS]
@@ -51,7 +51,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..datasets import load_dataset
+    from ..io.datasets import load_dataset
     from ..models.fingerprint import tensors_fingerprint
 
     data = load_genome_arg(args.genome)

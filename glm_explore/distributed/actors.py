@@ -2,7 +2,7 @@
 
 :class:`ShardWorker` is what Ray Data instantiates once per actor. It builds the job's compute object from
 plain parameters (spec strings and numbers) — so each actor **loads its own model** through the project's
-registry (:func:`glm_explore.models.load_model`) and its own genome (:func:`glm_explore.datasets.load_genome_spec`);
+registry (:func:`glm_explore.models.load_model`) and its own genome (:func:`glm_explore.io.datasets.load_genome_spec`);
 nothing heavy is pickled. Each call turns a batch of shard payloads (bytes) into result bytes with the local
 engine's own functions:
 
@@ -31,7 +31,7 @@ from ..errors import GlmExploreError
 
 def load_genome(spec: str):
     """The GenomeData of a ``--genome`` spec, as the CLI loads it (a cleaned FASTA copy in a temp folder)."""
-    from ..datasets import load_genome_spec
+    from ..io.datasets import load_genome_spec
 
     return load_genome_spec(spec, clean_dir=tempfile.mkdtemp(prefix="glm_explore_actor_"))
 

@@ -29,15 +29,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import GlmExploreError
+from ..errors import (
+    GlmExploreError,
+    RayEngineError,
+)
 from .actors import error_from_bytes
 
 INSTALL_HINT = 'pip install "ray[data]"'
 FAIL_AFTER_ENV = "GLM_EXPLORE_RAY_FAIL_AFTER"  # testing: an actor dies (os._exit) when asked for one more shard
-
-
-class RayEngineError(GlmExploreError, RuntimeError):
-    """The Ray engine cannot run (Ray missing, cluster unreachable) or a Ray job stopped part-way."""
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ def _binned(pred: RegionPrediction, max_points: int) -> tuple[np.ndarray, np.nda
 def annotation_lanes(pred: RegionPrediction, *, data=None, baseline: RegionPrediction | None = None,
                      title: str = "", max_points: int = MAX_PROB_POINTS) -> go.Figure:
     """Lanes over one region, top to bottom: the annotation (region classes and genes of ``data``, a
-    :class:`~glm_explore.datasets.GenomeData`; else ``pred.true`` when known), the head's predicted class,
+    :class:`~glm_explore.io.datasets.GenomeData`; else ``pred.true`` when known), the head's predicted class,
     the ``baseline`` head's (k-mer) predicted class when given, and the head's per-class probabilities.
     Colours are the region classes'; one legend entry per class toggles it in every lane."""
     lanes: list[tuple[str, list, dict]] = []

@@ -46,7 +46,7 @@ def attribution_tracks(attr, *, ism=None, data=None, hits: pd.DataFrame | None =
                        seqlets: pd.DataFrame | None = None, title: str = "") -> go.Figure:
     """Aligned tracks over one window, shared x (1-based): attribution logo (seqlets shaded), ISM
     heatmap (with an :class:`~glm_explore.results.ISMResult`), FIMO hit lane (with ``hits``) and the
-    annotation lane (with a :class:`~glm_explore.datasets.GenomeData` and a genomic ``attr.chrom``).
+    annotation lane (with a :class:`~glm_explore.io.datasets.GenomeData` and a genomic ``attr.chrom``).
 
     ``attr`` is an :class:`~glm_explore.results.Attributions` or an ISMResult (its −mean Δ logo);
     negative letters are drawn below the axis."""

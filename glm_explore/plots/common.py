@@ -1,7 +1,7 @@
 """Shared drawing pieces for every plot module: colours, sequence-logo letters and annotation lanes.
 
 Fed by: letter heights from :func:`glm_explore.logits.logo_heights` (or attribution values), and the
-region classes / genes of a :class:`~glm_explore.datasets.GenomeData` looked up by
+region classes / genes of a :class:`~glm_explore.io.datasets.GenomeData` looked up by
 :func:`region_annotation`, the one place a lane reads the annotation.
 """
 
@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..annotation import CLASSES
+from ..io.annotation import CLASSES
 
 CLASS_COLORS = {
     "CDS": "#1f77b4", "UTR": "#17becf", "intron": "#ff7f0e", "tRNA": "#2ca02c", "rRNA": "#98df8a",
@@ -108,8 +108,8 @@ def logo_traces(heights: np.ndarray, start: int = 1, *, width: float = 0.9, min_
 
 def region_annotation(data, chrom: str, start: int, end: int) -> tuple[np.ndarray, pd.DataFrame]:
     """What an annotation lane shows over ``chrom[start:end]`` (0-based half-open) of a
-    :class:`~glm_explore.datasets.GenomeData`: the (end-start,) region-class codes into
-    :data:`~glm_explore.annotation.CLASSES` and the genes overlapping the span (``Chromosome, Start,
+    :class:`~glm_explore.io.datasets.GenomeData`: the (end-start,) region-class codes into
+    :data:`~glm_explore.io.annotation.CLASSES` and the genes overlapping the span (``Chromosome, Start,
     End, Strand, Feature, Name``, 0-based half-open, one row per distinct start/end/name).
     ``chrom`` may be any alias the genome resolves."""
     chrom = data.genome.resolve(chrom)
@@ -173,6 +173,6 @@ def annotation_traces(classes: np.ndarray, genes: pd.DataFrame | None, start: in
 
 def annotation_lane_traces(data, chrom: str, start: int, end: int) -> list[go.Scatter]:
     """The annotation lane of ``chrom[start:end]`` (0-based half-open) of a
-    :class:`~glm_explore.datasets.GenomeData`, x in 1-based coordinates; draw it on a y axis set
+    :class:`~glm_explore.io.datasets.GenomeData`, x in 1-based coordinates; draw it on a y axis set
     to :data:`LANE_YAXIS`."""
     return annotation_traces(*region_annotation(data, chrom, start, end), start, end)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..annotation import CLASSES
+from ..io.annotation import CLASSES
 from .common import CLASS_COLORS
 
 

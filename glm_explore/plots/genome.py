@@ -1,6 +1,6 @@
 """Genome overview: bases per region class.
 
-Fed by: :meth:`glm_explore.datasets.GenomeData.class_counts` (home page).
+Fed by: :meth:`glm_explore.io.datasets.GenomeData.class_counts` (home page).
 """
 
 from __future__ import annotations
@@ -8,13 +8,13 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..annotation import CLASSES
+from ..io.annotation import CLASSES
 from .common import CLASS_COLORS
 
 
 def class_counts_bar(counts: pd.Series, title: str = "Bases per region class") -> go.Figure:
     """Horizontal bar chart of bases per class (from ``GenomeData.class_counts()``), classes in
-    :data:`~glm_explore.annotation.CLASSES` order, empty classes left out; text = share of all bases."""
+    :data:`~glm_explore.io.annotation.CLASSES` order, empty classes left out; text = share of all bases."""
     counts = counts[counts > 0].reindex([c for c in CLASSES if c in counts.index and counts[c] > 0])
     total = counts.sum()
     fig = go.Figure(go.Bar(

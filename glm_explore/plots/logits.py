@@ -42,7 +42,7 @@ def _logo_title(logo: str) -> str:
 def logits_tracks(table: pd.DataFrame, *, data=None, logo: str = "information", title: str = "",
                   height: int | None = None) -> go.Figure:
     """Aligned tracks over one region, sharing x zoom/pan: sequence logo, P(ref), entropy and (with a
-    :class:`~glm_explore.datasets.GenomeData` and a ``chrom`` column) the annotation lane.
+    :class:`~glm_explore.io.datasets.GenomeData` and a ``chrom`` column) the annotation lane.
 
     ``table`` is :func:`glm_explore.logits.position_table` output (1-based ``pos``). ``logo``:
     'information' (letters p_b · IC, bits) or 'probability' (letters p_b, columns sum to 1).

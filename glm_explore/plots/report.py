@@ -44,7 +44,8 @@ def motif_profile_chart(profiles: pd.DataFrame, motif_id: str) -> go.Figure:
     fig = go.Figure()
     inside = x[t["in_motif"].to_numpy(dtype=bool)]
     if len(inside):
-        fig.add_vrect(x0=inside.min() - 0.5, x1=inside.max() + 0.5, fillcolor="#f2e6ff", line_width=0,
+        # below the traces: the model and baseline lines inside the motif are what the chart exists to show
+        fig.add_vrect(x0=inside.min() - 0.5, x1=inside.max() + 0.5, fillcolor="#f2e6ff", line_width=0, layer="below",
                       annotation_text="motif", annotation_position="top left")
     fig.add_trace(go.Scatter(x=x, y=t["p_ref_model"], name="model", mode="lines+markers", line_color="#1f77b4"))
     fig.add_trace(go.Scatter(x=x, y=t["p_ref_baseline"], name="count baseline", mode="lines+markers",

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..annotation import CLASSES
+from ..io.annotation import CLASSES
 from ..logits import logo_heights
 from .common import CLASS_COLORS, POSITION_TITLE, logo_traces
 

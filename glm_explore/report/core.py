@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..datasets import GenomeData
+from ..io.datasets import GenomeData
 from ..models.base import GenomicLM, Progress
 
 SECTIONS = ("classes", "genomes", "motifs", "variants", "embedding", "showcase")
@@ -218,11 +218,11 @@ def _variant_tables(model, data, split, s: ReportSettings, progress) -> dict[str
 def embedding_table(model: GenomicLM, data: GenomeData, *, settings: ReportSettings = ReportSettings(),
                     progress: Progress | None = None) -> pd.DataFrame:
     """Probe macro-F1 (+CI), kNN accuracy and silhouette for the model's last layer, the k-mer baseline and both,
-    with the ``embed`` command's defaults (windows from :func:`~glm_explore.windows.make_windows`, mean pooling of
+    with the ``embed`` command's defaults (windows from :func:`~glm_explore.region_windows.make_windows`, mean pooling of
     the centre, RC-averaged for MLMs) — the explorer's numbers."""
     from .. import reduce
     from ..embed import embed_windows
-    from ..windows import make_windows
+    from ..region_windows import make_windows
 
     ws = make_windows(data, cap_per_class=settings.embed_cap, seed=settings.seed)
     emb = embed_windows(model, ws.sequences, progress=progress)
@@ -235,7 +235,7 @@ def embedding_table(model: GenomicLM, data: GenomeData, *, settings: ReportSetti
 
 def default_report_path(model_key: str, genome: str) -> Path:
     """Where the shipped report of a built-in model on a bundled genome lives (it may not exist)."""
-    from ..datasets import DATA_DIR
+    from ..io.datasets import DATA_DIR
 
     return DATA_DIR / "reports" / f"{model_key}--{genome}.json"
 

@@ -24,17 +24,24 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..annotation import CLASSES
-from ..baselines import CountModel, cross_entropy_bits, select_count_model
 from ..context import context_flank
-from ..datasets import GenomeData
+from ..count_baselines import CountModel, cross_entropy_bits, select_count_model
 from ..errors import InputTooLargeError, ObjectiveError, RegionError
 from ..evaluate import BASELINE_GRID, block_bootstrap_ci
-from ..genome import Region, fetch_window
+from ..io.annotation import CLASSES
+from ..io.datasets import GenomeData
+from ..io.genome import Region, fetch_window
 from ..logits import position_log_probs, resolve_mode
 from ..models.base import GenomicLM, Progress
+from ..region_windows import (
+    DEFAULT_CENTER,
+    DEFAULT_STRIDE,
+    _non_overlapping,
+    candidate_windows,
+    choose_split,
+    region_string,
+)
 from ..train import VAL_SLICE
-from ..windows import DEFAULT_CENTER, DEFAULT_STRIDE, _non_overlapping, candidate_windows, choose_split, region_string
 
 LN2 = np.log(2.0)
 HELDOUT_FRACTION = 0.2  # one chromosome: its last 20 % is held out (windows.choose_split's rule)
@@ -81,7 +88,7 @@ def heldout_split(data: GenomeData) -> HeldoutSplit:
     """The train / validation / held-out split of ``data`` for the held-out report.
 
     * Several chromosomes: the held-out chromosome is ``data.heldout_chrom``, else the last one
-      (:func:`glm_explore.windows.choose_split`); it is scored whole. Validation slice: the last
+      (:func:`glm_explore.region_windows.choose_split`); it is scored whole. Validation slice: the last
       100 kb of ``chrXV`` when the genome has one and a held-out chromosome is declared — exactly
       :func:`glm_explore.train.training_arrays` on the bundled yeast, so the baseline matches the
       model card — else the last 10 % of the last training chromosome. ``train`` = every other
@@ -133,7 +140,7 @@ def fair_baseline(model: GenomicLM, split: HeldoutSplit, *, ks: range | list[int
                   params: dict[str, list[float]] | None = None) -> CountModel:
     """The count model of the same kind as ``model`` (MLM: k bases each side; CLM: k to the left), fit
     on ``split.train``, order/scheme/parameter chosen on ``split.val`` by
-    :func:`~glm_explore.baselines.select_count_model`.
+    :func:`~glm_explore.count_baselines.select_count_model`.
 
     Orders and parameters default to :data:`glm_explore.evaluate.BASELINE_GRID` (``ks``/``params``
     override them, e.g. a short grid on toy genomes). When the model has a finite receptive field R
@@ -163,7 +170,7 @@ def class_windows(data: GenomeData, split: HeldoutSplit, *, per_class: int = 30,
                   stride: int = DEFAULT_STRIDE, center: int = DEFAULT_CENTER, seed: int = 0) -> pd.DataFrame:
     """Non-overlapping held-out windows, at most ``per_class`` per region class, drawn with ``seed``.
 
-    Candidates are :func:`glm_explore.windows.candidate_windows` over the held-out span (starts every
+    Candidates are :func:`glm_explore.region_windows.candidate_windows` over the held-out span (starts every
     ``stride`` bp from ``split.start``; label = the one class of the central ``center`` bp; all bases
     A/C/G/T), made non-overlapping greedily rarest class first, then sampled. Columns ``chrom, start,
     end, label`` (0-based half-open), sorted by start, index 0..n-1 (= the window id of
@@ -324,7 +331,7 @@ def showcase_windows(per_base: pd.DataFrame, windows: pd.DataFrame, *, per_class
     A window's gain for a class is the mean of ``bits_baseline − bits_model`` over its bases of that
     class (positive = model better); only windows with at least ``min_bases`` such bases and a positive
     gain qualify, at most ``per_class`` per class, largest gain first (classes in
-    :data:`~glm_explore.annotation.CLASSES` order). Columns: ``class``, ``window`` (id), ``chrom``,
+    :data:`~glm_explore.io.annotation.CLASSES` order). Columns: ``class``, ``window`` (id), ``chrom``,
     ``start``, ``end`` (0-based half-open), ``region`` (1-based inclusive ``chrom:start-end``),
     ``gain_bits``, ``n_bases``.
     """

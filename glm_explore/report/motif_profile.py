@@ -25,10 +25,10 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..annotation import CLASS_CODE
-from ..baselines import CountModel
 from ..context import context_flank
-from ..datasets import GenomeData
+from ..count_baselines import CountModel
+from ..io.annotation import CLASS_CODE
+from ..io.datasets import GenomeData
 from ..logits import position_log_probs, resolve_mode
 from ..models.base import GenomicLM, Progress
 from ..motifs import JasparMotif, _runs, jaspar_motifs

@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..annotation import CLASS_CODE
-from ..datasets import GenomeData
+from ..io.annotation import CLASS_CODE
+from ..io.datasets import GenomeData
 from ..models.base import GenomicLM
 from ..sequence import encode
 from ..variants.effects import SO_TERMS, coding_transcripts, transcript_snvs

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..genome import Region
+from ..io.genome import Region
 
 
 class _OnSequence:

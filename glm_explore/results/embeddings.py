@@ -1,5 +1,5 @@
 """Window embeddings, their projections, class separation, probes and the labelled windows
-(see :mod:`glm_explore.embed`, :mod:`glm_explore.reduce`, :mod:`glm_explore.windows`)."""
+(see :mod:`glm_explore.embed`, :mod:`glm_explore.reduce`, :mod:`glm_explore.region_windows`)."""
 
 from __future__ import annotations
 
@@ -164,7 +164,7 @@ class LinearProbe:
 
 @dataclass(frozen=True)
 class WindowSet:
-    """Sampled, labelled region-class windows (see :func:`glm_explore.windows.make_windows`).
+    """Sampled, labelled region-class windows (see :func:`glm_explore.region_windows.make_windows`).
 
     ``table`` has one row per window: ``chrom, start, end`` (0-based half-open), ``label`` (class
     name), ``split`` ('train' / 'test'), ``strand`` ('+', '-', '±' both, '.' none: strand of the

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..genome import Region
+from ..io.genome import Region
 from .logits import PositionLogits, log_odds, reference_log_probs
 
 

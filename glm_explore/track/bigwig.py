@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..datasets import as_genome
+from ..io.datasets import as_genome
 from .chunks import Chunk, TrackError
 from .compute import SKIP_COLUMNS, TRACKS, runs
 

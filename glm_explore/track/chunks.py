@@ -12,15 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..datasets import as_genome
-from ..errors import GlmExploreError, RegionError
-from ..genome import Region
+from ..errors import (
+    RegionError,
+    TrackError,
+)
+from ..io.datasets import as_genome
+from ..io.genome import Region
 
 DEFAULT_CHUNK_BP = 100_000
-
-
-class TrackError(GlmExploreError, ValueError):
-    """A track request or a track folder is not usable (mixed settings, missing chunks, no track here)."""
 
 
 @dataclass(frozen=True)
@@ -47,11 +46,11 @@ class Chunk:
 def read_regions_bed(path: str | Path, genome) -> pd.DataFrame:
     """A BED of regions → ``Chromosome, Start, End`` (0-based half-open, the genome's contig names).
 
-    Read and line-checked by :func:`glm_explore.annotation.read_annotation` (pyranges' reader); every
+    Read and line-checked by :func:`glm_explore.io.annotation.read_annotation` (pyranges' reader); every
     contig must be in ``genome`` (aliases such as chr1/chrI accepted) and every interval inside its
     contig, else :class:`RegionError` naming the first offending row (1-based coordinates).
     """
-    from ..annotation import read_annotation
+    from ..io.annotation import read_annotation
 
     path = Path(path)
     if path.suffix.lower() not in {".bed"} and not path.name.lower().endswith(".bed.gz"):

@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 
 from ..context import context_flank
-from ..datasets import as_genome
 from ..errors import InputTooLargeError
-from ..genome import Region
+from ..io.datasets import as_genome
+from ..io.genome import Region
 from ..logits import MAX_LOGITS_BP, entropy_bits, nucleotide_logits, region_window
 from ..models.base import GenomicLM, Progress
 from ..results.logits import reference_log_probs
@@ -113,7 +113,7 @@ def compute_chunk(model: GenomicLM, genome, chunk: Chunk, *, batch_size: int = 1
                   progress: Progress | None = None) -> ChunkValues:
     """The three tracks over ``chunk`` (a pure function of model, genome and chunk; no files written).
 
-    ``genome``: a :class:`~glm_explore.genome.Genome` or :class:`~glm_explore.datasets.GenomeData`.
+    ``genome``: a :class:`~glm_explore.io.genome.Genome` or :class:`~glm_explore.io.datasets.GenomeData`.
     ``rc``: average the two strands (MLMs only, see :func:`uses_rc`). ``progress(fraction, message)``
     is called after each piece. Pieces that are all N are not sent to the model.
     """

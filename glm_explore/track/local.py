@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..datasets import as_genome
+from ..io.datasets import as_genome
 from ..models.base import GenomicLM, Progress
 from .chunks import Chunk
 from .compute import compute_chunk, track_mode, uses_rc

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..context import DEFAULT_WINDOW, variant_window
-from ..datasets import as_genome
+from ..io.datasets import as_genome
 from ..models.adapter import batches_by_length
 from ..models.base import GenomicLM
 from ..sequence import encode, reverse_complement

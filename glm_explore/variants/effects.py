@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from Bio.Data import CodonTable
 
-from ..datasets import GenomeData
+from ..io.datasets import GenomeData
 
 TABLE = CodonTable.unambiguous_dna_by_id[1]
 COMPLEMENT = str.maketrans("ACGT", "TGCA")

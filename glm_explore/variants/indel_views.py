@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..datasets import as_genome
+from ..io.datasets import as_genome
 from ..logits import position_log_probs, resolve_mode
 from ..models.base import GenomicLM, Progress
 from ..results import IndelView

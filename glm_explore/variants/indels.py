@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import RegionError
-from ..genome import Genome
+from ..io.genome import Genome
 from ..sequence import reverse_complement
 from .validate import (
     OK,

@@ -28,9 +28,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..annotation import CLASSES
-from ..datasets import as_genome, region_labels
-from ..errors import GlmExploreError
+from ..errors import (
+    NoBackgroundError,
+)
+from ..io.annotation import CLASSES
+from ..io.datasets import as_genome, region_labels
 from ..models.base import GenomicLM, Progress
 from ..results.indels import LengthBias
 from ..sequence import reverse_complement
@@ -40,10 +42,6 @@ from .validate import ChromCache
 
 INTERGENIC = CLASSES.index("intergenic")
 DEFAULT_MAX_LENGTH = 100
-
-
-class NoBackgroundError(GlmExploreError, ValueError):
-    """No place on a contig can hold a random event of the asked size (contig too short or all N)."""
 
 
 def background_mask(data, chrom: str) -> tuple[np.ndarray, str]:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..context import variant_window
-from ..datasets import as_genome
+from ..io.datasets import as_genome
 from ..models.adapter import batches_by_length
 from ..models.base import GenomicLM
 from ..sequence import reverse_complement
@@ -60,7 +60,7 @@ def mlm_llr(model: GenomicLM, genome, variants: pd.DataFrame, *, window: int | N
             batch_size: int = 64, packed: bool = True, _cache: ChromCache | None = None) -> pd.DataFrame:
     """GPN masked LLR for each SNV row of ``variants`` (``chrom, pos`` 1-based, ``ref, alt``).
 
-    ``genome`` is a :class:`~glm_explore.genome.Genome` or a ``GenomeData``; ``window`` defaults to
+    ``genome`` is a :class:`~glm_explore.io.genome.Genome` or a ``GenomeData``; ``window`` defaults to
     :func:`glm_explore.context.variant_window`. Returns a copy with columns ``status`` (``"ok"`` or
     the reason it was not scored), ``logp_ref``, ``logp_alt`` (log-probs at the masked position,
     RC-averaged when ``rc``) and ``llr = logp_alt − logp_ref`` (NaN when not scored). Rows sharing a

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..annotation import CLASSES
-from ..datasets import as_genome, region_labels
 from ..errors import RegionError
-from ..genome import Genome
+from ..io.annotation import CLASSES
+from ..io.datasets import as_genome, region_labels
+from ..io.genome import Genome
 from ..models.base import GenomicLM
 from ..sequence import ALPHABET
 from .clm import clm_delta

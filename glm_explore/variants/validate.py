@@ -6,8 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import GlmExploreError, RegionError
-from ..genome import Genome
+from ..errors import (
+    RegionError,
+    VariantError,
+)
+from ..io.genome import Genome
 from ..results import Variant
 from ..sequence import ALPHABET
 
@@ -22,10 +25,6 @@ REASON_RANGE = "position out of range"
 REASON_REF = "REF mismatch"
 REASON_SAME = "ALT equals REF"
 OK = "ok"
-
-
-class VariantError(GlmExploreError, ValueError):
-    """A variant or VCF that cannot be read (bad file, bad typed variant)."""
 
 
 class _LazyChrom:

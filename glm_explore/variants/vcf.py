@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..datasets import DATA_DIR, as_genome
 from ..errors import GlmExploreError
+from ..io.datasets import DATA_DIR, as_genome
 from ..models.base import GenomicLM, Progress
 from ..results import VcfSummary
 from .indels import check_event

@@ -15,8 +15,8 @@ from dataclasses import replace
 import numpy as np
 
 from ..context import variant_window
-from ..datasets import as_genome
-from ..genome import Region
+from ..io.datasets import as_genome
+from ..io.genome import Region
 from ..logits import nucleotide_logits, region_window
 from ..models.base import GenomicLM, Progress
 from ..results import EmbeddingShift, Variant, VariantTracks

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..context import centered_window_bounds
-from ..genome import Genome, Region
+from ..io.genome import Genome, Region
 from ..models.base import GenomicLM
 from ..results import Variant
 from .validate import OK, ChromCache, checked_variant

@@ -212,7 +212,6 @@ def app(browser_context, warm_server, request):
 @pytest.fixture(scope="module")
 def bert_dir(tmp_path_factory):
     """A tiny character-level BERT saved locally (tests/hf_builders.py), for the Hugging Face model tests."""
-    sys.path.insert(0, str(ROOT / "tests"))
     from hf_builders import build_char_bert
 
     folder = tmp_path_factory.mktemp("hf") / "tiny-char-bert"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from glm_explore.annotation import CLASSES
+from glm_explore.io.annotation import CLASSES
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -169,7 +168,6 @@ def test_copied_link_reopens_the_same_view(app, new_tab):
 
 @pytest.fixture(scope="module")
 def kmer_dir(tmp_path_factory):
-    sys.path.insert(0, str(ROOT / "tests"))
     from hf_builders import build_kmer_esm
 
     folder = tmp_path_factory.mktemp("hf") / "tiny-kmer-esm"

@@ -118,7 +118,7 @@ def load_genome_spec(spec: str, *, clean_dir: str | Path | None = None) -> Genom
     """
     import tempfile
 
-    from .errors import FastaError
+    from ..errors import FastaError
     from .genome import normalize_fasta
 
     key = DEFAULT_DATASET if spec == "default" else spec

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pyfaidx
 
-from .errors import FastaError, RegionError
-from .sequence import encode
+from ..errors import FastaError, RegionError
+from ..sequence import encode
 
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV", "XVI"]
 _REGION = re.compile(r"^\s*([^:\s]+)\s*:\s*([\d,_]+)\s*(?:-|\.\.)\s*([\d,_]+)\s*$")
@@ -159,8 +159,8 @@ def normalize_fasta(src: str | Path, out_dir: str | Path, *, max_bytes: int = MA
     """
     from Bio import SeqIO, bgzf
 
-    from .errors import InputTooLargeError
-    from .sequence import clean_sequence, read_text_file
+    from ..errors import InputTooLargeError
+    from ..sequence import clean_sequence, read_text_file
 
     src, out_dir = Path(src), Path(out_dir)
     if not src.exists():

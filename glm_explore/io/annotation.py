@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 import pyranges as pr
 
-from .errors import AnnotationError
-from .sequence import read_text_file
+from ..errors import AnnotationError
+from ..sequence import read_text_file
 
 CLASSES = ["CDS", "UTR", "intron", "tRNA", "rRNA", "ncRNA", "repeat", "promoter", "intergenic"]
 CLASS_CODE = {c: i for i, c in enumerate(CLASSES)}

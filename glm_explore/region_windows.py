@@ -2,7 +2,7 @@
 
 Windows of ``length`` bp (default 512) start every ``stride`` bp (default 100) along each chosen
 chromosome. A window is kept only when its centre ``center`` bp (default 100) lie in ONE region
-class of :attr:`GenomeData.labels <glm_explore.datasets.GenomeData>`; that class is its label.
+class of :attr:`GenomeData.labels <glm_explore.io.datasets.GenomeData>`; that class is its label.
 Windows holding a non-ACGT base are dropped. Then a balanced sample is drawn: at most
 ``cap_per_class`` windows per class and split (training / held-out), with a seed.
 
@@ -26,9 +26,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .annotation import CLASSES
-from .datasets import GenomeData
 from .errors import RegionError
+from .io.annotation import CLASSES
+from .io.datasets import GenomeData
 from .results import WindowSet
 
 DEFAULT_LENGTH = 512
