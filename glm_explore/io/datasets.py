@@ -11,7 +11,7 @@ import pandas as pd
 from .annotation import CLASSES, Annotation, base_labels, class_counts, gene_table, read_annotation
 from .genome import Genome
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
 
 @dataclass(frozen=True)
