@@ -49,7 +49,7 @@ class LocusError(RegionError):
 
 
 class TrackFileError(GlmExploreError, ValueError):
-    """A genome-browser track file is missing or not a bigWig."""
+    """A genome-browser track is unknown, or its file is missing or not a bigWig."""
 
 
 class AnnotateError(GlmExploreError, ValueError):
