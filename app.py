@@ -17,6 +17,7 @@ SECTIONS = {
         st.Page("pages/logits.py", title="Nucleotide logits", icon=":material/text_fields:"),
         st.Page("pages/embeddings.py", title="Embedding explorer", icon=":material/scatter_plot:"),
         st.Page("pages/compare.py", title="Compare models", icon=":material/compare_arrows:"),
+        st.Page("pages/browser.py", title="Genome browser", icon=":material/genetics:"),
     ],
     "Variants": [
         st.Page("pages/variants.py", title="Variant effects", icon=":material/difference:"),

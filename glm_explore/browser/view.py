@@ -13,7 +13,9 @@ from ..results.browser import BrowserView, FeatureTrack, SignalTrack
 from .lanes import ANNOTATION_LANES, MODEL_LANES, annotation_lanes, model_lanes, model_log_probs, stored_lanes
 from .locus import MAX_MODEL_BP, data_window, gene_index, resolve_locus
 
-LANES = {**ANNOTATION_LANES, **MODEL_LANES, "stored": "Stored genome-wide track (bigWig)"}
+ANALYSIS_LANES = {"variants": "Last scored VCF (Variant effects page)",
+                  "attribution": "Last attribution map (Attribution page)"}
+LANES = {**ANNOTATION_LANES, **MODEL_LANES, "stored": "Stored genome-wide track (bigWig)", **ANALYSIS_LANES}
 DEFAULT_LANES = ("genes", "coding", "elements")
 MAX_SEQUENCE_BP = 200_000  # the reference sequence travels only for windows up to this size
 PAIR_SUFFIX = "_b"  # lane-id suffix of the second model's lanes
