@@ -1,0 +1,140 @@
+"""Results of the learned-features dictionary (:mod:`glm_explore.features`).
+
+* :class:`FeatureRun` — one pass of the pipeline (trained model, random-weight model, or shuffled sequences):
+  one row per feature (sites, best TOMTOM match, best class enrichment, scores) and the features' PFMs.
+* :class:`FeatureDictionary` — the trained run with both controls beside it, the per-feature control
+  comparison, class enrichment, top genome sites, landmark profiles and the headline counts. Saved as one
+  JSON file (what the page opens at once for the default model).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+RUN_COLUMNS = ["feature", "n_sites", "described", "best_id", "best_name", "best_p", "best_q", "matches",
+               "best_class", "odds_ratio", "ci_low", "ci_high", "class_q", "motif_score", "class_score"]
+
+
+def _frame(records: list | dict) -> pd.DataFrame:
+    return pd.DataFrame(records)
+
+
+def _records(df: pd.DataFrame | None, digits: int = 6) -> list | None:
+    if df is None:
+        return None
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype.kind == "f":
+            out[c] = out[c].round(digits)
+    return json.loads(out.to_json(orient="records"))
+
+
+@dataclass(frozen=True)
+class FeatureRun:
+    """One pass: ``table`` (columns :data:`RUN_COLUMNS`), ``pfms`` (F, 4, w) over A,C,G,T."""
+
+    label: str
+    table: pd.DataFrame
+    pfms: np.ndarray
+
+    @property
+    def n_features(self) -> int:
+        return len(self.table)
+
+    def named(self, q: float = 0.05) -> int:
+        """Described features whose best TOMTOM match has q < ``q``."""
+        return int((self.table["described"] & (self.table["best_q"] < q)).sum())
+
+    def enriched(self, q: float = 0.05) -> int:
+        """Described features with a class enrichment at q < ``q`` and OR lower bound > 1."""
+        t = self.table
+        return int((t["described"] & (t["class_q"] < q) & (t["ci_low"] > 1)).sum())
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "table": _records(self.table), "pfms": np.round(self.pfms, 3).tolist()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> FeatureRun:
+        table = _frame(d["table"])
+        table["described"] = table["described"].astype(bool)
+        return cls(label=d["label"], table=table, pfms=np.asarray(d["pfms"], dtype=float))
+
+
+@dataclass(frozen=True)
+class FeatureDictionary:
+    """A model's features with their controls.
+
+    ``table``: the trained run's table plus ``rank_random``, ``rank_shuffled`` (empirical p of the feature's
+    best score among the control's features: (1 + #control scores ≥ it) / (1 + n), on the axis — motif or
+    class — where the feature does best), ``beats_random``, ``beats_shuffled``, ``beats_both``.
+    ``enrichment``: feature × class odds ratios (held-out windows). ``sites``: top genome sites per feature
+    (``feature, rank, chrom, start, end, activation, sequence``; 0-based half-open receptive fields).
+    ``landmarks``: mean activation per feature around annotation landmarks (``landmark, offset, feature,
+    mean``), empty when not computed. ``headline``: counts with 95 % Clopper–Pearson CIs.
+    """
+
+    model: str
+    genome: str
+    source: str
+    settings: dict
+    fingerprint: str
+    table: pd.DataFrame
+    trained: FeatureRun
+    random: FeatureRun | None
+    shuffled: FeatureRun
+    enrichment: pd.DataFrame
+    sites: pd.DataFrame
+    headline: dict
+    landmarks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sae: dict | None = None
+    notes: tuple[str, ...] = ()
+    seconds: float = float("nan")
+
+    @property
+    def n_features(self) -> int:
+        return len(self.table)
+
+    def feature_sites(self, feature: int) -> pd.DataFrame:
+        return self.sites[self.sites["feature"] == feature].reset_index(drop=True)
+
+    def feature_enrichment(self, feature: int) -> pd.DataFrame:
+        return self.enrichment[self.enrichment["feature"] == feature].reset_index(drop=True)
+
+    def recovered(self) -> list[str]:
+        """Names of the JASPAR motifs matched (q < the settings' q) by features that beat both controls."""
+        q = self.settings.get("q", 0.05)
+        t = self.table[self.table["beats_both"] & (self.table["best_q"] < q)]
+        return sorted(set(t["best_name"].astype(str)))
+
+    def to_dict(self) -> dict:
+        return {"model": self.model, "genome": self.genome, "source": self.source, "settings": self.settings,
+                "fingerprint": self.fingerprint, "table": _records(self.table), "trained": self.trained.to_dict(),
+                "random": None if self.random is None else self.random.to_dict(),
+                "shuffled": self.shuffled.to_dict(), "enrichment": _records(self.enrichment, 4),
+                "sites": _records(self.sites, 4), "headline": self.headline,
+                "landmarks": _records(self.landmarks, 4), "sae": self.sae, "notes": list(self.notes),
+                "seconds": self.seconds}
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_dict(), separators=(",", ":")))
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> FeatureDictionary:
+        d = json.loads(Path(path).read_text())
+        table = _frame(d["table"])
+        for c in ("described", "beats_random", "beats_shuffled", "beats_both"):
+            table[c] = table[c].astype(bool)
+        return cls(model=d["model"], genome=d["genome"], source=d["source"], settings=d["settings"],
+                   fingerprint=d["fingerprint"], table=table, trained=FeatureRun.from_dict(d["trained"]),
+                   random=None if d["random"] is None else FeatureRun.from_dict(d["random"]),
+                   shuffled=FeatureRun.from_dict(d["shuffled"]), enrichment=_frame(d["enrichment"]),
+                   sites=_frame(d["sites"]), headline=d["headline"], landmarks=_frame(d.get("landmarks") or []),
+                   sae=d.get("sae"), notes=tuple(d.get("notes", ())), seconds=float(d.get("seconds") or "nan"))
