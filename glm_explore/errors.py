@@ -98,3 +98,7 @@ class ContextWidthError(GlmExploreError, ValueError):
 
 class SamplingError(GlmExploreError, ValueError):
     """A generation setting is out of range (length, rounds, temperature, top-k, top-p, method)."""
+
+
+class CalibrationError(GlmExploreError, ValueError):
+    """A score background that cannot be computed, read or applied (no held-out bases, wrong file, other model)."""

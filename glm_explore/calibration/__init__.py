@@ -1,0 +1,39 @@
+"""Calibrated variant scores: what an LLR means against the model's own background.
+
+* :mod:`.background` — :func:`compute_background`: the LLRs of possible SNVs per region class of the
+  held-out span (all, or a seeded uniform sample per class), kept as sorted order statistics; the shipped
+  backgrounds of the default models (:func:`shipped_background`)
+* :mod:`.percentiles` — :func:`class_percentiles`, :func:`genome_percentiles`, :func:`add_percentiles`
+  (the ``llr_pct_class`` / ``llr_pct_genome`` columns), :func:`percentile_sentence`, :func:`z_sentence`
+
+Percentile = fraction of the background with LLR ≤ the score (ties at-or-below); see
+:mod:`glm_explore.results.calibration`.
+"""
+
+from ..results.calibration import Background, ClassBackground, MethodComparison
+from .background import (
+    BACKGROUND_DIR,
+    DEFAULT_KEEP,
+    DEFAULT_SITES,
+    background_sites,
+    compute_background,
+    heldout_span,
+    order_statistics,
+    shipped_background,
+    shipped_background_path,
+)
+from .percentiles import (
+    PCT_COLUMNS,
+    add_percentiles,
+    class_percentiles,
+    genome_percentiles,
+    percentile_sentence,
+    z_sentence,
+)
+
+__all__ = [
+    "BACKGROUND_DIR", "DEFAULT_KEEP", "DEFAULT_SITES", "PCT_COLUMNS", "Background", "ClassBackground",
+    "MethodComparison", "add_percentiles", "background_sites", "class_percentiles", "compute_background",
+    "genome_percentiles", "heldout_span", "order_statistics", "percentile_sentence", "shipped_background",
+    "shipped_background_path", "z_sentence",
+]

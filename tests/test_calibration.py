@@ -1,0 +1,205 @@
+"""Calibrated scores (issue 26): SNV backgrounds per region class, percentiles, the percentile sentence.
+
+Percentiles are checked against a brute-force rank over the full list of scores; backgrounds of closed-form
+oracle models (tests/oracles.py) against their hand-computed LLRs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from oracles import MarkovCLM, NeighbourMLM
+
+from glm_explore.calibration import (
+    Background,
+    ClassBackground,
+    add_percentiles,
+    background_sites,
+    class_percentiles,
+    compute_background,
+    genome_percentiles,
+    order_statistics,
+    percentile_sentence,
+)
+from glm_explore.errors import CalibrationError
+from glm_explore.io.annotation import CLASSES
+from glm_explore.io.datasets import GenomeData
+from glm_explore.io.genome import Genome
+
+COMP = {"A": "T", "C": "G", "G": "C", "T": "A"}
+IDX = {b: i for i, b in enumerate("ACGT")}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory) -> GenomeData:
+    """Two random contigs (one N), labelled in blocks of CDS / intron / intergenic; ``held`` is held out."""
+    rng = np.random.default_rng(11)
+    d = tmp_path_factory.mktemp("calib_toy")
+    seqs = {"train": "".join(rng.choice(list("ACGT"), 400)), "held": "".join(rng.choice(list("ACGT"), 300))}
+    seqs["held"] = seqs["held"][:150] + "N" + seqs["held"][151:]
+    (d / "toy.fa").write_text("".join(f">{c}\n{s}\n" for c, s in seqs.items()))
+    labels = {}
+    for c, s in seqs.items():
+        lab = np.empty(len(s), dtype=np.uint8)
+        for k, start in enumerate(range(0, len(s), 70)):
+            lab[start:start + 70] = CLASSES.index(("CDS", "intron", "intergenic")[k % 3])
+        labels[c] = lab
+    return GenomeData("toy", "", Genome(d / "toy.fa", name="toy"), None, labels, heldout_chrom="held")
+
+
+def _class_bg(scores: np.ndarray, keep: int, n_sites: int = 10) -> ClassBackground:
+    values, ranks = order_statistics(scores, keep)
+    return ClassBackground("CDS", values, ranks, len(scores), n_sites, n_sites)
+
+
+def test_percentile_equals_a_brute_force_rank_with_ties():
+    """Complete background: fraction ≤ x is exactly mean(scores ≤ x), ties at-or-below, at every score and
+    between them; NaN stays NaN."""
+    rng = np.random.default_rng(0)
+    scores = np.round(rng.normal(size=300), 1)  # many ties
+    bg = _class_bg(scores, keep=10_000)
+    assert bg.exact
+    xs = np.r_[scores, scores + 0.05, -10, 10]
+    brute = np.array([np.mean(scores <= x) for x in xs])
+    np.testing.assert_array_equal(bg.fraction_at_or_below(xs), brute)
+    assert np.isnan(bg.fraction_at_or_below(np.nan))
+
+
+def test_compressed_background_is_within_one_gap_below_the_exact_rank():
+    rng = np.random.default_rng(1)
+    scores = rng.normal(size=5_000)
+    bg = _class_bg(scores, keep=101)
+    assert not bg.exact and len(bg.values) == 101 and bg.ranks[0] == 0 and bg.ranks[-1] == 4_999
+    xs = rng.normal(size=400)
+    brute = np.array([np.mean(scores <= x) for x in xs])
+    got = bg.fraction_at_or_below(xs)
+    assert (got <= brute + 1e-12).all() and (brute - got < 50 / 5_000 + 1e-12).all()
+    assert bg.fraction_at_or_below(scores.max()) == 1.0 and bg.fraction_at_or_below(scores.min() - 1) == 0.0
+
+
+def test_genome_percentile_weights_classes_by_their_bases():
+    """Σ_c w_c F_c(x) with w_c = the class's share of bases, by hand; independent of how many were scored."""
+    a, b = np.array([0.0, 1.0, 2.0, 3.0]), np.array([-1.0, 5.0])
+    bg = Background("m", "mlm", "g", "c", 0, 100, {"CDS": ClassBackground("CDS", a, np.arange(4), 4, 30, 2),
+                                                   "intron": ClassBackground("intron", b, np.arange(2), 2, 10, 1)})
+    x = np.array([-2.0, 0.0, 1.5, 4.0, 6.0])
+    fa, fb = np.array([np.mean(a <= v) for v in x]), np.array([np.mean(b <= v) for v in x])
+    np.testing.assert_allclose(genome_percentiles(bg, x), 0.75 * fa + 0.25 * fb)
+    np.testing.assert_allclose(class_percentiles(bg, x, ["CDS", "intron", None, "CDS", "tRNA"]),
+                               [fa[0], fb[1], np.nan, fa[3], np.nan])
+
+
+def _neighbour_llr(T: np.ndarray, s: str, p: int, ref: str, alt: str) -> float:
+    """NeighbourMLM's masked LLR at ``p`` of contig ``s``, averaged over both strands (closed form)."""
+    code = {**IDX, "N": 4}
+
+    def strand(left: str, right: str, r: str, a: str) -> float:
+        if code[left] > 3 or code[right] > 3:
+            return 0.0
+        row = T[4 * code[left] + code[right]]
+        return row[IDX[a]] - row[IDX[r]]
+    left, right = (s[p - 1] if p > 0 else "N"), (s[p + 1] if p + 1 < len(s) else "N")
+    return (strand(left, right, ref, alt) + strand(COMP.get(right, "N"), COMP.get(left, "N"), COMP[ref], COMP[alt])) / 2
+
+
+def test_complete_background_of_a_neighbour_oracle_equals_its_closed_form(toy):
+    """Every SNV of the held-out contig (N skipped): per class, the stored sorted LLRs are the sorted closed-form
+    LLRs; the genome percentile equals the pooled brute-force rank (complete background: weights = counts)."""
+    rng = np.random.default_rng(2)
+    table = rng.uniform(0.1, 1.0, (16, 4))
+    T = np.log(table / table.sum(1, keepdims=True))
+    bg = compute_background(NeighbourMLM(table), toy, sites_per_class=None, keep=10_000)
+    assert (bg.chrom, bg.start, bg.end) == ("held", 0, 300)
+    s, lab = toy.genome.fetch("held"), toy.labels["held"]
+    expected: dict[str, list[float]] = {}
+    for p, ref in enumerate(s):
+        if ref == "N":
+            continue
+        for alt in "ACGT".replace(ref, ""):
+            expected.setdefault(CLASSES[lab[p]], []).append(_neighbour_llr(T, s, p, ref, alt))
+    assert set(bg.classes) == set(expected)
+    for name, vals in expected.items():
+        c = bg.classes[name]
+        assert c.exact and c.n == len(vals) and c.n_sites == len(vals) // 3
+        np.testing.assert_allclose(c.values, np.sort(vals), atol=1e-6)
+    pooled = np.concatenate([c.values for c in bg.classes.values()])  # the model's own (float32-rounded) LLRs
+    xs = np.r_[np.quantile(pooled, [0.02, 0.3, 0.5, 0.9]), pooled[::97]]
+    np.testing.assert_allclose(genome_percentiles(bg, xs), [np.mean(pooled <= x) for x in xs], atol=1e-12)
+
+
+def test_complete_background_of_a_markov_clm_equals_its_closed_form(toy):
+    """Order-1 MarkovCLM, interior span: Δ log-likelihood of x_p → a = log T[x_{p−1}, a] + log T[a, x_{p+1}]
+    − (same with ref), averaged with the reverse-complement strand."""
+    rng = np.random.default_rng(3)
+    table = rng.uniform(0.1, 1.0, (4, 4))
+    T = np.log(table / table.sum(1, keepdims=True))
+    s = toy.genome.fetch("train")
+    bg = compute_background(MarkovCLM(1, table), toy, sites_per_class=None, keep=10_000, span=("train", 20, 120))
+
+    def strand(seq: str, p: int, a: str) -> float:
+        alt = seq[:p] + a + seq[p + 1:]
+        ll = [T[IDX[x[p - 1]], IDX[x[p]]] + T[IDX[x[p]], IDX[x[p + 1]]] for x in (seq, alt)]
+        return ll[1] - ll[0]
+    rc = "".join(COMP[b] for b in reversed(s))
+    expected: dict[str, list[float]] = {}
+    for p in range(20, 120):
+        for a in "ACGT".replace(s[p], ""):
+            q = len(s) - 1 - p
+            expected.setdefault(CLASSES[toy.labels["train"][p]], []).append(
+                (strand(s, p, a) + strand(rc, q, COMP[a])) / 2)
+    for name, vals in expected.items():
+        np.testing.assert_allclose(bg.classes[name].values, np.sort(vals), atol=1e-5)
+
+
+def test_sampled_sites_are_a_seeded_uniform_subset(toy):
+    full, n_sites = background_sites(toy, "held", 0, 300)
+    a, _ = background_sites(toy, "held", 0, 300, sites_per_class=20, seed=5)
+    b, _ = background_sites(toy, "held", 0, 300, sites_per_class=20, seed=5)
+    pd.testing.assert_frame_equal(a, b)
+    assert (a.groupby("region_class")["pos"].nunique() == 20).all()
+    assert (a.groupby("pos").size() == 3).all()  # three ALTs per sampled site
+    key = ["pos", "ref", "alt", "region_class"]
+    assert len(a.merge(full, on=key)) == len(a)  # every sampled SNV is a possible SNV of its class
+    assert n_sites == full.groupby("region_class")["pos"].nunique().to_dict()
+    assert sum(n_sites.values()) == 299  # 300 bases, one N
+
+
+def test_background_round_trips_through_its_file(toy, tmp_path):
+    bg = compute_background(NeighbourMLM(np.full((16, 4), 0.25) + np.eye(4).repeat(4, 0)), toy,
+                            sites_per_class=15, keep=7)
+    bg.save(tmp_path / "bg.npz")
+    back = Background.load(tmp_path / "bg.npz")
+    assert (back.model, back.chrom, back.end, back.settings) == (bg.model, bg.chrom, bg.end, bg.settings)
+    for name, c in bg.classes.items():
+        np.testing.assert_allclose(back.classes[name].values, c.values, rtol=1e-6)
+        np.testing.assert_array_equal(back.classes[name].ranks, c.ranks)
+    (tmp_path / "junk.npz").write_bytes(b"not a background")
+    with pytest.raises(CalibrationError, match="not a score background"):
+        Background.load(tmp_path / "junk.npz")
+
+
+def test_add_percentiles_and_the_sentence():
+    vals = np.linspace(-5, 5, 101)
+    bg = Background("default-mlm", "mlm", "yeast", "chrXVI", 0, 1000,
+                    {"CDS": ClassBackground("CDS", vals, np.arange(101), 101, 50, 50)})
+    table = pd.DataFrame({"llr": [-4.85, 4.05, np.nan, -1.0], "region_class": ["CDS", "CDS", "CDS", None],
+                          "kind": ["SNV", "SNV", "SNV", "DEL"]})
+    out = add_percentiles(table, bg)
+    np.testing.assert_allclose(out["llr_pct_class"], [2 / 101, 91 / 101, np.nan, np.nan])
+    np.testing.assert_allclose(out["llr_pct_genome"], [2 / 101, 91 / 101, np.nan, np.nan])  # the DEL: no SNV pct
+    low = percentile_sentence(-4.85, 2 / 101, "CDS", bg)
+    assert low.startswith("An LLR of −4.85 is lower than 98.0 % of possible SNVs in CDS on held-out chrXVI")
+    assert "1.9 % score at or below it" in low
+    assert "at or above 90.0 %" in percentile_sentence(4.05, 91 / 101, "CDS", bg)
+    assert "lower than 55 %" in percentile_sentence(-0.5, 0.45, "CDS", bg)
