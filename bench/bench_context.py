@@ -4,7 +4,7 @@
    truncation) on yeast held-out chrXVI with modest settings (``--per-class`` windows per class, one position
    each, ``--widths`` widths + the receptive field): wall time, positions × widths per second, and the w90 table;
 2. the banded dependency map of a ``--map-bp`` region for the default MLM, against the whole-sequence map
-   (:func:`glm_explore.logits.dependency_map`) of a ``--full-bp`` region scaled by its cost (3·L rows of L bases).
+   (:func:`glm_explore.dependency.dependency_map`) of a ``--full-bp`` region scaled by its cost (3·L rows of L bases).
 
 The numbers are wall times on whatever else the machine is running at the same moment: they are not idle
 measurements, and only ratios inside one run compare.
@@ -22,9 +22,9 @@ from pathlib import Path
 import torch
 
 from glm_explore.context_curve import context_curve
-from glm_explore.dependency import MAX_BANDED_BP, banded_dependency_map
+from glm_explore.dependency import MAX_BANDED_BP, banded_dependency_map, dependency_map
 from glm_explore.io.datasets import load_dataset
-from glm_explore.logits import dependency_map, region_window
+from glm_explore.logits import region_window
 from glm_explore.models.builtin import load_builtin
 
 ROOT = Path(__file__).resolve().parents[1]

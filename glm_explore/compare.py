@@ -16,23 +16,25 @@ from scipy import stats
 from .io.datasets import as_genome
 from .io.genome import Region, parse_region
 from .models.base import GenomicLM, Progress
+from .results import PositionLogits
 from .sequence import ALPHABET
 
 MAX_COMPARE_SNV_SITES = 200  # default cap on positions (× 3 alternatives) for region_snvs
 
 
 def compare_logits(models: Mapping[str, GenomicLM], data, region: str | Region, *,
-                   progress: Progress | None = None) -> dict[str, pd.DataFrame]:
-    """``{label: position_table}`` for each model on the same region (MLM: exact masked marginals,
-    CLM: next-base), each computed with that model's own context flank. Tables share ``pos``."""
-    from .logits import nucleotide_logits, position_table, region_window
+                   progress: Progress | None = None) -> dict[str, PositionLogits]:
+    """``{label: PositionLogits}`` for each model on the same region (MLM: exact masked marginals,
+    CLM: next-base), each computed with that model's own context flank; all share ``positions``
+    (:func:`glm_explore.logits.position_table` turns each into a table)."""
+    from .logits import nucleotide_logits, region_window
 
     out = {}
     for i, (label, model) in enumerate(models.items()):
         window = region_window(data.genome, region, model)
         sub = _sub(progress, i, len(models), label)
         res = nucleotide_logits(model, window, mode="auto", name=label, progress=sub)
-        out[label] = position_table(res, data)
+        out[label] = res
     return out
 
 

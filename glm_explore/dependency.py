@@ -1,7 +1,12 @@
-"""Banded nucleotide dependency map: the map of :func:`glm_explore.logits.dependency_map` over long spans.
+"""Nucleotide dependency maps (Tomaz da Silva et al. 2024): the full (L, L) map (:func:`dependency_map`) and the
+banded map over long spans (:func:`banded_dependency_map`). Results: :class:`~glm_explore.results.DependencyMap`,
+:class:`~glm_explore.results.BandedDependencyMap`.
 
-A substitution at query i can change the prediction at target j only when |i − j| ≤ R, the model's
-receptive field. So for each query only the targets within ``band`` (default R) of it are computed, and
+**Full map.** ``d[i, j]`` = max over the 3 substitutions at query i of max_b |Δ log-odds p_j(b)| at target j,
+from one unmasked forward per mutant (1 + 3L forwards, at most :data:`MAX_DEPENDENCY_BP` bases).
+
+**Banded map.** A substitution at query i can change the prediction at target j only when |i − j| ≤ R, the
+model's receptive field. So for each query only the targets within ``band`` (default R) of it are computed, and
 each mutant is run on a row of the sequence around i instead of the whole sequence:
 
 * finite R: the row holds ``i − (band + R) … i + (band + R)`` (shifted to stay inside the sequence,
@@ -13,17 +18,16 @@ each mutant is run on a row of the sequence around i instead of the whole sequen
   approximation (``note`` says so).
 
 The result stores the band as diagonals, ``bands[i, k] = d(i, i + k − band)`` ((L, 2·band + 1), NaN off
-the sequence, on the diagonal k = band, and for queries holding N), with :meth:`BandedDependencyMap.dense`
-(L, L, NaN outside the band) and :meth:`BandedDependencyMap.to_dependency_map` for the existing
-heatmap. Typical use::
+the sequence, on the diagonal k = band, and for queries holding N), with ``dense()`` (L, L, NaN outside the
+band) and ``to_dependency_map()`` for the full map's heatmap. Typical use::
 
+    dep = dependency_map(model, region_window(data.genome, "chrI:1001-1100", model))   # (L, L)
     w = region_window(data.genome, "chrXVI:100001-102000", model, max_len=MAX_BANDED_BP)
     dep = banded_dependency_map(model, w)       # plots.context_curve.banded_dependency_heatmap(dep)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,53 +35,68 @@ import numpy as np
 from .context import centered_window_bounds
 from .errors import GlmExploreError, InputTooLargeError, UnsupportedByModelError
 from .io.genome import Window
-from .logits import source_span
 from .models.base import GenomicLM, Progress
-from .results import DependencyMap
-from .results.coordinates import _OnSequence
+from .results import BandedDependencyMap, DependencyMap
 from .results.logits import log_odds
-from .sequence import ALPHABET
+from .sequence import ALPHABET, clean_sequence
 
 MAX_BANDED_BP = 5_000
+MAX_DEPENDENCY_BP = 300  # the full map: 3 forwards of the whole sequence per base
 
 
-@dataclass(frozen=True, eq=False)
-class BandedDependencyMap(_OnSequence):
-    """Nucleotide dependencies within ``band`` bases of each query (see the module docstring).
+def _forward_log_probs(model: GenomicLM, seqs: list[str], batch_size: int) -> np.ndarray:
+    """(N, 4, L) per-position distributions from one unmasked forward pass per sequence."""
+    return model.log_probs(seqs, None, batch_size=batch_size)
 
-    ``bands`` (L, 2·band + 1) float32: ``bands[i, k]`` = max over the 3 substitutions at query i of
-    max_b |Δ log-odds p_j(b)| at target ``j = i + k − band`` (natural log), NaN where j is off the
-    sequence, j = i, or i holds N. ``chrom``/``start`` as in :class:`~glm_explore.results.DependencyMap`.
-    ``exact``: True when the model's receptive field bounds every row (finite R).
+
+def source_span(source: str | Window, name: str = "") -> tuple[str, int, int, str | None, int]:
+    """(sequence fed to the model, offset of the region in it, region length, chrom, 0-based region start) of a
+    genome :class:`~glm_explore.io.genome.Window` (its context around the region) or a pasted sequence (cleaned; chrom None, start 0)."""
+    if isinstance(source, Window):
+        return source.seq, source.offset, source.region.length, source.region.chrom, source.region.start
+    seq = clean_sequence(source, name=name or "sequence")
+    return seq, 0, len(seq), None, 0
+
+
+def dependency_map(model: GenomicLM, source: str | Window, *, batch_size: int = 128, name: str = "",
+                   max_len: int = MAX_DEPENDENCY_BP, progress: Progress | None = None) -> DependencyMap:
+    """Nucleotide dependency map (Tomaz da Silva et al. 2024), an (L, L) matrix over the region.
+
+    ``d[i, j] = max over the 3 substitutions at query i of max_b |log-odds p_j(b | mutant) −
+    log-odds p_j(b | reference)|`` where p_j is the model's predicted distribution at target j from
+    one forward pass (unmasked reconstruction for an MLM, as in the paper; next-token for a CLM,
+    where only j > i can change). Probabilities are clipped to [1e-6, 1 − 1e-6] before log-odds;
+    the diagonal is NaN. 1 + 3L forwards, batched; a ``Window`` keeps its context around every
+    mutant. Positions holding N are skipped as queries (row NaN).
     """
-
-    bands: np.ndarray
-    band: int
-    seq: str
-    model: str
-    objective: str
-    chrom: str | None = None
-    start: int = 0
-    name: str = ""
-    exact: bool = True
-    note: str = ""
-
-    def dense(self, fill: float = np.nan) -> np.ndarray:
-        """(L, L) float32 map, ``fill`` outside |i − j| ≤ band (NaN: not computed; 0.0 is the true value there
-        when ``exact`` and band ≥ R, since a substitution cannot reach past the receptive field)."""
-        L, B = self.length, self.band
-        out = np.full((L, L), fill, dtype=np.float32)
-        i = np.repeat(np.arange(L), 2 * B + 1)
-        j = i + np.tile(np.arange(-B, B + 1), L)
-        ok = (j >= 0) & (j < L)
-        out[i[ok], j[ok]] = self.bands.ravel()[ok]
-        return out
-
-    def to_dependency_map(self, fill: float = np.nan) -> DependencyMap:
-        """The dense :class:`~glm_explore.results.DependencyMap` (for ``plots.logits.dependency_heatmap``), ``fill``
-        outside the band (see :meth:`dense`)."""
-        return DependencyMap(matrix=self.dense(fill), seq=self.seq, model=self.model, objective=self.objective,
-                             chrom=self.chrom, start=self.start, name=self.name)
+    seq, offset, n, chrom, start = source_span(source, name)
+    if n > max_len:
+        raise InputTooLargeError(f"The dependency map is limited to {max_len} bp (it needs 3 forwards per base); "
+                                 f"this region is {n:,} bp. Choose a shorter region.")
+    ref_lo = log_odds(_forward_log_probs(model, [seq], batch_size)[0][:, offset:offset + n])
+    mutants, rows = [], []
+    for i in range(n):
+        base = seq[offset + i]
+        if base not in ALPHABET:
+            continue
+        for alt in ALPHABET:
+            if alt != base:
+                k = offset + i
+                mutants.append(seq[:k] + alt + seq[k + 1:])
+                rows.append(i)
+    mat = np.full((n, n), np.nan)
+    rows_arr = np.asarray(rows)
+    step = max(1, batch_size)
+    for s in range(0, len(mutants), step):
+        lp = _forward_log_probs(model, mutants[s:s + step], batch_size)[:, :, offset:offset + n]
+        diff = np.abs(log_odds(lp) - ref_lo[None]).max(axis=1)  # (m, n): max over bases b
+        for r, i in enumerate(rows_arr[s:s + step]):
+            mat[i] = np.fmax(mat[i], diff[r])
+        if progress:
+            progress(min(1.0, (s + step) / len(mutants)), f"mutants {min(s + step, len(mutants))}/{len(mutants)}")
+    np.fill_diagonal(mat, np.nan)
+    return DependencyMap(matrix=mat.astype(np.float32), seq=seq[offset:offset + n], model=model.info.name,
+                         objective=model.info.objective, chrom=chrom, start=start, name=name)
 
 
 def banded_dependency_map(model: GenomicLM, source: str | Window, *, band: int | None = None, batch_size: int = 128,
@@ -86,7 +105,7 @@ def banded_dependency_map(model: GenomicLM, source: str | Window, *, band: int |
     """Dependency map of ``source`` (a sequence or a genome :class:`~glm_explore.io.genome.Window`, whose
     context surrounds every row) restricted to |i − j| ≤ ``band`` (default the receptive field R).
 
-    Same definition as :func:`glm_explore.logits.dependency_map` (unmasked forward for an MLM, next-token for
+    Same definition as :func:`dependency_map` (unmasked forward for an MLM, next-token for
     a CLM; probabilities clipped to [1e-6, 1 − 1e-6] before log-odds). Raises
     :class:`~glm_explore.errors.InputTooLargeError` past ``max_len`` bases and
     :class:`~glm_explore.errors.UnsupportedByModelError` for an unbounded model without ``band``.

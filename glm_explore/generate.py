@@ -26,7 +26,6 @@ Rules shared by every sampler (documented once here):
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -40,41 +39,12 @@ from .errors import (
 from .io.genome import Genome, Region, parse_region
 from .logits import mask_groups
 from .models.base import GenomicLM, Progress
+from .results.generate import Sample
 from .sequence import clean_sequence
 
 METHODS = ("mask-predict", "gibbs")
 SCHEDULES = ("cosine", "linear")
 _LETTERS = np.frombuffer(b"ACGTN", dtype=np.uint8)
-
-
-@dataclass(frozen=True)
-class Sample:
-    """One generated sequence (see the module docstring for the rules).
-
-    ``sequence``: the whole sequence (prefix / fixed bases included), length L. ``log_probs`` (L,):
-    natural-log probability of each generated base under the distribution it was drawn from;
-    ``model_log_probs`` (L,): the same base under the model's untempered column; both NaN where
-    ``generated`` (L,) bool is False. ``seed``: this sample's own seed. ``method``: 'clm',
-    'mask-predict' or 'gibbs'. ``rounds``: mask-and-fill rounds (1 for a CLM: one left-to-right pass).
-    """
-
-    sequence: str
-    log_probs: np.ndarray
-    model_log_probs: np.ndarray
-    generated: np.ndarray
-    seed: int
-    method: str
-    rounds: int
-
-    @property
-    def mean_log_prob(self) -> float:
-        """Mean of ``log_probs`` over the generated bases (nats per base)."""
-        return float(np.mean(self.log_probs[self.generated]))
-
-    @property
-    def mean_model_log_prob(self) -> float:
-        """Mean of ``model_log_probs`` over the generated bases (nats per base)."""
-        return float(np.mean(self.model_log_probs[self.generated]))
 
 
 # -- the distribution drawn from ------------------------------------------------------------------

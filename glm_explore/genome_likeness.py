@@ -29,7 +29,6 @@ embeddings, projected on the principal components of the reference windows.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -39,29 +38,9 @@ from .errors import (
     RegionError,
 )
 from .models.base import GenomicLM
+from .results.generate import CONTROL, REFERENCE, Likeness
 
 KS = (1, 2, 3, 4, 5, 6)
-REFERENCE, CONTROL = "real (reference)", "real (control)"
-
-
-@dataclass(frozen=True)
-class Likeness:
-    """Everything the genome-likeness view shows.
-
-    ``per_sequence``: one row per sequence — ``set``, ``index``, ``gc``, ``period3``, ``nearest_edit``,
-    ``motif_hits_per_kb`` and (with another model) ``other_bits``. ``divergence``: one row per (set, k)
-    with ``js_bits``. ``summary``: one row per set, means of the per-sequence columns plus ``js_bits_k3`` and
-    ``js_bits_k6``. ``projection``: ``set``, ``index``, ``pc1``, ``pc2`` (None when not computed).
-    ``real_class``: the class of the real windows; ``length``: bp per sequence; ``other_model``: its name.
-    """
-
-    per_sequence: pd.DataFrame
-    divergence: pd.DataFrame
-    summary: pd.DataFrame
-    projection: pd.DataFrame | None
-    real_class: str
-    length: int
-    other_model: str | None
 
 
 # -- single measures ----------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ Typical use::
     w = region_window(data.genome, "chrI:1001-1512", model)   # region + receptive-field context
     res = nucleotide_logits(model, w)                          # PositionLogits, (4, L) log-probs
     table = position_table(res, data)                          # one row per position (1-based pos)
-    dep = dependency_map(model, region_window(data.genome, "chrI:1001-1100", model))   # (L, L)
 
 Command line: ``python -m glm_explore logits --region chrI:1000-1500 --out x.parquet``.
 """
@@ -25,11 +24,13 @@ from .context import context_flank
 from .errors import FastaError, InputTooLargeError, ObjectiveError
 from .io.genome import MAX_REGION_BP, Genome, Region, Window, fetch_window, parse_region
 from .models.base import GenomicLM, Progress
-from .results import DependencyMap, PositionLogits
-from .results.logits import log_odds, reference_log_probs  # array rules shared with the results
+from .results import PositionLogits
+from .results.logits import LN2 as LN2  # array rules shared with results and plots, re-exported
+from .results.logits import entropy_bits as entropy_bits
+from .results.logits import information_content as information_content
+from .results.logits import logo_heights as logo_heights
+from .results.logits import reference_log_probs
 from .sequence import ALPHABET, clean_sequence, encode, reverse_complement
-
-LN2 = np.log(2.0)
 
 
 def mask_groups(length: int, receptive_field: int | None, positions: np.ndarray | None = None) -> list[np.ndarray]:
@@ -159,17 +160,6 @@ def position_log_probs(model: GenomicLM, seq: str, *, mode: str = "exact", rc: b
         return lp - np.logaddexp.reduce(lp, axis=0, keepdims=True)  # renormalise after averaging
 
 
-def entropy_bits(log_probs: np.ndarray) -> np.ndarray:
-    """(L,) Shannon entropy −Σ_b p_b log2 p_b of (4, L) natural-log probabilities."""
-    p = np.exp(log_probs)
-    return -(p * log_probs).sum(axis=0) / LN2
-
-
-def information_content(log_probs: np.ndarray) -> np.ndarray:
-    """(L,) information content 2 − H bits."""
-    return 2.0 - entropy_bits(log_probs)
-
-
 def mean_bits_per_base(log_p_ref: np.ndarray) -> float:
     """Mean log-likelihood of the reference in bits per base (log2) from (L,) natural-log values
     (e.g. :func:`position_table`'s ``log_p_ref``); NaN positions (N) are skipped, NaN if none is left."""
@@ -189,7 +179,6 @@ MODES = {
     "brute": "masked marginals, one mask per copy (MLM; slow reference for 'exact')",
 }
 MAX_LOGITS_BP = MAX_REGION_BP  # 2 kb
-MAX_DEPENDENCY_BP = 300
 
 
 def resolve_mode(model: GenomicLM, mode: str = "auto") -> str:
@@ -281,20 +270,6 @@ def region_window(genome: Genome, region: Region | str, model: GenomicLM | None 
         flank = context_flank(model, region_length=length) if model is not None else 0
     return fetch_window(genome, region, flank=max(0, int(flank)), max_len=max_len)
 
-
-def logo_heights(log_probs: np.ndarray, kind: str = "information") -> np.ndarray:
-    """(4, L) sequence-logo letter heights from (4, L) natural-log probabilities: 'probability' (p_b,
-    columns sum to 1) or 'information' (p_b · IC bits, IC = 2 − H). The one definition every logo
-    uses (model predictions, position tables, JASPAR matrices); log p = −inf (p = 0) adds 0 to H."""
-    lp = np.maximum(np.asarray(log_probs, dtype=float), -1e4)  # −inf → finite so 0 · log 0 = 0; NaN stays NaN
-    p = np.exp(lp)
-    if kind == "probability":
-        return p
-    if kind == "information":
-        return p * information_content(lp)[None, :]
-    raise ValueError(f"kind must be 'probability' or 'information', got {kind!r}")
-
-
 def position_table(result: PositionLogits, data=None) -> pd.DataFrame:
     """One row per position: the derived tracks of a :class:`PositionLogits`.
 
@@ -331,62 +306,3 @@ def position_table(result: PositionLogits, data=None) -> pd.DataFrame:
         df["region_class"] = np.array(CLASSES)[codes]
     df.attrs.update({"model": result.model, "mode": result.mode, "rc": result.rc, "label": result.label})
     return df
-
-
-# ---------------------------------------------------------------------------------------------
-# Nucleotide dependency map
-# ---------------------------------------------------------------------------------------------
-
-def _forward_log_probs(model: GenomicLM, seqs: list[str], batch_size: int) -> np.ndarray:
-    """(N, 4, L) per-position distributions from one unmasked forward pass per sequence."""
-    return model.log_probs(seqs, None, batch_size=batch_size)
-
-
-def source_span(source: str | Window, name: str = "") -> tuple[str, int, int, str | None, int]:
-    """(sequence fed to the model, offset of the region in it, region length, chrom, 0-based region start) of a
-    genome :class:`Window` (its context around the region) or a pasted sequence (cleaned; chrom None, start 0)."""
-    if isinstance(source, Window):
-        return source.seq, source.offset, source.region.length, source.region.chrom, source.region.start
-    seq = clean_sequence(source, name=name or "sequence")
-    return seq, 0, len(seq), None, 0
-
-
-def dependency_map(model: GenomicLM, source: str | Window, *, batch_size: int = 128, name: str = "",
-                   max_len: int = MAX_DEPENDENCY_BP, progress: Progress | None = None) -> DependencyMap:
-    """Nucleotide dependency map (Tomaz da Silva et al. 2024), an (L, L) matrix over the region.
-
-    ``d[i, j] = max over the 3 substitutions at query i of max_b |log-odds p_j(b | mutant) −
-    log-odds p_j(b | reference)|`` where p_j is the model's predicted distribution at target j from
-    one forward pass (unmasked reconstruction for an MLM, as in the paper; next-token for a CLM,
-    where only j > i can change). Probabilities are clipped to [1e-6, 1 − 1e-6] before log-odds;
-    the diagonal is NaN. 1 + 3L forwards, batched; a ``Window`` keeps its context around every
-    mutant. Positions holding N are skipped as queries (row NaN).
-    """
-    seq, offset, n, chrom, start = source_span(source, name)
-    if n > max_len:
-        raise InputTooLargeError(f"The dependency map is limited to {max_len} bp (it needs 3 forwards per base); "
-                                 f"this region is {n:,} bp. Choose a shorter region.")
-    ref_lo = log_odds(_forward_log_probs(model, [seq], batch_size)[0][:, offset:offset + n])
-    mutants, rows = [], []
-    for i in range(n):
-        base = seq[offset + i]
-        if base not in ALPHABET:
-            continue
-        for alt in ALPHABET:
-            if alt != base:
-                k = offset + i
-                mutants.append(seq[:k] + alt + seq[k + 1:])
-                rows.append(i)
-    mat = np.full((n, n), np.nan)
-    rows_arr = np.asarray(rows)
-    step = max(1, batch_size)
-    for s in range(0, len(mutants), step):
-        lp = _forward_log_probs(model, mutants[s:s + step], batch_size)[:, :, offset:offset + n]
-        diff = np.abs(log_odds(lp) - ref_lo[None]).max(axis=1)  # (m, n): max over bases b
-        for r, i in enumerate(rows_arr[s:s + step]):
-            mat[i] = np.fmax(mat[i], diff[r])
-        if progress:
-            progress(min(1.0, (s + step) / len(mutants)), f"mutants {min(s + step, len(mutants))}/{len(mutants)}")
-    np.fill_diagonal(mat, np.nan)
-    return DependencyMap(matrix=mat.astype(np.float32), seq=seq[offset:offset + n], model=model.info.name,
-                         objective=model.info.objective, chrom=chrom, start=start, name=name)

@@ -1,7 +1,8 @@
 """The layout promised in docs/ARCHITECTURE.md, checked on the source (ast), not on a list kept by hand.
 
 - imports point down only: pages / app → dashboard → glm_explore; inside the library
-  cli → plots / tools → models → results (frozen dataclasses) → io → base (errors, sequence);
+  cli → plots / tools → models → results (frozen dataclasses) → io → base (errors, sequence), and plots
+  never import tools (they draw result objects);
 - the library never imports Streamlit or the dashboard; nothing but ``cli`` parses arguments or prints;
 - no library module is over ~400 lines.
 """
@@ -81,7 +82,7 @@ ALLOWED = {  # layer → layers it may import
     "results": {"base", "io", "results"},
     "models": {"base", "io", "results", "models"},
     "tools": {"base", "io", "results", "models", "tools"},
-    "plots": {"base", "io", "results", "tools", "plots"},
+    "plots": {"base", "io", "results", "plots"},  # never tools: a plot draws results
     "cli": {"base", "io", "results", "models", "tools", "plots", "cli"},
 }
 
@@ -126,7 +127,7 @@ def test_dashboard_and_pages_import_down_only():
 
 
 def test_layer_rules_catch_a_violation(tmp_path):
-    """The checker itself: an io module importing a tool is reported."""
+    """The checker itself: an io module importing a tool is reported, and so is a plot importing a tool."""
     fake = LIB / "io" / "genome.py"
     assert _layer(_module_name(fake)) == "io"
     assert _layer("glm_explore.attribution.targets") == "tools"
@@ -137,6 +138,15 @@ def test_layer_rules_catch_a_violation(tmp_path):
     names = _imports(src, tmp_path)
     assert "glm_explore.attribution" in names and "glm_explore.logits" in names
     assert {_layer(n) for n in names} - ALLOWED["io"] == {"tools"}
+
+    plot = tmp_path / "glm_explore" / "plots" / "logits.py"
+    plot.parent.mkdir(parents=True)
+    plot.write_text("from ..logits import logo_heights\nfrom ..results.logits import entropy_bits\nfrom .common import rect_xy\n")
+    layers = {n: _layer(n) for n in _imports(plot, tmp_path)}
+    assert layers["glm_explore.logits.logo_heights"] == "tools"
+    assert layers["glm_explore.results.logits.entropy_bits"] == "results"
+    assert {n for n, layer in layers.items() if layer not in ALLOWED["plots"]} == {"glm_explore.logits",
+                                                                                   "glm_explore.logits.logo_heights"}
 
 
 def _classes(path: Path) -> list[ast.ClassDef]:

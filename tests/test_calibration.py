@@ -203,3 +203,17 @@ def test_add_percentiles_and_the_sentence():
     assert "1.9 % score at or below it" in low
     assert "at or above 90.0 %" in percentile_sentence(4.05, 91 / 101, "CDS", bg)
     assert "lower than 55 %" in percentile_sentence(-0.5, 0.45, "CDS", bg)
+
+
+def test_background_command_writes_a_loadable_file(tmp_path, capsys):
+    """`python -m glm_explore background` on the bundled chloroplast (held out: its last 20 %), 4 sites a class."""
+    from glm_explore.cli import main
+
+    out = tmp_path / "bg.npz"
+    assert main(["background", "--genome", "chloroplast", "--sites", "4", "--out", str(out)]) == 0
+    bg = Background.load(out)
+    assert bg.model == "default-mlm" and bg.settings["sites_per_class"] == 4 and bg.settings["rc"] is True
+    assert bg.start == int(round(bg.end * 0.8)) and set(bg.classes) <= set(CLASSES)
+    assert all(c.n_scored_sites == min(4, c.n_sites) and c.n == 3 * c.n_scored_sites for c in bg.classes.values())
+    printed = capsys.readouterr()
+    assert "estimated" in printed.err and "CDS" in printed.out

@@ -25,10 +25,11 @@ from glm_explore.context_curve import (
     w90_width,
     width_grid,
 )
-from glm_explore.dependency import BandedDependencyMap, banded_dependency_map, save_banded
+from glm_explore.dependency import banded_dependency_map, dependency_map, save_banded
 from glm_explore.errors import InputTooLargeError, ObjectiveError, RegionError, UnsupportedByModelError
 from glm_explore.evaluate import block_bootstrap_ci
-from glm_explore.logits import dependency_map, masked_marginals, next_token_log_probs, region_window
+from glm_explore.logits import masked_marginals, next_token_log_probs, region_window
+from glm_explore.results import BandedDependencyMap
 from glm_explore.sequence import encode
 
 CP = "NC_000932"

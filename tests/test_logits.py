@@ -16,6 +16,7 @@ from scipy.stats import entropy
 
 from glm_explore import logits as lg
 from glm_explore.cli import main as cli_main
+from glm_explore.dependency import dependency_map
 from glm_explore.errors import InputTooLargeError, ObjectiveError, RegionError
 from glm_explore.plots import dependency_heatmap, logits_comparison, logits_tracks
 from glm_explore.sequence import reverse_complement
@@ -184,17 +185,17 @@ def brute_dependency(model, seq: str) -> np.ndarray:
 def test_dependency_map_equals_definition(fixture, request, rng):
     model = request.getfixturevalue(fixture)
     seq = random_dna(rng, 16)
-    dep = lg.dependency_map(model, seq, batch_size=16)
+    dep = dependency_map(model, seq, batch_size=16)
     np.testing.assert_allclose(dep.matrix, brute_dependency(model, seq), atol=2e-4, equal_nan=True)
     if model.info.objective == "clm":  # x_i cannot change predictions at or before i
         assert np.nanmax(np.tril(dep.matrix, -1)) < 1e-5
     with pytest.raises(InputTooLargeError):
-        lg.dependency_map(model, random_dna(rng, 301))
+        dependency_map(model, random_dna(rng, 301))
 
 
 def test_dependency_map_window_crops_context(tiny_mlm, chloroplast):
     w = lg.region_window(chloroplast.genome, f"{CP}:5001-5010", tiny_mlm, flank=5)
-    dep = lg.dependency_map(tiny_mlm, w)
+    dep = dependency_map(tiny_mlm, w)
     full = brute_dependency(tiny_mlm, w.seq)[w.offset:w.offset + 10, w.offset:w.offset + 10]
     np.testing.assert_allclose(dep.matrix, full, atol=2e-4, equal_nan=True)
     assert dep.positions[0] == 5001
@@ -202,12 +203,12 @@ def test_dependency_map_window_crops_context(tiny_mlm, chloroplast):
 
 def test_figures_build(tiny_mlm, tiny_clm, chloroplast):
     w = lg.region_window(chloroplast.genome, f"{CP}:1001-1040", tiny_mlm)
-    tables = {m.info.name: lg.position_table(lg.nucleotide_logits(m, w), chloroplast) for m in (tiny_mlm, tiny_clm)}
-    fig = logits_tracks(tables["tiny-mlm"], data=chloroplast)
+    res = {m.info.name: lg.nucleotide_logits(m, w) for m in (tiny_mlm, tiny_clm)}
+    fig = logits_tracks(res["tiny-mlm"], data=chloroplast)
     assert {tr.name for tr in fig.data} >= {"A", "C", "G", "T", "P(ref)", "entropy"}
     assert any(tr.name in {"CDS", "intergenic", "tRNA", "intron"} for tr in fig.data)  # annotation lane
-    assert len(logits_comparison(tables).data) >= 10
-    dep = lg.dependency_map(tiny_mlm, w)
+    assert len(logits_comparison(res).data) >= 10
+    dep = dependency_map(tiny_mlm, w)
     assert dependency_heatmap(dep).data[0].z.shape == (40, 40)
 
 

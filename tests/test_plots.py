@@ -13,7 +13,6 @@ from scipy.stats import entropy
 from glm_explore.io.annotation import CLASSES, Annotation
 from glm_explore.io.datasets import GenomeData
 from glm_explore.io.genome import Genome, Region
-from glm_explore.logits import position_table
 from glm_explore.motifs import JasparMotif
 from glm_explore.plots import (
     attribution_tracks,
@@ -187,7 +186,7 @@ def hand_logits(rng, seq: str, *, chrom: str | None = None, start: int = 0, mode
 def test_logits_tracks_letters_bars_and_entropy(lp_rng, logo):
     res = hand_logits(lp_rng, "ACGTTGCANA", start=100)
     p = np.exp(res.log_probs.astype(np.float64))
-    fig = logits_tracks(position_table(res), logo=logo)
+    fig = logits_tracks(res, logo=logo)
     cols = list(range(101, 111))  # 1-based
     expected = hand_information_heights(p) if logo == "information" else p
     np.testing.assert_allclose(letter_heights(traces_on(fig, "x"), cols), drawn(expected), atol=2e-5)
@@ -207,7 +206,7 @@ def test_logits_tracks_letters_bars_and_entropy(lp_rng, logo):
 
 def test_logits_tracks_annotation_lane(hand_data, lp_rng):
     res = hand_logits(lp_rng, hand_data.genome.fetch("chrI", 8, 16), chrom="chrI", start=8)  # 1-based 9..16
-    fig = logits_tracks(position_table(res), data=hand_data)
+    fig = logits_tracks(res, data=hand_data)
     lane = {t.name: boxes_of(t) for t in traces_on(fig, "x4") if t.mode == "lines"}
     assert lane["CDS"] == [(8.5, 10.5, 0, 1)] and lane["intron"] == [(10.5, 15.5, 0, 1)]
     assert lane["intergenic"] == [(15.5, 16.5, 0, 1)] and lane["genes"] == [(8.5, 12.5, 1.3, 2)]
@@ -216,7 +215,7 @@ def test_logits_tracks_annotation_lane(hand_data, lp_rng):
 
 def test_logits_comparison_rows_share_one_scale(lp_rng):
     a, b = hand_logits(lp_rng, "ACGTACGTAC", start=9, model="a"), hand_logits(lp_rng, "ACGTACGTAC", start=9, model="b")
-    fig = logits_comparison({"a": position_table(a), "b": position_table(b)})
+    fig = logits_comparison({"a": a, "b": b})
     for axis, res in (("x", a), ("x2", b)):
         p = np.exp(res.log_probs.astype(np.float64))
         np.testing.assert_allclose(letter_heights(traces_on(fig, axis), range(10, 20)),

@@ -7,6 +7,7 @@ from dashboard import params as pp
 from dashboard.model_keys import HF_CHOICE, ModelKey, is_hf_text
 from glm_explore import compare as cmp
 from glm_explore.errors import GlmExploreError
+from glm_explore.logits import position_table
 from glm_explore.plots import embedding_scatter, logits_comparison, score_scatter
 
 
@@ -51,8 +52,9 @@ def embeddings_for(keys, data_key, length, cap):
 
 def show_logits(keys, run: pp.Run):
     st.subheader("Logit tracks")
-    tables = logits_for(keys, run.genome, run.params.region.strip())
-    st.plotly_chart(logits_comparison(tables), key="compare_logits_chart")
+    results = logits_for(keys, run.genome, run.params.region.strip())
+    st.plotly_chart(logits_comparison(results), key="compare_logits_chart")
+    tables = {label: position_table(res) for label, res in results.items()}
     st.caption("P(ref) agreement over the region's positions (log P(ref), natural log):")
     st.dataframe(cmp.agreement(tables), hide_index=True)
 

@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import caches, navigation
 from dashboard import params as pp
 from dashboard.results_cache import session_cached
+from glm_explore import dependency
 from glm_explore import logits as lg
 from glm_explore.errors import InputTooLargeError
 from glm_explore.plots import dependency_heatmap, logits_comparison, logits_tracks
@@ -22,7 +23,7 @@ def compute(model_text, genome_key, source, payload, mode, rc, progress=None):
 def compute_dependency(model_text, genome_key, source, payload):
     model, data = caches.cached_model(model_text), caches.current_data()
     inp = lg.region_window(data.genome, payload, model) if source == "region" else payload
-    return lg.dependency_map(model, inp, name=source)
+    return dependency.dependency_map(model, inp, name=source)
 
 
 def results(model_text, genome_key, source, payload, mode, rc):
@@ -50,7 +51,7 @@ def metrics(table):
 
 def tracks(res, table, data, logo):
     """The logo / P(ref) / entropy tracks, their table and download; returns the clicked positions."""
-    chart = st.plotly_chart(logits_tracks(table, data=data if res.chrom else None, logo=logo),
+    chart = st.plotly_chart(logits_tracks(res, data=data if res.chrom else None, logo=logo),
                             key="logits_tracks_chart", on_select="rerun", selection_mode="points")
     st.download_button("Download table (CSV)", table.to_csv(index=False), f"logits_{res.label}.csv",
                        "text/csv", key="logits_download")
@@ -67,15 +68,15 @@ def to_variants(res, picked):
 
 
 def dependency_map(run: pp.Run, res, source):
-    with st.expander(f"Nucleotide dependency map (≤ {lg.MAX_DEPENDENCY_BP} bp)"):
+    with st.expander(f"Nucleotide dependency map (≤ {dependency.MAX_DEPENDENCY_BP} bp)"):
         st.caption("d(i, j) = max over the 3 substitutions at query i of max_b |Δ log-odds p_j(b)| "
                    "(Tomaz da Silva et al. 2024); predictions from one unmasked forward per mutant.")
         lo, hi = st.slider("Sub-region (1-based)", int(res.positions[0]), int(res.positions[-1]),
                            (int(res.positions[0]), int(min(res.positions[-1], res.positions[0] + 99))),
                            key="logits_dep_range")
         if st.button("Compute dependency map", key="logits_dep_go"):
-            if hi - lo + 1 > lg.MAX_DEPENDENCY_BP:
-                raise InputTooLargeError(f"Pick at most {lg.MAX_DEPENDENCY_BP} bp (you picked {hi - lo + 1}).")
+            if hi - lo + 1 > dependency.MAX_DEPENDENCY_BP:
+                raise InputTooLargeError(f"Pick at most {dependency.MAX_DEPENDENCY_BP} bp (you picked {hi - lo + 1}).")
             st.session_state["logits_dep"] = (run, f"{res.chrom}:{lo}-{hi}" if res.chrom else res.seq[lo - 1:hi])
         if st.session_state.get("logits_dep", (None,))[0] == run:
             dep = compute_dependency(run.model, run.genome, source, st.session_state["logits_dep"][1])
@@ -89,7 +90,7 @@ def mlm_vs_clm(run: pp.Run, source, payload):
             st.session_state["logits_compare_for"] = run
         if st.session_state.get("logits_compare_for") == run:
             both = {k.upper(): results(f"default-{k}", run.genome, source, payload,
-                                       "exact" if k == "mlm" else "next", p.rc)[1] for k in ("mlm", "clm")}
+                                       "exact" if k == "mlm" else "next", p.rc)[0] for k in ("mlm", "clm")}
             st.plotly_chart(logits_comparison(both, logo=p.logo), key="logits_compare_chart")
             st.caption("The MLM sees both sides of each base; the CLM only the left, so it is least sure "
                        "at the start of motifs and sharpens once the motif has begun.")
@@ -123,14 +124,10 @@ def _computed_now(run: pp.Run | None, region_text: str, settings: dict):
     if run is None or run.extra != ("region", region_text) or run.params.mode != settings.get("mode") \
             or run.params.rc != settings.get("rc") or run.model != settings.get("model"):
         return None
-    import numpy as np
-
     from glm_explore.track import track_values
 
-    table = results(run.model, run.genome, "region", region_text, run.params.mode, run.params.rc)[1]
-    with np.errstate(divide="ignore"):
-        log_probs = np.log(table[["p_A", "p_C", "p_G", "p_T"]].to_numpy(dtype=float).T)
-    values = track_values(log_probs, "".join(table["ref"]))
+    res, table = results(run.model, run.genome, "region", region_text, run.params.mode, run.params.rc)
+    values = track_values(res.log_probs, res.seq)  # the log-probabilities themselves, not the table's p
     return table[["pos"]].assign(**values)
 
 

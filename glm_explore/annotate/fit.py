@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -16,79 +16,17 @@ from ..errors import (
     )
 from ..io.annotation import CLASS_CODE, CLASSES
 from ..io.datasets import GenomeData
-from ..io.genome import Region, parse_region
 from ..models.base import GenomicLM, Progress
+from ..results.annotate import AnnotationFit
 from .features import FeatureSpec, featurizer, input_bounds, span_features
-from .heads import DEFAULT_EPOCHS, HEADS, AnnotationHead, fit_head, head_context
+from .heads import DEFAULT_EPOCHS, HEADS, fit_head, head_context
 from .metrics import bootstrap_macro_f1, class_metrics, confusion_frame, macro_f1, percentile_ci
-from .split import AnnotationSplit, annotation_split, pick_tiles, sample_bases, tile_class_counts, tiles
+from .split import annotation_split, pick_tiles, sample_bases, tile_class_counts, tiles
 
 DEFAULTS = dict(window=1024, windows_per_class=16, bases_per_class=2000, kmer_k=3, kmer_width=65, n_boot=1000)
 MAX_KMER_K = 5
 PRIORS = ("balanced", "genome")
 HELDOUT_CHUNK = 64  # held-out tiles featurised at once (bounds memory)
-
-
-@dataclass(frozen=True, eq=False)
-class AnnotationFit:
-    """Everything a page shows about one fit (0-based half-open coordinates in every table).
-
-    * ``head`` / ``baseline``: the head on the model's hidden states and the k-mer head (same kind);
-    * ``scores``: one row per feature set (``model``, ``k-mer``): ``head`` (description), ``macro_f1``,
-      ``ci_lo``, ``ci_hi`` (95 % block bootstrap over held-out tiles), ``accuracy``, ``n_bases``, ``n_tiles``;
-      ``diff_ci``: the paired 95 % CI of macro-F1 model − k-mer (same resampled tiles);
-    * ``metrics``: per class and feature set (:func:`~glm_explore.annotate.metrics.class_metrics`);
-    * ``confusion``: ``{"model": DataFrame, "k-mer": DataFrame}`` (rows true, columns predicted);
-    * ``train_tiles``: ``chrom, start, end, input_start, input_end`` (input = bases read as context);
-      ``train_bases``: ``chrom, pos, class`` of every labelled base the heads were fit on;
-    * ``heldout``: one row per scored held-out base: ``chrom, pos, tile, true, model, k-mer`` (classes as
-      categoricals over CLASSES); ``heldout_tiles``: ``chrom, start, end``;
-    * ``split`` (its ``note`` says the rule), ``params``, ``notes``, ``seconds`` (wall time per stage).
-    """
-
-    model: str
-    genome: str
-    head: AnnotationHead
-    baseline: AnnotationHead
-    split: AnnotationSplit
-    scores: pd.DataFrame
-    diff_ci: tuple[float, float]
-    metrics: pd.DataFrame
-    confusion: dict[str, pd.DataFrame]
-    train_tiles: pd.DataFrame
-    train_bases: pd.DataFrame
-    heldout: pd.DataFrame
-    heldout_tiles: pd.DataFrame
-    params: dict = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
-    seconds: dict = field(default_factory=dict)
-
-    def macro_f1(self, features: str = "model") -> float:
-        return float(self.scores.set_index("features").loc[features, "macro_f1"])
-
-    def train_overlap(self, region: Region | str) -> int:
-        """How many of ``region``'s bases lie in tiles the heads were trained on (0 = a fair region to show)."""
-        region = parse_region(region) if isinstance(region, str) else region
-        t = self.train_tiles[self.train_tiles["chrom"] == region.chrom]
-        lo = np.maximum(t["start"].to_numpy(), region.start)
-        hi = np.minimum(t["end"].to_numpy(), region.end)
-        return int(np.clip(hi - lo, 0, None).sum())
-
-    def summary(self) -> dict:
-        """JSON-ready summary: what was fit, on what, and the held-out macro-F1s."""
-        sc = self.scores.set_index("features")
-        return {"model": self.model, "genome": self.genome, "heldout": self.split.heldout_region,
-                "split": self.split.note, "head": self.head.kind, "features": self.head.spec.describe(),
-                "baseline": self.baseline.spec.describe(), "classes": list(self.head.classes),
-                "n_train_bases": int(len(self.train_bases)), "n_train_tiles": int(len(self.train_tiles)),
-                "n_heldout_bases": int(len(self.heldout)), "n_heldout_tiles": int(len(self.heldout_tiles)),
-                "macro_f1": {f: {"value": float(sc.loc[f, "macro_f1"]), "ci95": [float(sc.loc[f, "ci_lo"]),
-                                                                              float(sc.loc[f, "ci_hi"])]}
-                             for f in sc.index},
-                "macro_f1_diff": {"value": float(sc.loc["model", "macro_f1"] - sc.loc["k-mer", "macro_f1"]),
-                                  "ci95": list(self.diff_ci)},
-                "per_class_f1": {f: dict(zip(g["class"], g["f1"].round(4))) for f, g in self.metrics.groupby("features")},
-                "params": self.params, "notes": list(self.notes), "seconds": self.seconds}
 
 
 def check_options(*, head: str, window: int, windows_per_class: int, bases_per_class: int,

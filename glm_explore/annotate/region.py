@@ -9,8 +9,6 @@ cut only at the held-out span's ends).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
@@ -18,7 +16,7 @@ from ..io.annotation import CLASS_CODE, CLASSES
 from ..io.datasets import GenomeData, as_genome, region_labels
 from ..io.genome import Genome, Region, parse_region
 from ..models.base import GenomicLM, Progress
-from ..region_windows import region_string
+from ..results.annotate import RegionPrediction
 from .features import featurizer, span_features
 from .fit import AnnotateError
 from .heads import AnnotationHead
@@ -28,46 +26,6 @@ CHUNK = 20_000
 SEGMENT_COLUMNS = ["chrom", "start", "end", "class", "length", "mean_prob"]
 GFF3_TYPE = {"CDS": "CDS", "UTR": "UTR", "intron": "intron", "tRNA": "tRNA", "rRNA": "rRNA", "ncRNA": "ncRNA",
              "repeat": "repeat_region", "promoter": "promoter", "intergenic": "intergenic_region"}  # Sequence Ontology
-
-
-@dataclass(frozen=True, eq=False)
-class RegionPrediction:
-    """A head's per-base output over ``chrom[start:end]`` (0-based half-open).
-
-    ``probs`` (L, K) float32 over ``classes`` (the head's, CLASSES order); ``predicted`` (L,) codes into
-    :data:`~glm_explore.io.annotation.CLASSES` (the most probable class); ``true`` (L,) codes of the genome's
-    annotation, or None for a bare genome; ``head`` and ``model`` say what produced it; ``note`` any caveat.
-    """
-
-    chrom: str
-    start: int
-    end: int
-    classes: tuple[str, ...]
-    probs: np.ndarray
-    predicted: np.ndarray
-    true: np.ndarray | None
-    head: str
-    model: str
-    note: str = ""
-
-    @property
-    def region(self) -> str:
-        return region_string(self.chrom, self.start, self.end)
-
-    @property
-    def positions(self) -> np.ndarray:
-        """(L,) 1-based positions."""
-        return np.arange(self.start + 1, self.end + 1)
-
-    def table(self) -> pd.DataFrame:
-        """One row per base: ``chrom, pos`` (1-based), ``predicted``, ``true`` (when known), ``p_<class>``."""
-        out = pd.DataFrame({"chrom": self.chrom, "pos": self.positions,
-                            "predicted": np.asarray(CLASSES, dtype=object)[self.predicted]})
-        if self.true is not None:
-            out["true"] = np.asarray(CLASSES, dtype=object)[self.true]
-        for j, c in enumerate(self.classes):
-            out[f"p_{c}"] = self.probs[:, j]
-        return out
 
 
 def annotate_region(head: AnnotationHead, model: GenomicLM | None, genome: GenomeData | Genome,

@@ -17,30 +17,14 @@ Coordinates are 0-based half-open.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from ..io.annotation import CLASSES
 from ..io.datasets import GenomeData
 from ..region_windows import choose_split, region_string
+from ..results.annotate import AnnotationSplit, Span
 
-Span = tuple[str, int, int]  # (chrom, start, end), 0-based half-open
 HELDOUT_FRACTION = 0.2
-
-
-@dataclass(frozen=True)
-class AnnotationSplit:
-    """Training spans and the held-out span of a genome (0-based half-open); ``note`` says the rule."""
-
-    train: tuple[Span, ...]
-    heldout: Span
-    note: str
-
-    @property
-    def heldout_region(self) -> str:
-        """The held-out span as users read it (1-based inclusive)."""
-        return region_string(*self.heldout)
 
 
 def annotation_split(data: GenomeData) -> AnnotationSplit:

@@ -17,6 +17,7 @@ from .background import (
     DEFAULT_SITES,
     background_sites,
     compute_background,
+    estimate_seconds,
     heldout_span,
     order_statistics,
     shipped_background,
@@ -33,7 +34,7 @@ from .percentiles import (
 
 __all__ = [
     "BACKGROUND_DIR", "DEFAULT_KEEP", "DEFAULT_SITES", "PCT_COLUMNS", "Background", "ClassBackground",
-    "MethodComparison", "add_percentiles", "background_sites", "class_percentiles", "compute_background",
+    "MethodComparison", "add_percentiles", "background_sites", "class_percentiles", "compute_background", "estimate_seconds",
     "genome_percentiles", "heldout_span", "order_statistics", "percentile_sentence", "shipped_background",
     "shipped_background_path", "z_sentence",
 ]

@@ -123,6 +123,19 @@ def compute_background(model: GenomicLM, data: GenomeData, *, sites_per_class: i
                       time.perf_counter() - t0)
 
 
+def estimate_seconds(model: GenomicLM, data: GenomeData, sites: pd.DataFrame, *, probe: int = 150, rc: bool = True,
+                     window: int | None = None, clm_reduce: str = "sum", seed: int = 0) -> float:
+    """Seconds :func:`compute_background` would spend scoring ``sites`` (:func:`background_sites`): the time of
+    ``probe`` of them drawn at random (seeded), times ``len(sites) / probe``. The cost to show before a run."""
+    if not len(sites):
+        return 0.0
+    pick = np.random.default_rng(seed).choice(len(sites), size=min(probe, len(sites)), replace=False)
+    t0 = time.perf_counter()
+    score_variants(model, data, sites.iloc[np.sort(pick)][["chrom", "pos", "ref", "alt"]], rc=rc, window=window,
+                   clm_reduce=clm_reduce)
+    return (time.perf_counter() - t0) * len(sites) / len(pick)
+
+
 def shipped_background_path(model_name: str, genome_name: str) -> Path:
     """Where the shipped background of a model on a bundled genome lives (it may not exist)."""
     key = next((k for k, d in DATASETS.items() if genome_name in (k, d.label)), genome_name)

@@ -22,6 +22,7 @@ __all__ = ["main", "build_parser", "add_genome_model_args", "load_genome_arg", "
 
 # Command modules of this package, in the order ``--help`` lists them. Add yours here.
 COMMANDS: list[str] = ["logits", "score_vcf", "embed", "attribute", "motifs", "check", "train", "evaluate", "report", "generate", "design", "annotate", "context", "attention", "track", "indel_bias"]
+COMMANDS += ["background"]  # issue 26: SNV score backgrounds (calibrated percentiles)
 
 USAGE_ERROR = 2
 

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..dependency import MAX_DEPENDENCY_BP, dependency_map
 from ..errors import GlmExploreError, InputTooLargeError
 from ..io.genome import Window
 from ..logits import (
-    MAX_DEPENDENCY_BP,
     MAX_FLANK,
     MODES,
-    dependency_map,
     fasta_records,
     nucleotide_logits,
     position_table,

@@ -1,7 +1,7 @@
 """Genome annotation by transfer learning: lanes of predicted vs annotated classes, per-class scores.
 
-Fed by: :func:`glm_explore.annotate.annotate_region` (:class:`~glm_explore.annotate.RegionPrediction`) for
-:func:`annotation_lanes`, :func:`glm_explore.annotate.fit_annotator` (:class:`~glm_explore.annotate.AnnotationFit`)
+Fed by: :func:`glm_explore.annotate.annotate_region` (:class:`~glm_explore.results.RegionPrediction`) for
+:func:`annotation_lanes`, :func:`glm_explore.annotate.fit_annotator` (:class:`~glm_explore.results.AnnotationFit`)
 for :func:`class_score_chart`. The confusion matrix of a fit draws with
 :func:`glm_explore.plots.embeddings.confusion_heatmap` (``fit.confusion["model"]``).
 """
@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..annotate import AnnotationFit, RegionPrediction
+from ..results.annotate import AnnotationFit, RegionPrediction
 from .common import CLASS_COLORS, LANE_YAXIS, POSITION_TITLE, annotation_lane_traces, annotation_traces
 
 FEATURE_COLORS = {"model": "#1f77b4", "k-mer": "#bbbbbb"}

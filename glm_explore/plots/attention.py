@@ -1,6 +1,6 @@
 """Attention maps of transformer models: a nucleotide × nucleotide heatmap and a query's top partners.
 
-Fed by: :func:`glm_explore.attention.attention_maps` (an :class:`~glm_explore.attention.AttentionMaps`)
+Fed by: :func:`glm_explore.attention.attention_maps` (an :class:`~glm_explore.results.AttentionMaps`)
 and :func:`glm_explore.attention.top_partners` (a table).
 """
 
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..attention import AttentionMaps
+from ..results.attention import AttentionMaps
 from .common import BASE_COLORS
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..results.attribution import Attributions, ISMResult
 from .common import LANE_YAXIS, POSITION_TITLE, annotation_lane_traces, logo_traces
 from .motifs import HIT_LANE_YAXIS, motif_hit_traces, seqlet_traces
 
@@ -24,7 +25,7 @@ def _logo_values(attr) -> np.ndarray:
     return attr.logo_values if hasattr(attr, "logo_values") else attr.values
 
 
-def ism_heatmap_traces(ism, *, zmax: float | None = None, showscale: bool = True) -> list[go.BaseTraceType]:
+def ism_heatmap_traces(ism: ISMResult, *, zmax: float | None = None, showscale: bool = True) -> list[go.BaseTraceType]:
     """Heatmap of ISM Δ (:class:`~glm_explore.results.ISMResult` ``delta``; rows A,C,G,T; x 1-based;
     colour ±``zmax``, default the 99th percentile of |Δ|) plus a dot on each reference base."""
     d = np.asarray(ism.delta, dtype=float)
@@ -42,7 +43,7 @@ def ism_heatmap_traces(ism, *, zmax: float | None = None, showscale: bool = True
     return [heat, dots]
 
 
-def attribution_tracks(attr, *, ism=None, data=None, hits: pd.DataFrame | None = None,
+def attribution_tracks(attr: Attributions, *, ism: ISMResult | None = None, data=None, hits: pd.DataFrame | None = None,
                        seqlets: pd.DataFrame | None = None, title: str = "") -> go.Figure:
     """Aligned tracks over one window, shared x (1-based): attribution logo (seqlets shaded), ISM
     heatmap (with an :class:`~glm_explore.results.ISMResult`), FIMO hit lane (with ``hits``) and the

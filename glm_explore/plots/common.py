@@ -1,6 +1,6 @@
 """Shared drawing pieces for every plot module: colours, sequence-logo letters and annotation lanes.
 
-Fed by: letter heights from :func:`glm_explore.logits.logo_heights` (or attribution values), and the
+Fed by: letter heights from :func:`glm_explore.results.logits.logo_heights` (or attribution values), and the
 region classes / genes of a :class:`~glm_explore.io.datasets.GenomeData` looked up by
 :func:`region_annotation`, the one place a lane reads the annotation.
 """

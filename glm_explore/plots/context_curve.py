@@ -8,6 +8,8 @@ import warnings
 import numpy as np
 import plotly.graph_objects as go
 
+from ..results.context_curve import ContextCurve
+from ..results.logits import BandedDependencyMap
 from .common import CLASS_COLORS
 
 ZERO_X = 0.5  # where width 0 sits on the log x axis (labelled "0")
@@ -24,7 +26,7 @@ def _rgba(color: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def context_curve_chart(result, *, classes: list[str] | None = None, show_all: bool = True,
+def context_curve_chart(result: ContextCurve, *, classes: list[str] | None = None, show_all: bool = True,
                         value: str = "bits") -> go.Figure:
     """Mean bits/base (or mean P(ref), ``value="p_ref"``) vs visible context width per region class, with
     95 % bootstrap ribbons, a log x axis (width 0 drawn at 0.5 and labelled 0), the receptive field / full
@@ -72,8 +74,8 @@ def context_curve_chart(result, *, classes: list[str] | None = None, show_all: b
     return fig
 
 
-def banded_dependency_heatmap(dep, *, zmax: float | None = None, max_columns: int = 1500) -> go.Figure:
-    """A :class:`~glm_explore.dependency.BandedDependencyMap` drawn in band coordinates: x = query position i
+def banded_dependency_heatmap(dep: BandedDependencyMap, *, zmax: float | None = None, max_columns: int = 1500) -> go.Figure:
+    """A :class:`~glm_explore.results.BandedDependencyMap` drawn in band coordinates: x = query position i
     (1-based, substituted), y = offset j − i of the target (bases; > 0 = downstream), colour = max |Δ log-odds|
     (natural log) scaled to ``zmax`` (default the 99th percentile). Maps longer than ``max_columns`` are shown
     max-pooled over consecutive queries (the hover says how many)."""

@@ -1,6 +1,6 @@
 """Sequence design: the objective's trajectory per round.
 
-Fed by: :class:`glm_explore.design.DesignResult` (its ``trajectory`` table) from :func:`glm_explore.design.design`.
+Fed by: :class:`~glm_explore.results.DesignResult` (its ``trajectory`` table) from :func:`glm_explore.design.design`.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..design import DesignResult
+from ..results.design import DesignResult
 
 
 def design_trajectory(result: DesignResult, *, title: str = "", height: int = 420) -> go.Figure:

@@ -1,16 +1,19 @@
 """Figures for generated sequences and how genome-like they are.
 
-Fed by: a list of :class:`glm_explore.generate.Sample` (:func:`sample_log_prob_chart`) and a
-:class:`glm_explore.genome_likeness.Likeness` (the other three).
+Fed by: a list of :class:`~glm_explore.results.Sample` (:func:`sample_log_prob_chart`, from
+:mod:`glm_explore.generate`) and a :class:`~glm_explore.results.Likeness` (the other three, from
+:mod:`glm_explore.genome_likeness`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..genome_likeness import CONTROL, REFERENCE, Likeness
+from ..results.generate import CONTROL, REFERENCE, Likeness, Sample
 
 SET_COLORS = {REFERENCE: "#444444", CONTROL: "#9e9e9e"}
 _PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
@@ -22,7 +25,7 @@ def _color(name: str, i: int) -> str:
     return SET_COLORS.get(name, _PALETTE[i % len(_PALETTE)])
 
 
-def sample_log_prob_chart(samples, *, window: int = 10) -> go.Figure:
+def sample_log_prob_chart(samples: Sequence[Sample], *, window: int = 10) -> go.Figure:
     """Per-base model log-probability (bits, log2 p under the untempered model) of each sample's generated
     bases, smoothed by a ``window``-bp running mean; fixed bases are gaps."""
     fig = go.Figure()

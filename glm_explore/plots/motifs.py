@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..logits import logo_heights
+from ..results.logits import logo_heights
 from .common import logo_traces, rect_xy
 
 STRAND_Y = {"+": 1.0, "-": 0.0}  # lane rows of FIMO hits by strand
@@ -24,7 +24,7 @@ HIT_LANE_YAXIS = dict(range=[-0.6, 1.6], tickvals=[0, 1], ticktext=["−", "+"])
 def motif_pair_logos(seqlet_values: np.ndarray, motif, *, title: str = "", height: int = 220) -> go.Figure:
     """Side by side: a seqlet's attribution logo ((4, w) values, columns 1..w) and a JASPAR motif's
     information logo (:class:`~glm_explore.motifs.JasparMotif`; letters p · IC bits from its ``pwm``
-    by :func:`glm_explore.logits.logo_heights`)."""
+    by :func:`glm_explore.results.logits.logo_heights`)."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=["seqlet (attribution)", f"{motif.label} (bits)"],
                         horizontal_spacing=0.08)
     for tr in logo_traces(np.asarray(seqlet_values, dtype=float), 1, hover=False):

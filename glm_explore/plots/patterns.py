@@ -1,7 +1,7 @@
 """TF-MoDISco patterns: a pattern's CWM logo beside where its seqlets sit in the window.
 
 Fed by: :func:`glm_explore.patterns.find_patterns` / :func:`glm_explore.patterns.patterns_from_attributions`
-(a :class:`~glm_explore.patterns.PatternReport` and its :class:`~glm_explore.patterns.Pattern` s).
+(a :class:`~glm_explore.results.PatternReport` and its :class:`~glm_explore.results.Pattern` s).
 The logo is drawn with the shared :func:`glm_explore.plots.common.logo_traces` (letters above 0
 raise the target, below 0 lower it).
 """
@@ -12,10 +12,11 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..results.patterns import Pattern, PatternReport
 from .common import logo_traces
 
 
-def pattern_figure(pattern, *, window_length: int, q: float = 0.05, bins: int = 20, height: int = 230) -> go.Figure:
+def pattern_figure(pattern: Pattern, *, window_length: int, q: float = 0.05, bins: int = 20, height: int = 230) -> go.Figure:
     """Left: the pattern's CWM logo ((4, w) mean contributions, natural-log units of the target,
     columns 1..w). Right: histogram of its seqlets' centres over the window (1-based bp, ``bins``
     bins from 1 to ``window_length``). The title names the pattern, its seqlet count and its best
@@ -39,7 +40,7 @@ def pattern_figure(pattern, *, window_length: int, q: float = 0.05, bins: int = 
     return fig
 
 
-def pattern_counts_chart(report, *, height: int = 220) -> go.Figure:
+def pattern_counts_chart(report: PatternReport, *, height: int = 220) -> go.Figure:
     """Patterns (split into JASPAR-named and unnamed) in the real windows vs their shuffled control."""
     rows = [("windows", report.patterns), ("shuffled control", report.control)]
     fig = go.Figure()

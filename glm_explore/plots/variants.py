@@ -14,7 +14,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..io.annotation import CLASSES
-from ..logits import logo_heights
+from ..results.indels import IndelView, LengthBias
+from ..results.logits import logo_heights
+from ..results.variants import EmbeddingShift, VariantTracks
 from .common import CLASS_COLORS, POSITION_TITLE, logo_traces
 
 _SYN_COLORS = {"synonymous": "#2ca02c", "nonsynonymous": "#d62728"}
@@ -72,7 +74,7 @@ def synonymy_comparison(scores: pd.DataFrame, *, score: str = "llr", synonymy: s
     return fig
 
 
-def variant_tracks(tracks, embedding=None, *, logo: str = "information", title: str = "") -> go.Figure:
+def variant_tracks(tracks: VariantTracks, embedding: EmbeddingShift | None = None, *, logo: str = "information", title: str = "") -> go.Figure:
     """Ref vs alt per-position predictions around a variant and the delta, x shared (1-based).
 
     ``tracks`` is a :class:`~glm_explore.results.VariantTracks` (:func:`glm_explore.variants.delta_track`):
@@ -119,7 +121,7 @@ def variant_tracks(tracks, embedding=None, *, logo: str = "information", title: 
 _ALLELE_COLORS = {"ref": "#1f77b4", "alt": "#d62728"}
 
 
-def indel_tracks(view, *, logo: str = "information", title: str = "") -> go.Figure:
+def indel_tracks(view: IndelView, *, logo: str = "information", title: str = "") -> go.Figure:
     """Ref and alt allele predictions of one indel / SV aligned at the breakpoint, and their difference.
 
     ``view`` is an :class:`~glm_explore.results.IndelView` (:func:`glm_explore.variants.indel_view`): rows are
@@ -160,7 +162,7 @@ def indel_tracks(view, *, logo: str = "information", title: str = "") -> go.Figu
     return fig
 
 
-def length_bias_plot(bias, *, score: str = "llr", title: str = "") -> go.Figure:
+def length_bias_plot(bias: LengthBias, *, score: str = "llr", title: str = "") -> go.Figure:
     """Score vs length change of random background events with the pooled least-squares line (slope, 95 % CI).
 
     ``bias`` is a :class:`~glm_explore.results.LengthBias` (:func:`glm_explore.variants.length_bias`); x is the

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .coordinates import _OnSequence
+from .coordinates import OnSequence
 
 
 @dataclass(frozen=True)
-class Attributions(_OnSequence):
+class Attributions(OnSequence):
     """An attribution map of one target over one sequence (see :mod:`glm_explore.attribution`).
 
     ``values`` (4, L) is the map drawn in the logo (natural-log units of the target; for one-hot
@@ -62,7 +62,7 @@ class Attributions(_OnSequence):
 
 
 @dataclass(frozen=True)
-class ISMResult(_OnSequence):
+class ISMResult(OnSequence):
     """In-silico saturation mutagenesis of one target over one sequence.
 
     ``delta`` (4, L): f(sequence with base b at i) − f(reference), natural-log units of the target;

@@ -7,7 +7,7 @@ import numpy as np
 from ..io.genome import Region
 
 
-class _OnSequence:
+class OnSequence:
     """Coordinates shared by results over one sequence with ``seq``, ``chrom`` and 0-based ``start``."""
 
     seq: str
