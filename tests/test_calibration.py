@@ -217,3 +217,58 @@ def test_background_command_writes_a_loadable_file(tmp_path, capsys):
     assert all(c.n_scored_sites == min(4, c.n_sites) and c.n == 3 * c.n_scored_sites for c in bg.classes.values())
     printed = capsys.readouterr()
     assert "estimated" in printed.err and "CDS" in printed.out
+
+
+def test_method_aurocs_equal_scikit_learns_and_the_ranking_follows_them():
+    from sklearn.metrics import roc_auc_score
+
+    from glm_explore.calibration.methods import method_aurocs, rank_methods
+
+    rng = np.random.default_rng(4)
+    effect = np.repeat(["synonymous", "missense", "stop_gained", "intergenic"], [40, 50, 30, 45])
+    harsh = np.isin(effect, ["missense", "stop_gained"])
+    scores = pd.DataFrame({"effect": effect, "good": rng.normal(size=len(effect)) - 1.5 * harsh,
+                           "weak": np.round(rng.normal(size=len(effect)) - 0.3 * harsh, 1)})  # ties
+    pairs = (("synonymous", "missense"), ("intergenic", "stop_gained"))
+    au = method_aurocs(scores, ("good", "weak"), pairs=pairs, reps=200, seed=1)
+    for row in au.itertuples():
+        x = scores[scores["effect"].isin([row.a, row.b])]
+        expected = roc_auc_score(x["effect"] == row.a, x[row.method])
+        assert row.auroc == pytest.approx(expected, abs=1e-12)
+        xa, xb = x.loc[x["effect"] == row.a, row.method].to_numpy(), x.loc[x["effect"] == row.b, row.method].to_numpy()
+        brute = np.mean((xa[:, None] > xb[None, :]) + 0.5 * (xa[:, None] == xb[None, :]))  # Mann–Whitney by hand
+        assert row.auroc == pytest.approx(brute, abs=1e-12) and row.ci_lo <= row.auroc <= row.ci_hi
+    ranking = rank_methods(au)
+    for _pair, g in ranking.groupby("pair"):
+        assert list(g["auroc"]) == sorted(g["auroc"], reverse=True) and list(g["rank"]) == [1, 2]
+    assert set(ranking[ranking["rank"] == 1]["method"]) == {"good"}
+
+
+def test_method_scores_of_the_neighbour_oracle_follow_their_closed_forms(toy):
+    """LLR as score_variants; IC from the oracle's table (both strands averaged in log space, renormalised);
+    entropy-weighted = LLR · IC / 2; one-hot hidden states → pooled L2 shift √2 / window length."""
+    from glm_explore.calibration.methods import method_scores
+    from glm_explore.context import variant_window
+    from glm_explore.variants.score import score_variants
+
+    rng = np.random.default_rng(6)
+    table = rng.uniform(0.1, 1.0, (16, 4))
+    T = np.log(table / table.sum(1, keepdims=True))
+    model = NeighbourMLM(table)
+    s = toy.genome.fetch("held")
+    pos = [p for p in range(5, 140, 9)]
+    snvs = pd.DataFrame({"chrom": "held", "pos": [p + 1 for p in pos], "ref": [s[p] for p in pos],
+                         "alt": ["ACGT".replace(s[p], "")[p % 3] for p in pos], "effect": "synonymous"})
+    got = method_scores(model, toy, snvs)
+    np.testing.assert_allclose(got["llr"], score_variants(model, toy, snvs[["chrom", "pos", "ref", "alt"]])["llr"])
+    comp = [3, 2, 1, 0]
+    ic = []
+    for p in pos:
+        left, r = IDX[s[p - 1]], IDX[s[p + 1]]
+        lp = (T[4 * left + r] + T[4 * comp[r] + comp[left]][::-1]) / 2
+        q = np.exp(lp - np.logaddexp.reduce(lp))
+        ic.append(2 + (q * np.log2(q)).sum())
+    np.testing.assert_allclose(got["information_bits"], ic, atol=1e-9)
+    np.testing.assert_allclose(got["entropy_weighted_llr"], got["llr"] * np.array(ic) / 2, atol=1e-9)
+    np.testing.assert_allclose(got["embedding_l2"], -np.sqrt(2) / variant_window(model), atol=1e-9)
+    assert "clm_delta_ll" not in got

@@ -5,6 +5,8 @@
   backgrounds of the default models (:func:`shipped_background`)
 * :mod:`.percentiles` — :func:`class_percentiles`, :func:`genome_percentiles`, :func:`add_percentiles`
   (the ``llr_pct_class`` / ``llr_pct_genome`` columns), :func:`percentile_sentence`, :func:`z_sentence`
+* :mod:`.methods` — :func:`compare_methods`: LLR, entropy-weighted LLR, embedding shift (cosine, L2) and a CLM's
+  Δ log-likelihood on held-out SNVs of known effect, AUROC per class pair with bootstrap CIs, methods ranked
 
 Percentile = fraction of the background with LLR ≤ the score (ties at-or-below); see
 :mod:`glm_explore.results.calibration`.
@@ -23,6 +25,7 @@ from .background import (
     shipped_background,
     shipped_background_path,
 )
+from .methods import METHOD_LABELS, METHODS, compare_methods, method_aurocs, method_scores, rank_methods
 from .percentiles import (
     PCT_COLUMNS,
     add_percentiles,
@@ -33,8 +36,8 @@ from .percentiles import (
 )
 
 __all__ = [
-    "BACKGROUND_DIR", "DEFAULT_KEEP", "DEFAULT_SITES", "PCT_COLUMNS", "Background", "ClassBackground",
+    "BACKGROUND_DIR", "DEFAULT_KEEP", "DEFAULT_SITES", "METHODS", "METHOD_LABELS", "PCT_COLUMNS", "Background", "ClassBackground",
     "MethodComparison", "add_percentiles", "background_sites", "class_percentiles", "compute_background", "estimate_seconds",
-    "genome_percentiles", "heldout_span", "order_statistics", "percentile_sentence", "shipped_background",
+    "compare_methods", "genome_percentiles", "method_aurocs", "method_scores", "rank_methods", "heldout_span", "order_statistics", "percentile_sentence", "shipped_background",
     "shipped_background_path", "z_sentence",
 ]
