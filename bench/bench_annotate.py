@@ -20,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from glm_explore.annotate import annotate_region, fit_annotator
+from glm_explore.annotate import AnnotateSettings, annotate_region, fit_annotator
 from glm_explore.io.datasets import load_dataset
 from glm_explore.io.genome import Region
 from glm_explore.models import load_model
@@ -49,7 +49,7 @@ def main() -> None:
     print(f"settings: {SMALL}")
     fits = {}
     for head in ("logistic", "conv"):
-        fit, dt = timed(fit_annotator, model, data, head=head, **SMALL)
+        fit, dt = timed(fit_annotator, model, data, AnnotateSettings(head=head, **SMALL))
         fits[head] = fit
         s = fit.seconds
         print(f"fit_annotator, {head:8s} head: {dt:6.1f} s  (training features {s['training_features']:.1f} s, heads "

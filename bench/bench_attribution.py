@@ -138,8 +138,9 @@ def main() -> None:
     print(f"fit the probe on {probe.n_train} training windows ({len(ws)} embedded): {t_fit:8.2f}", flush=True)
     table = ws.table[ws.table["label"] == "promoter"].head(20)
     for method, steps in [("integrated_gradients", 20), ("integrated_gradients", 50), ("input_x_gradient", 1)]:
-        res, t_many = timed(A.attribute_windows, model, table, target="probe", probe=probe, probe_class="promoter",
-                            method=method, n_steps=steps, batch_size=args.batch_size)
+        settings = A.AttributionSettings(target="probe", probe_class="promoter", method=method, n_steps=steps,
+                                         n_baselines=2, batch_size=args.batch_size)
+        res, t_many = timed(A.attribute_windows, model, table, settings, probe=probe)
         worst = max(abs(r.relative_delta or 0.0) for r in res)
         print(f"{method} ({steps} steps): {t_many / len(table):6.2f} s wall per window "
               f"(worst relative delta {worst:.1e})", flush=True)

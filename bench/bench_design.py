@@ -18,11 +18,13 @@ import time
 
 
 def run_one(model, seq: str, objective, args: argparse.Namespace, candidates: int | None) -> dict:
-    from glm_explore.design import design
+    from glm_explore.design import DesignSettings, design
+
+    settings = DesignSettings(objective, rounds=args.rounds, edit_budget=args.rounds, candidates=candidates,
+                              min_gain=float("-inf"), seed=0)
 
     def once():
-        return design(model, seq, objective, rounds=args.rounds, edit_budget=args.rounds, candidates=candidates,
-                      min_gain=float("-inf"), seed=0)
+        return design(model, seq, settings)
 
     once() if args.repeats > 1 else None  # warm-up only when timing more than once
     best = None

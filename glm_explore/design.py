@@ -2,9 +2,9 @@
 
 Typical use::
 
-    r = design(mlm, seq, "likelihood", rounds=20, edit_budget=10)                  # model likelihood
-    r = design(mlm, seq, "class", probe=probe, cls="promoter", gc_range=(0.3, 0.6))  # look like a promoter
-    r = design(None, seq, "motif", motif="MA0265.3", fixed=range(0, 20))            # plant a JASPAR motif
+    r = design(mlm, seq, DesignSettings("likelihood", rounds=20, edit_budget=10))             # model likelihood
+    r = design(mlm, seq, DesignSettings("class", cls="promoter", gc_range=(0.3, 0.6)), probe=probe)  # a promoter
+    r = design(None, seq, DesignSettings("motif", motif="MA0265.3", fixed=range(0, 20)))      # plant a JASPAR motif
     r.sequence, r.trajectory, r.edits; design_fasta(r)
 
 The rules (gReLU's ``evolve`` / tangermeme's greedy substitution, plus a beam):
@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -211,20 +212,59 @@ def make_objective(kind: str, model: GenomicLM | None = None, *, probe=None, cls
     return MotifObjective(motif)
 
 
-def _check(rounds: int, edit_budget: int, method: str, beam_width: int, candidates: int | None,
-           gc_range: tuple[float, float] | None) -> None:
-    if rounds < 1:
-        raise DesignError(f"rounds must be at least 1, got {rounds}.")
-    if edit_budget < 0:
-        raise DesignError(f"The edit budget must be 0 or more (positions that may differ from the start), got {edit_budget}.")
-    if method not in DESIGN_METHODS:
-        raise DesignError(f"Unknown method {method!r}: choose one of {', '.join(DESIGN_METHODS)}.")
-    if beam_width < 1:
-        raise DesignError(f"The beam width must be at least 1, got {beam_width}.")
-    if candidates is not None and candidates < 1:
-        raise DesignError(f"candidates (exact evaluations per round) must be at least 1, got {candidates}.")
-    if gc_range is not None:
-        lo, hi = (float(v) for v in gc_range)
+@dataclass(frozen=True)
+class DesignSettings:
+    """Everything :func:`design` depends on besides the model, the start and the objective's data (a probe, motifs).
+
+    ``objective``: a name in :data:`OBJECTIVES`, built by :func:`make_objective` with ``cls`` (the class
+    objective's class) or ``motif`` (a JASPAR id, TF name or motif), or an :class:`Objective`. ``rounds``:
+    at most this many edits along any path; ``edit_budget``: at most this many positions differ from the
+    start; ``method``: 'greedy' (a beam of 1) or 'beam' (``beam_width`` sequences kept per round);
+    ``candidates``: cap on exact evaluations per beam member and round, ranked by the objective's proxy
+    (None: the objective's ``default_candidates``, else every edit); ``fixed``: 0-based positions never
+    edited; ``gc_range``: (lo, hi) GC fractions every kept sequence must stay in; ``seed``: tie-breaking;
+    ``min_gain``: the smallest improvement that counts (objective units); ``batch_size``: sequences per
+    forward pass of a named objective.
+    """
+
+    objective: str | Objective = "likelihood"
+    cls: str | None = None
+    motif: object = None
+    rounds: int = 10
+    edit_budget: int = 10
+    method: str = "greedy"
+    beam_width: int = 4
+    candidates: int | None = None
+    fixed: tuple[int, ...] = ()
+    gc_range: tuple[float, float] | None = None
+    seed: int = 0
+    min_gain: float = 1e-6
+    batch_size: int = 128
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fixed", tuple(int(p) for p in self.fixed))
+        if self.gc_range is not None:
+            object.__setattr__(self, "gc_range", tuple(float(v) for v in self.gc_range))
+        _check(self)
+
+
+def _check(s: DesignSettings) -> None:
+    if isinstance(s.objective, str) and s.objective not in OBJECTIVES:
+        raise DesignError(f"Unknown objective {s.objective!r}: choose one of {', '.join(OBJECTIVES)}.")
+    if s.rounds < 1:
+        raise DesignError(f"rounds must be at least 1, got {s.rounds}.")
+    if s.edit_budget < 0:
+        raise DesignError(f"The edit budget must be 0 or more (positions that may differ from the start), got {s.edit_budget}.")
+    if s.method not in DESIGN_METHODS:
+        raise DesignError(f"Unknown method {s.method!r}: choose one of {', '.join(DESIGN_METHODS)}.")
+    if s.beam_width < 1:
+        raise DesignError(f"The beam width must be at least 1, got {s.beam_width}.")
+    if s.candidates is not None and s.candidates < 1:
+        raise DesignError(f"candidates (exact evaluations per round) must be at least 1, got {s.candidates}.")
+    if s.batch_size < 1:
+        raise DesignError(f"The batch size must be at least 1, got {s.batch_size}.")
+    if s.gc_range is not None:
+        lo, hi = s.gc_range
         if not (0 <= lo <= 1 and 0 <= hi <= 1):
             raise DesignError(f"The GC range must lie within 0..1 (fractions), got {lo:g}-{hi:g}.")
         if lo > hi:
@@ -259,23 +299,16 @@ def _text(codes: np.ndarray) -> str:
     return _LETTERS[codes].tobytes().decode("ascii")
 
 
-def design(model: GenomicLM | None, seq: str, objective: Objective | str = "likelihood", *, rounds: int = 10,
-           edit_budget: int = 10, method: str = "greedy", beam_width: int = 4, candidates: int | None = None,
-           fixed: Iterable[int] = (), gc_range: tuple[float, float] | None = None, seed: int = 0,
-           min_gain: float = 1e-6, probe=None, cls: str | None = None, motif=None, motifs: tuple | None = None,
-           batch_size: int = 128, progress: Progress | None = None) -> DesignResult:
-    """Evolve ``seq`` by single-base edits to maximise ``objective`` (see the module docstring).
+def design(model: GenomicLM | None, seq: str, settings: DesignSettings, *, probe=None, motifs: tuple | None = None,
+           progress: Progress | None = None) -> DesignResult:
+    """Evolve ``seq`` by single-base edits to maximise ``settings.objective`` (see the module docstring and
+    :class:`DesignSettings`).
 
-    ``objective``: an :class:`Objective`, or a name in :data:`OBJECTIVES` built by :func:`make_objective`
-    from ``model``, ``probe``/``cls`` or ``motif``/``motifs``. ``rounds``: at most this many edits
-    along any path; ``edit_budget``: at most this many positions differ from the start;
-    ``method``: 'greedy' (a beam of 1) or 'beam' (``beam_width`` sequences kept per round);
-    ``candidates``: cap on exact evaluations per beam member and round, ranked by the objective's
-    proxy (None: the objective's ``default_candidates``, else every edit); ``fixed``: 0-based
-    positions never edited; ``gc_range``: (lo, hi) GC fractions every kept sequence must stay in;
-    ``seed``: tie-breaking; ``min_gain``: the smallest improvement that counts (objective units).
+    A named objective is built by :func:`make_objective` from ``model``, ``probe`` (a fitted region-class
+    probe) and ``settings.cls``, or ``settings.motif`` looked up in ``motifs`` (default JASPAR CORE fungi).
     """
-    _check(rounds, edit_budget, method, beam_width, candidates, gc_range)
+    rounds, edit_budget, gc_range = settings.rounds, settings.edit_budget, settings.gc_range
+    objective, method, min_gain = settings.objective, settings.method, settings.min_gain
     try:
         start = clean_sequence(seq, allow_n=False, name="the start sequence")
     except InvalidSequenceError as exc:
@@ -283,19 +316,19 @@ def design(model: GenomicLM | None, seq: str, objective: Objective | str = "like
     L = len(start)
     if L > MAX_DESIGN_BP:
         raise InputTooLargeError(f"The start sequence is {L:,} bp; design works on at most {MAX_DESIGN_BP:,} bp.")
-    free, codes0 = ~_fixed_mask(fixed, L), encode(start)
+    free, codes0 = ~_fixed_mask(settings.fixed, L), encode(start)
     gc, have = (0, L), int(_GC[codes0].sum())
     if gc_range is not None:
         gc = (int(np.ceil(gc_range[0] * L - 1e-9)), int(np.floor(gc_range[1] * L + 1e-9)))
         if not gc[0] <= have <= gc[1]:
             raise DesignError(f"The start sequence has GC {have / L:.3f}, outside the GC range "
                               f"{gc_range[0]:g}-{gc_range[1]:g}; widen the range or start from another sequence.")
-    obj = make_objective(objective, model, probe=probe, cls=cls, motif=motif, motifs=motifs,
-                         batch_size=batch_size) if isinstance(objective, str) else objective
-    cap = candidates if candidates is not None else getattr(obj, "default_candidates", None)
+    obj = make_objective(objective, model, probe=probe, cls=settings.cls, motif=settings.motif, motifs=motifs,
+                         batch_size=settings.batch_size) if isinstance(objective, str) else objective
+    cap = settings.candidates if settings.candidates is not None else getattr(obj, "default_candidates", None)
     proxy = getattr(obj, "proxy", None)
-    width = 1 if method == "greedy" else beam_width
-    rng = np.random.default_rng(seed)
+    width = 1 if method == "greedy" else settings.beam_width
+    rng = np.random.default_rng(settings.seed)
     value0 = float(obj([start])[0])
     beam = [(codes0, value0, ())]  # (codes, value, path of Edits)
     rows = [dict(round=0, objective=value0, gain=0.0, edits=0, gc=_GC[codes0].mean(), position=pd.NA, ref="",
@@ -341,7 +374,7 @@ def design(model: GenomicLM | None, seq: str, objective: Objective | str = "like
                         method=method, beam_width=width, rounds=rounds, edit_budget=edit_budget, candidates=cap,
                         fixed=tuple(int(p) for p in np.flatnonzero(~free)),
                         gc_range=None if gc_range is None else (float(gc_range[0]), float(gc_range[1])),
-                        seed=seed, stopped=stopped, model="" if model is None else model.info.name)
+                        seed=settings.seed, stopped=stopped, model="" if model is None else model.info.name)
 
 
 def design_fasta(result: DesignResult, name: str = "design") -> str:
@@ -365,5 +398,6 @@ def design_fasta(result: DesignResult, name: str = "design") -> str:
     return out.getvalue()
 
 
-__all__ = ["DESIGN_METHODS", "DesignError", "DesignResult", "Edit", "LikelihoodObjective", "MAX_DESIGN_BP", "MLM_CANDIDATES",
-           "MotifObjective", "OBJECTIVES", "Objective", "RegionClassObjective", "design", "design_fasta", "make_objective"]
+__all__ = ["DESIGN_METHODS", "DesignError", "DesignResult", "DesignSettings", "Edit", "LikelihoodObjective",
+           "MAX_DESIGN_BP", "MLM_CANDIDATES", "MotifObjective", "OBJECTIVES", "Objective", "RegionClassObjective",
+           "design", "design_fasta", "make_objective"]

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from . import motifs as mf
-from .attribution import METHODS, attribute_windows, dinucleotide_shuffles
+from .attribution import METHODS, AttributionSettings, attribute_windows, dinucleotide_shuffles
 from .attribution.hypothetical import modisco_inputs
 from .errors import GlmExploreError
 from .models.base import Progress
@@ -198,13 +198,14 @@ def find_patterns(model, windows: pd.DataFrame, *, settings: PatternSettings = P
         raise GlmExploreError(f"Only {len(windows)} windows of class {region_class or 'this class'} in the sample; "
                               f"ask for at most {len(windows)}.")
     windows = windows.head(settings.n_windows)
-    common = dict(target=settings.target, probe=probe, probe_class=probe_class or region_class,
-                  method=settings.method, baseline=settings.baseline, n_steps=settings.n_steps,
-                  n_baselines=settings.n_baselines, correct=True)
+    attribution = AttributionSettings(target=settings.target, probe_class=probe_class or region_class,
+                                      method=settings.method, baseline=settings.baseline, n_steps=settings.n_steps,
+                                      n_baselines=settings.n_baselines, correct=True)
     t0 = time.perf_counter()
-    attrs = attribute_windows(model, windows, progress=_stage(progress, 0.0, 0.4, "attributing windows"), **common)
-    control = attribute_windows(model, shuffled_windows(windows, seed=settings.seed),
-                                progress=_stage(progress, 0.4, 0.8, "attributing shuffled windows"), **common)
+    attrs = attribute_windows(model, windows, attribution, probe=probe,
+                              progress=_stage(progress, 0.0, 0.4, "attributing windows"))
+    control = attribute_windows(model, shuffled_windows(windows, seed=settings.seed), attribution, probe=probe,
+                                progress=_stage(progress, 0.4, 0.8, "attributing shuffled windows"))
     attribution_s = time.perf_counter() - t0
     return patterns_from_attributions(attrs, control, settings=settings, region_class=region_class,
                                       progress=_stage(progress, 0.8, 1.0, "patterns"), genome=genome,

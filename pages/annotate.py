@@ -7,8 +7,7 @@ import streamlit as st
 from dashboard import caches, navigation, params, urls
 from dashboard.errors import user_errors
 from dashboard.views import annotate as views
-from glm_explore.annotate import HEADS
-from glm_explore.annotate.fit import PRIORS
+from glm_explore.annotate import HEADS, PRIORS
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from sklearn.metrics import confusion_matrix, f1_score, matthews_corrcoef, preci
 
 from glm_explore.annotate import (
     AnnotateError,
+    AnnotateSettings,
     annotate_region,
     bootstrap_macro_f1,
     fit_annotator,
@@ -96,7 +97,7 @@ def comp():
 @pytest.fixture(scope="module")
 def fits(toy, comp):
     """{(head, layer): AnnotationFit} on the toy genome, small settings."""
-    return {(head, layer): fit_annotator(comp, toy, head=head, layers=[layer], **SMALL)
+    return {(head, layer): fit_annotator(comp, toy, AnnotateSettings(head=head, layers=[layer], **SMALL))
             for head, layer in (("logistic", 1), ("conv", 1), ("logistic", 0))}
 
 
@@ -139,7 +140,7 @@ def test_one_chromosome_split_never_reads_across_the_cut(tmp_path, toy_parts, co
     s, lab = toy_parts["chrA"]
     data = _genome_data(tmp_path / "one.fa", {"chrX": (s + toy_parts["chrB"][0], np.r_[lab, toy_parts["chrB"][1]])},
                         None)
-    fit = fit_annotator(comp, data, head="conv", layers=[1], epochs=3, **SMALL)
+    fit = fit_annotator(comp, data, AnnotateSettings(head="conv", layers=[1], epochs=3, **SMALL))
     cut = int(round(24_000 * 0.8))
     assert fit.split.train == (("chrX", 0, cut),) and fit.split.heldout == ("chrX", cut, 24_000)
     assert fit.train_tiles["input_end"].max() <= cut  # model and k-mer context included
@@ -243,17 +244,17 @@ def test_segments_round_trip_through_pyranges(fits, toy, comp, tmp_path):
 
 def test_user_mistakes_raise_with_a_fix(toy, comp, fits):
     with pytest.raises(AnnotateError, match="Unknown head 'forest'.*logistic, conv"):
-        fit_annotator(comp, toy, head="forest")
+        fit_annotator(comp, toy, AnnotateSettings(head="forest"))
     with pytest.raises(AnnotateError, match="Unknown region class.*exon.*choose from"):
-        fit_annotator(comp, toy, classes=["CDS", "exon"])
+        fit_annotator(comp, toy, AnnotateSettings(classes=["CDS", "exon"]))
     with pytest.raises(AnnotateError, match="at least 2"):
-        fit_annotator(comp, toy, classes=["CDS", "rRNA"], **SMALL)  # rRNA has no bases here
+        fit_annotator(comp, toy, AnnotateSettings(classes=["CDS", "rRNA"], **SMALL))  # rRNA has no bases here
     with pytest.raises(AnnotateError, match="bases per class.*≥ 1.*0"):
-        fit_annotator(comp, toy, bases_per_class=0)
+        fit_annotator(comp, toy, AnnotateSettings(bases_per_class=0))
     with pytest.raises(AnnotateError, match="odd"):
-        fit_annotator(comp, toy, kmer_width=64)
+        fit_annotator(comp, toy, AnnotateSettings(kmer_width=64))
     with pytest.raises(LayerError, match="layers 0..1"):
-        fit_annotator(comp, toy, layers=[5])
+        fit_annotator(comp, toy, AnnotateSettings(layers=[5]))
     head = fits[("logistic", 1)].head
     with pytest.raises(RegionError, match="past the end of chrD"):
         annotate_region(head, comp, toy, "chrD:11001-12001")
@@ -263,8 +264,26 @@ def test_user_mistakes_raise_with_a_fix(toy, comp, fits):
         annotate_region(head, None, toy, "chrD:1-100")
 
 
+def test_settings_are_checked_when_built_and_normalised():
+    """Options fail when the settings are built (before any model work), naming the option; one layer or a list of
+    classes become tuples, so equal settings compare equal."""
+    import dataclasses
+
+    with pytest.raises(AnnotateError, match="batch size must be a whole number ≥ 1, got 0"):
+        AnnotateSettings(batch_size=0)
+    with pytest.raises(AnnotateError, match="Unknown prior 'flat'.*balanced, genome"):
+        AnnotateSettings(prior="flat")
+    with pytest.raises(AnnotateError, match="Layers must be one or more whole numbers"):
+        AnnotateSettings(layers=())
+    s = AnnotateSettings(layers=2, classes=["CDS", "intron"])
+    assert s.layers == (2,) and s.classes == ("CDS", "intron")
+    assert s == AnnotateSettings(layers=[2], classes=("CDS", "intron"))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.window = 10  # type: ignore[misc]
+
+
 def test_classes_option_restricts_training_and_scoring(toy, comp):
-    fit = fit_annotator(comp, toy, classes=["CDS", "intergenic"], layers=[1], **SMALL)
+    fit = fit_annotator(comp, toy, AnnotateSettings(classes=["CDS", "intergenic"], layers=[1], **SMALL))
     assert fit.head.classes == ("CDS", "intergenic")
     assert set(fit.heldout["true"].astype(str)) == {"CDS", "intergenic"}
     assert set(fit.train_bases["class"].astype(str)) == {"CDS", "intergenic"}
@@ -325,7 +344,7 @@ def test_cli_writes_its_files(tmp_path, monkeypatch, tiny_mlm):
 
 def test_genome_prior_reweights_the_balanced_probabilities_by_bayes_rule(fits, toy, comp):
     balanced = fits[("logistic", 1)]
-    genome = fit_annotator(comp, toy, head="logistic", layers=[1], prior="genome", **SMALL)
+    genome = fit_annotator(comp, toy, AnnotateSettings(head="logistic", layers=[1], prior="genome", **SMALL))
     lab = np.concatenate([toy.labels[c] for c in ("chrA", "chrB", "chrC")])
     freq = np.array([(lab == CLASS_CODE[c]).mean() for c in balanced.head.classes])
     pb = annotate_region(balanced.head, comp, toy, "chrD:1-2000").probs
@@ -340,10 +359,10 @@ def test_smoothing_averages_probabilities_over_a_centred_window(chloroplast, tin
     value), computed here by hand from the unsmoothed prediction; segments follow the smoothed argmax."""
     import numpy as np
 
-    from glm_explore.annotate import AnnotateError, annotate_region, fit_annotator, predicted_segments
+    from glm_explore.annotate import AnnotateError, AnnotateSettings, annotate_region, fit_annotator, predicted_segments
 
-    fit = fit_annotator(tiny_mlm, chloroplast, windows_per_class=2, bases_per_class=100, heldout_windows_per_class=1,
-                        n_boot=10)
+    fit = fit_annotator(tiny_mlm, chloroplast, AnnotateSettings(windows_per_class=2, bases_per_class=100,
+                                                                heldout_windows_per_class=1, n_boot=10))
     raw = annotate_region(fit.head, tiny_mlm, chloroplast, "NC_000932:2001-2300")
     sm = annotate_region(fit.head, tiny_mlm, chloroplast, "NC_000932:2001-2300", smooth=5)
     padded = np.vstack([raw.probs[:1].repeat(2, 0), raw.probs, raw.probs[-1:].repeat(2, 0)]).astype(np.float64)

@@ -413,16 +413,34 @@ def test_fimo_finds_planted_sites_on_both_strands(fungi, rng):
 # Region API and the page
 # --------------------------------------------------------------------------------------------
 
+SALIENCY = A.AttributionSettings(method="saliency")
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"target": "mlm"}, "Unknown target 'mlm'; choose one of mlm_position"),
+    ({"method": "shap"}, "Unknown attribution method 'shap'; choose one of integrated_gradients.* or ism"),
+    ({"baseline": "ones"}, "Unknown baseline 'ones'; choose one of zeros"),
+    ({"n_steps": 0}, "IG steps must be a whole number ≥ 1, got 0"),
+    ({"n_baselines": 2.5}, "number of baselines must be a whole number ≥ 1, got 2.5"),
+    ({"flank": -1}, "flank must be a whole number ≥ 0, got -1"),
+    ({"batch_size": True}, "batch size must be a whole number ≥ 1, got True"),
+])
+def test_attribution_settings_name_the_option_to_fix(kwargs, match):
+    with pytest.raises(GlmExploreError, match=match):
+        A.AttributionSettings(**kwargs)
+    assert A.AttributionSettings(target="default").kind is None
+    assert A.AttributionSettings(target="clm_span").kind == "clm_span"
+
 def test_attribute_region_crops_to_region(chloroplast, tiny_mlm):
-    attr, ism = A.attribute_region(tiny_mlm, chloroplast.genome, f"{CP}:1001-1030", method="saliency", ism=True,
-                                   target_spec="1010")
+    attr, ism = A.attribute_region(tiny_mlm, chloroplast.genome, f"{CP}:1001-1030",
+                                   A.AttributionSettings(method="saliency", ism=True, target_spec="1010"))
     assert attr.values.shape == (4, 30) and attr.positions[0] == 1001
     assert attr.seq == chloroplast.genome.fetch(CP, 1000, 1030)
     assert "1010" in attr.target and np.isnan(ism.delta[:, 9]).all()
     with pytest.raises(GlmExploreError, match="outside the region"):
-        A.attribute_region(tiny_mlm, chloroplast.genome, f"{CP}:1001-1030", target_spec="2000")
+        A.attribute_region(tiny_mlm, chloroplast.genome, f"{CP}:1001-1030", A.AttributionSettings(target_spec="2000"))
     with pytest.raises(GlmExploreError, match="limit"):
-        A.attribute_region(tiny_mlm, chloroplast.genome, f"{CP}:1-5000")
+        A.attribute_region(tiny_mlm, chloroplast.genome, f"{CP}:1-5000", A.AttributionSettings())
 
 
 @pytest.mark.parametrize("ns,want", [((), 120), ((120,), 119), ((120, 121), 119), ((118, 119, 120), 121)])
@@ -442,9 +460,9 @@ def test_default_target_one_rule_for_region_and_windows(tiny_mlm, tiny_clm, tmp_
     seq = genome.fetch("chrT", 100, 140)
     table = pd.DataFrame({"chrom": ["chrT"], "start": [100], "sequence": [seq]})
     for model, label in [(tiny_mlm, f"at {want + 1} |"), (tiny_clm, "of 101-140 (")]:
-        attr, _ = A.attribute_region(model, genome, "chrT:101-140", method="saliency")
+        attr, _ = A.attribute_region(model, genome, "chrT:101-140", SALIENCY)
         one = A.default_target(model, seq, origin=100)
-        many = A.attribute_windows(model, table, method="saliency")[0]
+        many = A.attribute_windows(model, table, SALIENCY)[0]
         assert label in attr.target and attr.target == one.description == many.target
     assert A.default_span(seq, "mlm_position") == (want - 100, want - 100 + 1)
     assert A.default_span(seq, "clm_span", 5, 9) == (5, 9)
@@ -457,7 +475,7 @@ def test_default_target_without_a_known_base(tiny_mlm, tmp_path):
     (tmp_path / "g.fa").write_text(">chrT\n" + "ACGT" * 25 + "N" * 40 + "ACGT" * 25 + "\n")
     genome = Genome(tmp_path / "g.fa")
     with pytest.raises(InvalidSequenceError, match="101-140 have no A/C/G/T base"):
-        A.attribute_region(tiny_mlm, genome, "chrT:101-140", method="saliency")
+        A.attribute_region(tiny_mlm, genome, "chrT:101-140", SALIENCY)
     with pytest.raises(InvalidSequenceError, match="101-140 have no A/C/G/T base"):
         A.default_target(tiny_mlm, "N" * 40, origin=100)
 
@@ -512,14 +530,14 @@ def test_attribute_windows_equals_one_window_at_a_time(tiny_mlm, rng):
 
     seqs = [random_dna(rng, 40) for _ in range(3)]
     table = pd.DataFrame({"chrom": "c", "start": [0, 100, 200], "sequence": seqs})
-    many = A.attribute_windows(tiny_mlm, table, method="saliency")
+    many = A.attribute_windows(tiny_mlm, table, SALIENCY)
     for r, s in zip(many, seqs):
         one = A.attribute(A.default_target(tiny_mlm, s), s, method="saliency")
         np.testing.assert_allclose(r.values, one.values, atol=1e-6)
     assert [r.positions[0] for r in many] == [1, 101, 201]
     assert "at 21 |" in many[0].target and "at 221 |" in many[2].target  # 1-based genome coordinates
     with pytest.raises(GlmExploreError, match="method"):
-        A.attribute_windows(tiny_mlm, table, method="ism")
+        A.attribute_windows(tiny_mlm, table, A.AttributionSettings(method="ism"))
 
 
 def test_seqlets_many_pool_one_threshold_and_summary_counts(oracle_case, fungi, rng):

@@ -17,6 +17,7 @@ from oracles import MarkovCLM, NeighbourMLM
 
 from glm_explore.design import (
     DesignError,
+    DesignSettings,
     LikelihoodObjective,
     MotifObjective,
     RegionClassObjective,
@@ -145,7 +146,7 @@ def test_region_class_objective_equals_the_closed_form_and_design_fills_the_pool
     seqs = [random_seq(30, s) for s in range(6)]
     assert np.allclose(obj(seqs), [gc_log_p(s) for s in seqs], atol=1e-6)
     start = "ATATATATATATATATATATATATATATAT"
-    r = design(model, start, "class", probe=gc_probe(), cls="gc_rich", rounds=15, edit_budget=15)
+    r = design(model, start, DesignSettings("class", cls="gc_rich", rounds=15, edit_budget=15), probe=gc_probe())
     assert r.value == pytest.approx(gc_log_p("G" * 30), abs=1e-6)  # the optimum: an all-G/C centre
     assert r.sequence[:10] == start[:10] and r.sequence[20:] == start[20:]  # outside the pool nothing changes
     assert set(r.sequence[10:20]) <= {"G", "C"} and len(r.edits) == 10
@@ -158,7 +159,7 @@ def test_greedy_takes_the_best_single_edit_each_round_and_reaches_the_consensus(
     obj = MotifObjective(motif)
     start = random_seq(24, 0)
     assert edits_to_consensus(start) == 3
-    r = design(None, start, obj, rounds=20, edit_budget=20, seed=0)
+    r = design(None, start, DesignSettings(obj, rounds=20, edit_budget=20, seed=0))
     traj = r.trajectory
     assert traj["round"].tolist() == list(range(len(traj))) and traj["objective"].is_monotonic_increasing
     assert r.value == pytest.approx(obj.optimum, abs=1e-9)
@@ -177,19 +178,19 @@ def test_edit_budget_counts_positions_that_differ_from_the_start():
     obj = MotifObjective(toy_motif())
     start = random_seq(24, 0)
     assert edits_to_consensus(start) == 3  # so a budget of 2 cannot reach the optimum
-    r = design(None, start, obj, rounds=20, edit_budget=2)
+    r = design(None, start, DesignSettings(obj, rounds=20, edit_budget=2))
     assert sum(a != b for a, b in zip(start, r.sequence)) == 2
     assert r.trajectory["edits"].max() == 2 and r.value < obj.optimum
-    assert design(None, start, obj, edit_budget=0).sequence == start
+    assert design(None, start, DesignSettings(obj, edit_budget=0)).sequence == start
 
 
 def test_fixed_positions_never_change_and_the_constraint_binds():
     obj = MotifObjective(toy_motif())
     start = random_seq(24, 0)
-    free = design(None, start, obj, rounds=20, edit_budget=20)
+    free = design(None, start, DesignSettings(obj, rounds=20, edit_budget=20))
     edited = {e.position for e in free.edits}
     fixed = sorted(edited)
-    r = design(None, start, obj, rounds=20, edit_budget=20, fixed=fixed)
+    r = design(None, start, DesignSettings(obj, rounds=20, edit_budget=20, fixed=fixed))
     assert all(r.sequence[p] == start[p] for p in fixed)
     assert r.fixed == tuple(fixed) and not {e.position for e in r.edits} & set(fixed)
     assert r.value == pytest.approx(obj.optimum)  # elsewhere in the sequence
@@ -199,10 +200,10 @@ def test_gc_range_is_kept_every_round():
     obj = MotifObjective(toy_motif("GCGCGCGC"))
     start = "ATTAGCATTACGATAATCGATTAG"
     gc0 = (start.count("G") + start.count("C")) / len(start)
-    free = design(None, start, obj, rounds=20, edit_budget=20)
+    free = design(None, start, DesignSettings(obj, rounds=20, edit_budget=20))
     hi = 0.4
     assert gc0 <= hi < free.trajectory["gc"].iloc[-1]  # unconstrained, the design leaves the range
-    r = design(None, start, obj, rounds=20, edit_budget=20, gc_range=(0.2, hi))
+    r = design(None, start, DesignSettings(obj, rounds=20, edit_budget=20, gc_range=(0.2, hi)))
     assert r.trajectory["gc"].between(0.2, hi).all()
     assert (r.sequence.count("G") + r.sequence.count("C")) / len(start) <= hi
     assert r.trajectory["objective"].is_monotonic_increasing and r.value < free.value
@@ -211,11 +212,11 @@ def test_gc_range_is_kept_every_round():
 def test_beam_of_width_one_equals_greedy_and_a_wider_beam_keeps_distinct_sorted_sequences():
     obj = MotifObjective(toy_motif())
     start = random_seq(24, 5)
-    g = design(None, start, obj, rounds=20, edit_budget=20, seed=3)
-    b1 = design(None, start, obj, rounds=20, edit_budget=20, seed=3, method="beam", beam_width=1)
+    g = design(None, start, DesignSettings(obj, rounds=20, edit_budget=20, seed=3))
+    b1 = design(None, start, DesignSettings(obj, rounds=20, edit_budget=20, seed=3, method="beam", beam_width=1))
     assert b1.sequence == g.sequence and b1.edits == g.edits
     pd.testing.assert_frame_equal(b1.trajectory, g.trajectory)
-    b = design(None, start, obj, rounds=20, edit_budget=20, seed=3, method="beam", beam_width=4)
+    b = design(None, start, DesignSettings(obj, rounds=20, edit_budget=20, seed=3, method="beam", beam_width=4))
     assert len(set(b.beam)) == 4 and list(b.beam_values) == sorted(b.beam_values, reverse=True)
     assert np.allclose(obj(list(b.beam)), b.beam_values)
     assert b.trajectory["objective"].is_monotonic_increasing and b.value == pytest.approx(obj.optimum)
@@ -224,10 +225,11 @@ def test_beam_of_width_one_equals_greedy_and_a_wider_beam_keeps_distinct_sorted_
 def test_seeds_reproduce_and_break_ties():
     obj = MotifObjective(toy_motif())
     start = "A" * 30  # many equally good places for the motif: ties everywhere
-    a = design(None, start, obj, rounds=3, edit_budget=3, seed=1)
-    b = design(None, start, obj, rounds=3, edit_budget=3, seed=1)
+    a = design(None, start, DesignSettings(obj, rounds=3, edit_budget=3, seed=1))
+    b = design(None, start, DesignSettings(obj, rounds=3, edit_budget=3, seed=1))
     assert a.sequence == b.sequence and a.edits == b.edits
-    assert len({design(None, start, obj, rounds=3, edit_budget=3, seed=s).sequence for s in range(6)}) > 1
+    assert len({design(None, start, DesignSettings(obj, rounds=3, edit_budget=3, seed=s)).sequence
+                for s in range(6)}) > 1
 
 
 # -- likelihood design on oracles ----------------------------------------------------------------
@@ -243,7 +245,7 @@ def test_likelihood_design_reaches_the_chain_optimum_found_by_exhaustive_search(
     assert best == "A" * 6  # the optimum, by enumerating all 4096 sequences
     start = random_seq(12, 9)
     need = 12 - start.count("A")  # positions that must change: the budget is exactly that
-    r = design(MarkovCLM(1, A_TABLE), start, "likelihood", rounds=20, edit_budget=need)
+    r = design(MarkovCLM(1, A_TABLE), start, DesignSettings("likelihood", rounds=20, edit_budget=need))
     assert r.sequence == "A" * 12 and r.value == pytest.approx(chain_mean_ll("A" * 12), abs=1e-12)
     assert r.trajectory["edits"].iloc[-1] == need and r.trajectory["objective"].is_monotonic_increasing
     # here greedy edits one position twice (via another base), which the Hamming budget does not charge twice
@@ -257,17 +259,17 @@ def test_mlm_design_evaluates_only_the_proxy_ranked_candidates():
     model = NeighbourMLM(table / table.sum(axis=1, keepdims=True))
     obj = LikelihoodObjective(model)
     start = random_seq(20, 3)
-    r = design(model, start, obj, rounds=6, edit_budget=6, candidates=5)
+    r = design(model, start, DesignSettings(obj, rounds=6, edit_budget=6, candidates=5))
     assert r.candidates == 5 and (r.trajectory["evaluated"].iloc[1:] <= 5).all()
     assert r.trajectory["objective"].is_monotonic_increasing and len(r.edits) >= 1
     assert r.trajectory["objective"].tolist() == pytest.approx(list(obj(path_sequences(r))), abs=1e-12)
-    assert design(model, start, obj, rounds=1).candidates == 16  # an MLM's default cap
+    assert design(model, start, DesignSettings(obj, rounds=1)).candidates == 16  # an MLM's default cap
 
 
 def test_design_on_the_default_models_improves_the_likelihood(default_mlm, default_clm):
     start = random_seq(60, 11)
     for model, cap in ((default_mlm, 3), (default_clm, None)):
-        r = design(model, start, "likelihood", rounds=2, edit_budget=2, candidates=cap)
+        r = design(model, start, DesignSettings("likelihood", rounds=2, edit_budget=2, candidates=cap))
         assert r.value > r.start_value and len(r.edits) == 2
         assert r.value == pytest.approx(float(LikelihoodObjective(model)([r.sequence])[0]), abs=1e-4)
 
@@ -293,32 +295,43 @@ MODEL = NeighbourMLM(np.full((16, 4), 0.25))
     (dict(method="anneal"), ["Unknown method", "greedy, beam"]),
     (dict(method="beam", beam_width=0), ["beam width", "at least 1"]),
     (dict(candidates=0), ["candidates", "at least 1"]),
+    (dict(batch_size=0), ["batch size", "at least 1"]),
     (dict(seq=""), ["empty"]),
     (dict(seq="ACGTXACGT"), ["not a nucleotide", "'X'"]),
     (dict(seq="ACGTNACGT"), ["contains N"]),
 ])
 def test_bad_settings_raise_design_error_saying_what_to_fix(kwargs, words):
     kwargs = {"seq": "ATGCATGCATTTAAGCGCATATATGCATGC", "objective": "likelihood", **kwargs}
-    seq, objective = kwargs.pop("seq"), kwargs.pop("objective")
+    seq, objective, probe = kwargs.pop("seq"), kwargs.pop("objective"), kwargs.pop("probe", None)
     with pytest.raises(DesignError) as info:
-        design(MODEL, seq, objective, **kwargs)
+        design(MODEL, seq, DesignSettings(objective, **kwargs), probe=probe)
     assert all(w in str(info.value) for w in words), str(info.value)
+
+
+def test_settings_fail_when_built_and_normalise_their_sequences():
+    """A bad option fails when the settings are built (before any model work); fixed positions and the GC range
+    become tuples, so the settings a page or the CLI builds compare equal."""
+    with pytest.raises(DesignError, match="rounds must be at least 1, got 0"):
+        DesignSettings(rounds=0)
+    s = DesignSettings("motif", motif="ABF1", fixed=range(3), gc_range=[0, 1])
+    assert s.fixed == (0, 1, 2) and s.gc_range == (0.0, 1.0)
+    assert s == DesignSettings("motif", motif="ABF1", fixed=(0, 1, 2), gc_range=(0.0, 1.0))
 
 
 def test_objectives_that_need_a_model_or_a_longer_sequence_say_so():
     with pytest.raises(DesignError, match="needs|model"):
-        design(None, "ACGTACGT", "likelihood")
+        design(None, "ACGTACGT", DesignSettings("likelihood"))
     with pytest.raises(DesignError, match="6 bp"):
-        design(None, "ACGTA", MotifObjective(toy_motif()))
+        design(None, "ACGTA", DesignSettings(MotifObjective(toy_motif())))
     with pytest.raises(DesignError, match="centre 10 bp"):
-        design(MODEL, "ACGTACGT", "class", probe=gc_probe(), cls="gc_rich")
+        design(MODEL, "ACGTACGT", DesignSettings("class", cls="gc_rich"), probe=gc_probe())
     from glm_explore.errors import InputTooLargeError
 
     with pytest.raises(InputTooLargeError, match="2,001 bp"):
-        design(None, "ACGT" * 500 + "A", MotifObjective(toy_motif()))
+        design(None, "ACGT" * 500 + "A", DesignSettings(MotifObjective(toy_motif())))
     other = NeighbourMLM(np.full((16, 4), 0.25), name="other-mlm")
     with pytest.raises(DesignError, match="neighbour-mlm, not other-mlm"):
-        design(other, "ACGT" * 8, "class", probe=gc_probe(), cls="gc_rich")
+        design(other, "ACGT" * 8, DesignSettings("class", cls="gc_rich"), probe=gc_probe())
 
 
 # -- files, CLI and plot -------------------------------------------------------------------------
@@ -352,7 +365,8 @@ def test_cli_writes_a_readable_fasta_and_trajectory(tmp_path, chloroplast):
 def test_fasta_and_plot_follow_the_result():
     from glm_explore.plots.design import design_trajectory
 
-    r = design(None, random_seq(24, 0), MotifObjective(toy_motif()), rounds=4, edit_budget=4, gc_range=(0.2, 0.8))
+    r = design(None, random_seq(24, 0),
+               DesignSettings(MotifObjective(toy_motif()), rounds=4, edit_budget=4, gc_range=(0.2, 0.8)))
     fa = design_fasta(r)
     assert fa.startswith(">design_1 ") and r.sequence in fa.replace("\n", "")
     assert "path=" + ",".join(e.label for e in r.edits) in fa

@@ -13,9 +13,11 @@ from glm_explore.plots.embeddings import confusion_heatmap
 def fitted(run, model, data) -> an.AnnotationFit:
     """The model head and the k-mer head of a Run, trained and scored once per session (progress bar)."""
     p = run.params
-    kw = dict(head=p.head, windows_per_class=p.windows_per_class, bases_per_class=p.bases_per_class,
-              heldout_windows_per_class=p.heldout_per_class or None, kmer_k=p.kmer_k, prior=p.prior, seed=p.seed)
-    return session_cached("annotate_fits", run, lambda progress: an.fit_annotator(model, data, progress=progress, **kw),
+    settings = an.AnnotateSettings(head=p.head, windows_per_class=p.windows_per_class,
+                                   bases_per_class=p.bases_per_class, kmer_k=p.kmer_k, prior=p.prior, seed=p.seed,
+                                   heldout_windows_per_class=p.heldout_per_class or None)
+    return session_cached("annotate_fits", run,
+                          lambda progress: an.fit_annotator(model, data, settings, progress=progress),
                           message="Training the heads on frozen states…", max_entries=2)
 
 

@@ -17,11 +17,12 @@ SEQLET_COLUMNS = ["pos_start", "pos_end", "sequence", "score", "match_1_id", "ma
 def results(run: pp.Run, held: dict | None):
     """Results kept in session state (not st.cache_data: the progress bar must not be replayed)."""
     p = run.params
+    settings = at.AttributionSettings(target=p.target, target_spec=p.spec, method=p.method, baseline=p.baseline,
+                                      n_steps=p.steps, n_baselines=p.nbase, correct=p.correct, ism=p.ism,
+                                      probe_class=p.probe_class or None)
     return session_cached("attribution_results", run, lambda progress: at.attribute_region(
-        caches.cached_model(run.model), caches.current_data().genome, p.region, target=p.target,
-        target_spec=p.spec, method=p.method, baseline=p.baseline, n_steps=p.steps, n_baselines=p.nbase,
-        correct=p.correct, ism=p.ism, probe=held and held["probe"], probe_class=p.probe_class or None,
-        progress=progress))
+        caches.cached_model(run.model), caches.current_data().genome, p.region, settings,
+        probe=held and held["probe"], progress=progress))
 
 
 @st.cache_data(max_entries=16, show_spinner="Matching seqlets to JASPAR (TOMTOM)…")

@@ -10,7 +10,7 @@ from glm_explore.io.genome import parse_region
 
 def designed(run, model, data, held_probe: dict | None):
     """The design of a Run (once per session): start from the region or the pasted sequence, the Run's objective."""
-    from glm_explore.design import design
+    from glm_explore.design import DesignSettings, design
     from glm_explore.sequence import parse_positions
 
     p = run.params
@@ -20,12 +20,13 @@ def designed(run, model, data, held_probe: dict | None):
     else:
         seq = p.sequence
     gc = None if (p.gc_lo, p.gc_hi) == (0.0, 1.0) else (p.gc_lo, p.gc_hi)
-    kw = dict(rounds=p.rounds, edit_budget=p.budget, method=p.method, beam_width=p.beam_width,
-              candidates=p.candidates or None, fixed=parse_positions(p.fixed), gc_range=gc, seed=p.seed,
-              probe=None if held_probe is None else held_probe["probe"], cls=p.real_class, motif=p.motif)
+    settings = DesignSettings(p.objective, cls=p.real_class, motif=p.motif, rounds=p.rounds, edit_budget=p.budget,
+                              method=p.method, beam_width=p.beam_width, candidates=p.candidates or None,
+                              fixed=parse_positions(p.fixed), gc_range=gc, seed=p.seed)
+    probe = None if held_probe is None else held_probe["probe"]
     return session_cached("design_results", run,
-                          lambda progress: design(None if p.objective == "motif" else model, seq, p.objective,
-                                                  progress=progress, **kw),
+                          lambda progress: design(None if p.objective == "motif" else model, seq, settings,
+                                                  probe=probe, progress=progress),
                           message="Designing…", max_entries=4)
 
 

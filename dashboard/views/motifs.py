@@ -29,9 +29,10 @@ def report(key, tax, q, _results):
 def results(run: pp.Run, model, ws, held):
     """Attribution maps kept in session state (not st.cache_data: the progress bar must not be replayed)."""
     p = run.params
+    settings = at.AttributionSettings(target=p.target, probe_class=p.cls, method=p.method, baseline=p.baseline,
+                                      n_steps=p.steps, n_baselines=p.nbase)
     return session_cached("motifs_results", run, lambda progress: at.attribute_windows(
-        model, ws.of_class(p.cls, p.n), probe=held["probe"] if p.target == "probe" else None, target=p.target,
-        probe_class=p.cls, method=p.method, baseline=p.baseline, n_steps=p.steps, n_baselines=p.nbase,
+        model, ws.of_class(p.cls, p.n), settings, probe=held["probe"] if p.target == "probe" else None,
         progress=progress), message="Attributing windows…", max_entries=4)
 
 

@@ -4,7 +4,6 @@ held-out bases (:func:`fit_annotator` → :class:`AnnotationFit`)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -19,41 +18,12 @@ from ..io.datasets import GenomeData
 from ..models.base import GenomicLM, Progress
 from ..results.annotate import AnnotationFit
 from .features import FeatureSpec, featurizer, input_bounds, span_features
-from .heads import DEFAULT_EPOCHS, HEADS, fit_head, head_context
+from .heads import fit_head, head_context
 from .metrics import bootstrap_macro_f1, class_metrics, confusion_frame, macro_f1, percentile_ci
+from .settings import AnnotateSettings
 from .split import annotation_split, pick_tiles, sample_bases, tile_class_counts, tiles
 
-DEFAULTS = dict(window=1024, windows_per_class=16, bases_per_class=2000, kmer_k=3, kmer_width=65, n_boot=1000)
-MAX_KMER_K = 5
-PRIORS = ("balanced", "genome")
 HELDOUT_CHUNK = 64  # held-out tiles featurised at once (bounds memory)
-
-
-def check_options(*, head: str, window: int, windows_per_class: int, bases_per_class: int,
-                  heldout_windows_per_class: int | None, kmer_k: int, kmer_width: int, epochs: int, n_boot: int,
-                  classes: Sequence[str] | None, prior: str = "balanced") -> None:
-    """Raise :class:`AnnotateError` naming the first option out of range."""
-    if head not in HEADS:
-        raise AnnotateError(f"Unknown head {head!r}: choose one of {', '.join(HEADS)}.")
-    if prior not in PRIORS:
-        raise AnnotateError(f"Unknown prior {prior!r}: choose one of {', '.join(PRIORS)}.")
-    checks = [("window", window, 100, 100_000), ("windows per class", windows_per_class, 1, None),
-              ("bases per class", bases_per_class, 1, None), ("k-mer k", kmer_k, 1, MAX_KMER_K),
-              ("k-mer window width", kmer_width, 3, 10_001), ("epochs", epochs, 1, 10_000),
-              ("bootstrap replicates", n_boot, 10, None)]
-    if heldout_windows_per_class is not None:
-        checks.append(("held-out windows per class", heldout_windows_per_class, 1, None))
-    for what, v, lo, hi in checks:
-        if not isinstance(v, int | np.integer) or v < lo or (hi is not None and v > hi):
-            raise AnnotateError(f"The {what} must be a whole number {'≥ ' + str(lo) if hi is None else f'in {lo}..{hi}'}"
-                                f", got {v!r}.")
-    if kmer_width % 2 == 0:
-        raise AnnotateError(f"The k-mer window width must be odd (centred on the base), got {kmer_width}.")
-    unknown = sorted(set(classes or ()) - set(CLASSES))
-    if unknown:
-        raise AnnotateError(f"Unknown region class(es) {', '.join(unknown)}; choose from {', '.join(CLASSES)}.")
-    if classes is not None and len(set(classes)) < 2:
-        raise AnnotateError(f"A head needs at least 2 classes to tell apart, got {', '.join(classes) or 'none'}.")
 
 
 def _extend(span, bounds: tuple[int, int], ctx: int) -> tuple[str, int, int, int, int]:
@@ -62,14 +32,10 @@ def _extend(span, bounds: tuple[int, int], ctx: int) -> tuple[str, int, int, int
     return chrom, max(lo, s - ctx), min(hi, e + ctx), lo, hi
 
 
-def fit_annotator(model: GenomicLM, data: GenomeData, *, head: str = "logistic", layers: Sequence[int] | int = -1,
-                  classes: Sequence[str] | None = None, window: int = DEFAULTS["window"],
-                  windows_per_class: int = DEFAULTS["windows_per_class"],
-                  bases_per_class: int = DEFAULTS["bases_per_class"], heldout_windows_per_class: int | None = None,
-                  kmer_k: int = DEFAULTS["kmer_k"], kmer_width: int = DEFAULTS["kmer_width"],
-                  epochs: int = DEFAULT_EPOCHS, prior: str = "balanced", n_boot: int = DEFAULTS["n_boot"],
-                  seed: int = 0, batch_size: int = 32, progress: Progress | None = None) -> AnnotationFit:
-    """Fit ``head`` on ``model``'s frozen per-base states and on k-mer window features; score both on held-out bases.
+def fit_annotator(model: GenomicLM, data: GenomeData, settings: AnnotateSettings, *,
+                  progress: Progress | None = None) -> AnnotationFit:
+    """Fit ``settings.head`` on ``model``'s frozen per-base states and on k-mer window features; score both on
+    held-out bases (the options: :class:`~glm_explore.annotate.settings.AnnotateSettings`).
 
     Training: ``window``-bp tiles of the training spans (:mod:`.split`), up to ``windows_per_class`` per
     class, rarest class first; up to ``bases_per_class`` labelled bases per class drawn from them.
@@ -81,11 +47,13 @@ def fit_annotator(model: GenomicLM, data: GenomeData, *, head: str = "logistic",
     chromosomes' class frequencies, which favours accuracy on the genome's class mix). ``seed`` fixes the picks, the conv head's training
     and the bootstrap.
     """
+    opt = settings
+    head, classes, window, kmer_k, kmer_width = opt.head, opt.classes, opt.window, opt.kmer_k, opt.kmer_width
+    epochs, prior, n_boot, seed, batch_size = opt.epochs, opt.prior, opt.n_boot, opt.seed, opt.batch_size
+    windows_per_class, bases_per_class = opt.windows_per_class, opt.bases_per_class
+    heldout_windows_per_class = opt.heldout_windows_per_class
     t_start = time.perf_counter()
-    check_options(head=head, window=window, windows_per_class=windows_per_class, bases_per_class=bases_per_class,
-                  heldout_windows_per_class=heldout_windows_per_class, kmer_k=kmer_k, kmer_width=kmer_width,
-                  epochs=epochs, n_boot=n_boot, classes=classes, prior=prior)
-    layer_idx = tuple(normalize_layers(model, layers))
+    layer_idx = tuple(normalize_layers(model, list(opt.layers)))
     longest = window + 2 * head_context(head)
     if model.info.max_len and longest > model.info.max_len:
         raise AnnotateError(f"{model.info.name} reads at most {model.info.max_len:,} bp, but a {window:,}-bp window with "

@@ -41,7 +41,8 @@ In-silico saturation mutagenesis (:func:`saturation_mutagenesis`): f(mutant) −
 every position × alternative base, batched; positions outside the target's receptive field are
 0 without a forward pass (exact for finite receptive fields).
 
-Modules: ``targets`` (the target modules and the default-target rule), ``baselines`` (x′ for IG /
+Modules: ``settings`` (:class:`AttributionSettings`, the options of one run, built once by the page or
+the CLI), ``targets`` (the target modules and the default-target rule), ``baselines`` (x′ for IG /
 DeepLift), ``scoring`` (batched forward passes: the one batching rule), ``gradients`` (captum
 methods), ``ism`` (saturation mutagenesis), ``drivers`` (a region or many windows in, maps and
 tables out).
@@ -49,7 +50,6 @@ tables out).
 
 from .baselines import BASELINES, dinucleotide_shuffles, make_baselines
 from .drivers import (
-    MAX_ATTRIBUTION_BP,
     attribute_region,
     attribute_windows,
     attribution_flank,
@@ -59,6 +59,7 @@ from .drivers import (
 from .gradients import METHODS, attribute, correct_gradients, deeplift_warnings
 from .ism import saturation_mutagenesis, single_mutants
 from .scoring import input_batches, inputs_per_call, score
+from .settings import MAX_ATTRIBUTION_BP, AttributionSettings
 from .targets import (
     TARGETS,
     CausalSpanTarget,
@@ -74,10 +75,10 @@ from .targets import (
 )
 
 __all__ = [
-    "BASELINES", "MAX_ATTRIBUTION_BP", "METHODS", "TARGETS", "CausalSpanTarget", "MaskedPositionTarget",
-    "MaskedSpanTarget", "ProbeTarget", "Target", "attribute", "attribute_region", "attribute_windows",
-    "attribution_flank", "attribution_table", "correct_gradients", "deeplift_warnings", "default_kind",
-    "default_span", "default_target", "dinucleotide_shuffles", "input_batches", "inputs_per_call",
+    "BASELINES", "MAX_ATTRIBUTION_BP", "METHODS", "TARGETS", "AttributionSettings", "CausalSpanTarget",
+    "MaskedPositionTarget", "MaskedSpanTarget", "ProbeTarget", "Target", "attribute", "attribute_region",
+    "attribute_windows", "attribution_flank", "attribution_table", "correct_gradients", "deeplift_warnings",
+    "default_kind", "default_span", "default_target", "dinucleotide_shuffles", "input_batches", "inputs_per_call",
     "make_baselines", "make_target", "parse_target_spec", "probe_span", "saturation_mutagenesis", "score",
-    "single_mutants",
+    "single_mutants"
 ]

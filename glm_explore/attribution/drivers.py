@@ -13,10 +13,8 @@ from ..models.base import GenomicLM, Progress
 from ..results import Attributions, ISMResult, LinearProbe
 from .gradients import METHODS, attribute
 from .ism import saturation_mutagenesis
+from .settings import AttributionSettings
 from .targets import default_kind, default_target, make_target
-
-MAX_ATTRIBUTION_BP = 1000
-
 
 ATTRIBUTION_FLANK_CAP = 256  # most context bases each side of an attribution region
 
@@ -44,31 +42,29 @@ def parse_target_spec(spec: str, region: Region) -> tuple[int, int] | None:
     return lo - 1 - region.start, hi - region.start
 
 
-def attribute_region(model: GenomicLM, genome, region: Region | str, *, target: str | None = None,
-                     target_spec: str = "", method: str = "integrated_gradients", baseline: str = "zeros",
-                     n_steps: int = 50, n_baselines: int = 10, correct: bool = False, ism: bool = False,
-                     flank: int | None = None, max_len: int = MAX_ATTRIBUTION_BP, batch_size: int = 64,
-                     probe: LinearProbe | None = None, probe_class: str | None = None,
-                     progress: Progress | None = None) -> tuple[Attributions | None, ISMResult | None]:
+def attribute_region(model: GenomicLM, genome, region: Region | str, settings: AttributionSettings, *,
+                     probe: LinearProbe | None = None, progress: Progress | None = None
+                     ) -> tuple[Attributions | None, ISMResult | None]:
     """Attribution (and optionally ISM) of a target over a genome ``region``, cropped to the region.
 
-    The model sees ``flank`` bases of context each side (default :func:`attribution_flank`; cut at
-    contig edges). ``target`` defaults to ``mlm_position`` (MLM) / ``clm_span`` (CLM);
-    ``target_spec`` is a 1-based position or span inside the region (blank: the default target of
+    The model sees ``settings.flank`` bases of context each side (default :func:`attribution_flank`; cut
+    at contig edges). ``settings.target`` defaults to ``mlm_position`` (MLM) / ``clm_span`` (CLM);
+    ``settings.target_spec`` is a 1-based position or span inside the region (blank: the default target of
     :func:`~glm_explore.attribution.targets.default_span` over the region — the known base nearest
     its centre for a position target, the whole region for a span, the probe's own pooling for
-    ``probe``). ``method='ism'`` runs ISM only.
+    ``probe``). ``settings.method='ism'`` runs ISM only. ``probe``: the fitted probe of the probe target.
     """
     from ..io.genome import fetch_window, parse_region
 
+    s = settings
     if isinstance(region, str):
         region = parse_region(region)
-    flank = attribution_flank(model) if flank is None else flank
-    win = fetch_window(genome, region, flank=flank, max_len=max_len)
-    kind = target or default_kind(model)
-    span = parse_target_spec(target_spec, win.region)
+    flank = attribution_flank(model) if s.flank is None else s.flank
+    win = fetch_window(genome, region, flank=flank, max_len=s.max_len)
+    kind = s.kind or default_kind(model)
+    span = parse_target_spec(s.target_spec, win.region)
     lo, hi = win.offset, win.offset + win.region.length
-    targeting = dict(origin=win.context.start, probe=probe, probe_class=probe_class)
+    targeting = dict(origin=win.context.start, probe=probe, probe_class=s.probe_class)
     if span is None:
         tgt = default_target(model, win.seq, kind, lo=lo, hi=hi, **targeting)
     else:
@@ -76,45 +72,44 @@ def attribute_region(model: GenomicLM, genome, region: Region | str, *, target: 
                           **targeting)
     common = dict(model=model.info.name, chrom=win.context.chrom, start=win.context.start)
     attr = ism_res = None
-    if method != "ism":
-        attr = attribute(tgt, win.seq, method=method, baseline=baseline, n_steps=n_steps, n_baselines=n_baselines,
-                         correct=correct, batch_size=batch_size, progress=progress, **common)
+    if s.method != "ism":
+        attr = attribute(tgt, win.seq, method=s.method, baseline=s.baseline, n_steps=s.n_steps,
+                         n_baselines=s.n_baselines, correct=s.correct, batch_size=s.batch_size, progress=progress,
+                         **common)
         attr = attr.crop(lo, hi)
         if win.note:
             attr = replace(attr, notes=attr.notes + (win.note,))
-    if ism or method == "ism":
-        ism_res = saturation_mutagenesis(tgt, win.seq, batch_size=batch_size, within=(lo, hi), progress=progress,
+    if s.ism or s.method == "ism":
+        ism_res = saturation_mutagenesis(tgt, win.seq, batch_size=s.batch_size, within=(lo, hi), progress=progress,
                                          **common).crop(lo, hi)
     return attr, ism_res
 
 
-def attribute_windows(model: GenomicLM, windows: pd.DataFrame, *, target: str | None = None,
-                      probe: LinearProbe | None = None, probe_class: str | None = None,
-                      method: str = "integrated_gradients", baseline: str = "zeros", n_steps: int = 50,
-                      n_baselines: int = 2, correct: bool = False, batch_size: int = 64,
-                      progress: Progress | None = None) -> list[Attributions]:
+def attribute_windows(model: GenomicLM, windows: pd.DataFrame, settings: AttributionSettings, *,
+                      probe: LinearProbe | None = None, progress: Progress | None = None) -> list[Attributions]:
     """One attribution map per window, for seqlets across many windows (:func:`glm_explore.motifs.seqlets_many`).
 
     ``windows`` has one row per window with ``chrom``, ``start`` (0-based) and ``sequence`` (e.g.
     the rows of a :class:`~glm_explore.results.WindowSet` table). Each window is its own context.
-    ``target``: ``'probe'`` (log P(``probe_class``), pooled as the probe was fit — on the windows
-    the probe was fit on this is exactly its score), or a likelihood target at its default
-    (``None`` / ``'default'`` → :func:`~glm_explore.attribution.targets.default_target`: MLM log P(ref)
-    at the known base nearest the centre, CLM log-likelihood of the window).
+    ``settings.target``: ``'probe'`` (log P(``settings.probe_class``) under ``probe``, pooled as the probe
+    was fit — on the windows the probe was fit on this is exactly its score), or a likelihood target at
+    its default (``None`` / ``'default'`` → :func:`~glm_explore.attribution.targets.default_target`: MLM
+    log P(ref) at the known base nearest the centre, CLM log-likelihood of the window). The region-only
+    settings (``target_spec``, ``ism``, ``flank``, ``max_len``) are not used.
     """
-    if method not in METHODS:
-        raise GlmExploreError(f"Unknown attribution method {method!r} for many windows; choose one of "
+    s = settings
+    if s.method not in METHODS:
+        raise GlmExploreError(f"Unknown attribution method {s.method!r} for many windows; choose one of "
                               f"{', '.join(METHODS)}.")
     if len(windows) == 0:
         raise GlmExploreError("No windows to attribute: choose a class that has windows in the sample.")
-    kind = None if target == "default" else target
     out = []
     for i, row in enumerate(windows.itertuples(index=False)):
         seq = str(row.sequence)
-        tgt = default_target(model, seq, kind, origin=int(row.start), probe=probe, probe_class=probe_class)
-        out.append(attribute(tgt, seq, method=method, baseline=baseline, n_steps=n_steps, n_baselines=n_baselines,
-                             correct=correct, batch_size=batch_size, model=model.info.name, chrom=str(row.chrom),
-                             start=int(row.start)))
+        tgt = default_target(model, seq, s.kind, origin=int(row.start), probe=probe, probe_class=s.probe_class)
+        out.append(attribute(tgt, seq, method=s.method, baseline=s.baseline, n_steps=s.n_steps,
+                             n_baselines=s.n_baselines, correct=s.correct, batch_size=s.batch_size,
+                             model=model.info.name, chrom=str(row.chrom), start=int(row.start)))
         if progress:
             progress((i + 1) / len(windows), f"window {i + 1}/{len(windows)}")
     return out

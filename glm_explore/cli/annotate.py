@@ -22,13 +22,14 @@ import pandas as pd
 from ..annotate import (
     HEADS,
     MAX_REGION_BP,
+    PRIORS,
+    AnnotateSettings,
     annotate_region,
     fit_annotator,
     predicted_segments,
     segments_bed,
     segments_gff3,
 )
-from ..annotate.fit import DEFAULTS, PRIORS
 from ..annotate.heads import DEFAULT_EPOCHS
 from ..embed import normalize_layers
 from ..errors import GlmExploreError, RegionError
@@ -76,22 +77,22 @@ def add_parser(subparsers) -> None:
     p.add_argument("--layers", type=layers_arg, default="-1", help="layers to concatenate, e.g. -1 or 3,6,9, or 'all'")
     p.add_argument("--classes", type=classes_arg, default=None,
                    help=f"comma-separated classes to tell apart (default: all present; from {', '.join(CLASSES)})")
-    p.add_argument("--window", type=int_range(100, 100_000), default=DEFAULTS["window"],
+    p.add_argument("--window", type=int_range(100, 100_000), default=AnnotateSettings.window,
                    help="tile length (bp) of training and held-out windows")
-    p.add_argument("--windows-per-class", type=int_range(1), default=DEFAULTS["windows_per_class"],
+    p.add_argument("--windows-per-class", type=int_range(1), default=AnnotateSettings.windows_per_class,
                    help="training tiles per class (rarest class first)")
-    p.add_argument("--bases-per-class", type=int_range(1), default=DEFAULTS["bases_per_class"],
+    p.add_argument("--bases-per-class", type=int_range(1), default=AnnotateSettings.bases_per_class,
                    help="labelled training bases per class")
     p.add_argument("--heldout-windows-per-class", type=int_range(1), default=None,
                    help="score a class-balanced sample of held-out tiles (default: every held-out tile)")
-    p.add_argument("--kmer-k", type=int_range(1, 5), default=DEFAULTS["kmer_k"], help="baseline k-mers of length 1..k")
-    p.add_argument("--kmer-width", type=odd_width, default=DEFAULTS["kmer_width"],
+    p.add_argument("--kmer-k", type=int_range(1, 5), default=AnnotateSettings.kmer_k, help="baseline k-mers of length 1..k")
+    p.add_argument("--kmer-width", type=odd_width, default=AnnotateSettings.kmer_width,
                    help="baseline window (bp, odd) centred on each base")
     p.add_argument("--epochs", type=int_range(1, 10_000), default=None, help=f"conv head epochs (default {DEFAULT_EPOCHS})")
     p.add_argument("--prior", choices=PRIORS, default="balanced",
                    help="balanced: equal class priors (as trained; favours rare classes); genome: re-weight by the "
                         "training chromosomes' class frequencies (favours accuracy)")
-    p.add_argument("--n-boot", type=int_range(10, 100_000), default=DEFAULTS["n_boot"], help="bootstrap replicates")
+    p.add_argument("--n-boot", type=int_range(10, 100_000), default=AnnotateSettings.n_boot, help="bootstrap replicates")
     p.add_argument("--seed", type=int_range(0), default=0)
     p.add_argument("--batch-size", type=int_range(1, 4096), default=32)
     p.add_argument("--smooth", type=int_range(0, 100_000), default=0,
@@ -121,11 +122,12 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(exist_ok=True)
     if not os.access(out, os.W_OK):
         raise OutputError(f"Cannot write into {str(out)!r}; choose a folder you can write to.")
-    fit = fit_annotator(model, data, head=args.head, layers=layers, classes=args.classes, window=args.window,
-                        windows_per_class=args.windows_per_class, bases_per_class=args.bases_per_class,
-                        heldout_windows_per_class=args.heldout_windows_per_class, kmer_k=args.kmer_k,
-                        kmer_width=args.kmer_width, epochs=args.epochs or DEFAULT_EPOCHS, prior=args.prior, n_boot=args.n_boot,
-                        seed=args.seed, batch_size=args.batch_size, progress=stderr_progress())
+    settings = AnnotateSettings(head=args.head, layers=tuple(layers), classes=args.classes, window=args.window,
+                                windows_per_class=args.windows_per_class, bases_per_class=args.bases_per_class,
+                                heldout_windows_per_class=args.heldout_windows_per_class, kmer_k=args.kmer_k,
+                                kmer_width=args.kmer_width, epochs=args.epochs or DEFAULT_EPOCHS, prior=args.prior,
+                                n_boot=args.n_boot, seed=args.seed, batch_size=args.batch_size)
+    fit = fit_annotator(model, data, settings, progress=stderr_progress())
     note("")
     if region is None:
         chrom, s, e = fit.split.heldout

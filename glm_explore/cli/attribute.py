@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .. import motifs
-from ..attribution import BASELINES, METHODS, TARGETS, attribute_region, attribution_table
+from ..attribution import BASELINES, METHODS, TARGETS, AttributionSettings, attribute_region, attribution_table
 from ..errors import GlmExploreError
 from ..results import LinearProbe
 from .common import (
@@ -65,13 +65,13 @@ def run(args: argparse.Namespace) -> int:
         raise GlmExploreError("--target probe needs a fitted probe: give --probe FILE (write one with `embed --probe-out probe.json`).")
     if args.probe and args.target != "probe":
         raise GlmExploreError("--probe is used only with --target probe; add --target probe or drop --probe.")
+    settings = AttributionSettings(target=args.target, target_spec=args.at, method=args.method,
+                                   baseline=args.baseline, n_steps=args.steps, n_baselines=args.n_baselines,
+                                   correct=args.correct, ism=args.ism, probe_class=args.probe_class)
     probe = LinearProbe.load(args.probe) if args.probe else None
     lib = motifs.jaspar_motifs(args.jaspar)
     data, model = load_genome_arg(args.genome), load_model_arg(args.model)
-    attr, ism = attribute_region(model, data.genome, args.region, target=args.target, target_spec=args.at,
-                                 method=args.method, baseline=args.baseline, n_steps=args.steps,
-                                 n_baselines=args.n_baselines, correct=args.correct, ism=args.ism,
-                                 probe=probe, probe_class=args.probe_class)
+    attr, ism = attribute_region(model, data.genome, args.region, settings, probe=probe)
     main = attr if attr is not None else ism
     print(f"# {main.label} {model.info.name} target: {main.target}")
     if attr is not None and attr.delta is not None:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import argparse
 import re
+from dataclasses import replace
 from pathlib import Path
 
-from ..design import DESIGN_METHODS, OBJECTIVES, design, design_fasta, make_objective
+from ..design import DESIGN_METHODS, OBJECTIVES, DesignSettings, design, design_fasta, make_objective
 from ..errors import GlmExploreError
 from ..io.annotation import CLASSES
 from ..io.genome import parse_region
@@ -103,6 +104,9 @@ def run(args: argparse.Namespace) -> int:
     from ..results import LinearProbe
 
     _check_combination(args)
+    settings = DesignSettings(args.objective, rounds=args.rounds, edit_budget=args.budget, method=args.method,
+                              beam_width=args.beam_width or DEFAULT_BEAM_WIDTH, candidates=args.candidates,
+                              fixed=args.fixed, gc_range=args.gc_range, seed=args.seed, batch_size=args.batch_size)
     probe = LinearProbe.load(args.probe) if args.probe else None
     data = None
     if args.region is not None or (args.objective == "class" and probe is None):
@@ -121,9 +125,7 @@ def run(args: argparse.Namespace) -> int:
     objective = make_objective(args.objective, model, probe=probe, cls=args.region_class, motif=args.motif,
                                motifs=jaspar_motifs(args.jaspar) if args.objective == "motif" else None,
                                batch_size=args.batch_size)
-    res = design(model, seq, objective, rounds=args.rounds, edit_budget=args.budget, method=args.method,
-                 beam_width=args.beam_width or DEFAULT_BEAM_WIDTH, candidates=args.candidates, fixed=args.fixed,
-                 gc_range=args.gc_range, seed=args.seed, batch_size=args.batch_size, progress=stderr_progress())
+    res = design(model, seq, replace(settings, objective=objective), progress=stderr_progress())
     note("")  # end the progress line
     out = Path(args.out)
     if out.suffix.lower() in FASTA_SUFFIXES:

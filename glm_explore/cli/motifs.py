@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import motifs
 from .. import patterns as pt
-from ..attribution import METHODS, attribute_windows
+from ..attribution import METHODS, AttributionSettings, attribute_windows
 from ..embed import PROBE_CAP, fit_region_probe
 from ..errors import GlmExploreError
 from ..io.annotation import CLASSES
@@ -85,9 +85,10 @@ def run(args: argparse.Namespace) -> int:
         ws = make_windows(data, seed=args.seed)
     if args.patterns:
         return run_patterns(args, model, ws.of_class(args.region_class), probe)
-    results = attribute_windows(model, ws.of_class(args.region_class, args.n), target=args.target, probe=probe,
-                                probe_class=args.probe_class or args.region_class, method=args.method,
-                                baseline=args.baseline, n_steps=args.steps, n_baselines=args.n_baselines)
+    settings = AttributionSettings(target=args.target, probe_class=args.probe_class or args.region_class,
+                                   method=args.method, baseline=args.baseline, n_steps=args.steps,
+                                   n_baselines=args.n_baselines)
+    results = attribute_windows(model, ws.of_class(args.region_class, args.n), settings, probe=probe)
     rep = motifs.seqlet_report(results, lib, q=args.q, seed=args.seed)
     print(f"# {len(results)} {args.region_class} windows · {model.info.name} · target: {results[0].target}")
     if not np.isnan(rep.delta_worst):
