@@ -26,6 +26,7 @@ from .locus import blocks
 BASE_COLORS = {"A": "#109648", "C": "#255C99", "G": "#F7B32B", "T": "#D62839"}  # the logo colours of the logits page
 MODEL_LANES = {"p_ref": "P(ref)", "entropy": "Entropy (bits)", "min_llr": "Min LLR", "logo": "Logo p·IC (bits)"}
 STORED_LANES = {"p_ref": "P(ref)", "entropy_bits": "Entropy (bits)", "min_llr": "Min LLR"}
+BIGWIG_MAGIC = (bytes.fromhex("26fc8f88"), bytes.fromhex("888ffc26"))  # 0x888FFC26, either byte order
 MAX_PER_BASE_BP = 50_000  # stored bigWig values wider than this are sent as ~2,000 bin means
 GENE_TYPES = {"gene", "tRNA", "rRNA", "ncRNA", "snoRNA", "snRNA", "ncRNA_gene"}
 CODING_TYPES = {"CDS", "exon", "five_prime_UTR", "three_prime_UTR"}
@@ -125,10 +126,14 @@ def open_bigwig(path: str | Path):
     if not path.is_file():
         raise TrackFileError(f"No track file {str(path)!r}: give a bigWig (.bw) file or a folder written by "
                              "`python -m glm_explore track`.")
-    try:
-        bw = pyBigWig.open(str(path))
-    except (RuntimeError, OSError):
-        bw = None
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    bw = None
+    if magic in BIGWIG_MAGIC:  # checked first: pyBigWig prints C-level errors on other files
+        try:
+            bw = pyBigWig.open(str(path))
+        except (RuntimeError, OSError):
+            bw = None
     if bw is None or not bw.isBigWig():
         raise TrackFileError(f"{path.name} is not a bigWig: give a .bw file (e.g. one written by "
                              "`python -m glm_explore track`; bedGraph / BED / wig files must be converted first).")

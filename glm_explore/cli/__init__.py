@@ -21,8 +21,8 @@ from .common import add_genome_model_args, load_genome_arg, load_model_arg, writ
 __all__ = ["main", "build_parser", "add_genome_model_args", "load_genome_arg", "load_model_arg", "write_table"]
 
 # Command modules of this package, in the order ``--help`` lists them. Add yours here.
-COMMANDS: list[str] = ["logits", "score_vcf", "embed", "attribute", "motifs", "check", "train", "evaluate", "report", "generate", "design", "annotate", "context", "attention", "track", "indel_bias"]
-COMMANDS += ["background"]  # issue 26: SNV score backgrounds (calibrated percentiles)
+COMMANDS: list[str] = ["logits", "score_vcf", "embed", "attribute", "motifs", "check", "train", "evaluate", "report", "generate", "design", "annotate", "context", "attention", "track", "indel_bias", "browser_export", "features"]
+COMMANDS += ["background", "score_methods"]  # issue 26: SNV score backgrounds, score methods compared
 
 USAGE_ERROR = 2
 
