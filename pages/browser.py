@@ -4,11 +4,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from dashboard import caches, navigation, urls
-from dashboard import params as pp
+from dashboard import caches, navigation, params, urls
 from dashboard.errors import user_errors
 from dashboard.views import browser as views
-from glm_explore import browser as gb
+from glm_explore import browser
 from glm_explore.io.genome import parse_region
 from glm_explore.models.builtin import BUILTIN_MODELS
 
@@ -16,11 +15,11 @@ GOOD = "_browser_good_locus"  # the last locus that resolved: shown while a type
 
 
 @dataclass(frozen=True)
-class BrowserParams(pp.PageParams):
+class BrowserParams(params.PageParams):
     PREFIX = "browser"
     locus: str = ""
-    tracks: tuple[str, ...] = pp.param(gb.DEFAULT_LANES, choices=tuple(gb.LANES))
-    model2: str = pp.param("", choices=("", *BUILTIN_MODELS))
+    tracks: tuple[str, ...] = params.param(browser.DEFAULT_LANES, choices=tuple(browser.LANES))
+    model2: str = params.param("", choices=("", *BUILTIN_MODELS))
     rc: bool = False
     stored: str = ""
 
@@ -46,22 +45,22 @@ with user_errors():
     data, model_text = caches.current_data(), caches.current_model_text()
     caches.current_model()  # a Hugging Face choice without a folder says so here
     genes = views.gene_index(caches.genome_key())
-    pp.seed(BrowserParams(locus=f"{data.genome.chroms[0]}:1,001-3,000"))
+    params.seed(BrowserParams(locus=f"{data.genome.chroms[0]}:1,001-3,000"))
     c1, c2, c3 = st.columns([2, 4, 2])
     c1.text_input("Locus or gene (1-based chrom:start-end)", key="browser_locus")
-    c2.multiselect("Tracks", list(gb.LANES), format_func=gb.LANES.get, key="browser_tracks")
+    c2.multiselect("Tracks", list(browser.LANES), format_func=browser.LANES.get, key="browser_tracks")
     c3.selectbox("Paired second model", ["", *BUILTIN_MODELS], key="browser_model2",
                  format_func=lambda k: k or "none")
     with st.expander("Options: strands, stored track"):
         st.checkbox("Average model lanes with the reverse-complement strand (twice the compute)", key="browser_rc")
         st.text_input("Stored track: a `python -m glm_explore track` folder or a bigWig file (blank = found under "
                       "tracks/)", key="browser_stored")
-    p = pp.from_widgets(BrowserParams)
+    p = params.from_widgets(BrowserParams)
     urls.link_box(p)
     good = st.session_state.get(GOOD)
     if good and good[0] == caches.genome_key():  # a wrong locus below: its error shows, the last good view stays
         view_region = parse_region(good[1])
-    view_region = gb.resolve_locus(data.genome, p.locus, genes)
+    view_region = browser.resolve_locus(data.genome, p.locus, genes)
     st.session_state[GOOD] = (caches.genome_key(), str(view_region))
 
 if view_region is not None:

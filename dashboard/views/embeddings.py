@@ -95,8 +95,8 @@ def separation(right, seps):
     """Held-out separation numbers beside the plot, and a confusion matrix; returns the table."""
     table = rd.separation_table(seps)
     cols = separation_columns()  # per-class F1 below the plot
-    right.dataframe(table[list(cols)], hide_index=True, column_order=list(cols), column_config=cols,
-                    key="embeddings_separation")
+    right.container(key="embeddings_separation").dataframe(table[list(cols)], hide_index=True,
+                                                         column_order=list(cols), column_config=cols)
     right.caption(f"Held-out windows: {seps[0].n_test:,} (training {seps[0].n_train:,}). kNN k={rd.KNN_K}; "
                   "probe = logistic regression; CI = bootstrap 95 % over held-out windows. This probe is the "
                   "**probe target** on the Attribution and Motifs pages.")
