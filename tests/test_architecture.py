@@ -182,3 +182,43 @@ def test_no_sys_path_edits():
                 offenders.append(str(path.relative_to(ROOT)))
                 break
     assert not offenders, f"sys.path edited in {offenders}"
+
+
+TOKENIZATION_KINDS = {"char", "kmer", "bpe"}
+TOKENIZATION_HOME = LIB / "models" / "tokenization"
+NOT_TOKENIZATION = {  # files whose use of one of those strings names something else, and why
+    LIB / "annotate" / "features.py": '"kmer" is the k-mer count feature head (FeatureSpec.kind), not a tokenizer',
+}
+
+
+def _kind_strings(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, string) of every "char" / "kmer" / "bpe" constant compared with something or used as a dict key."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            for op in operands:  # `x == "char"`, `x in ("kmer", "bpe")`, `x in {"char"}`
+                values = op.elts if isinstance(op, (ast.Tuple, ast.List, ast.Set)) else [op]
+                out += [(node.lineno, v.value) for v in values
+                        if isinstance(v, ast.Constant) and v.value in TOKENIZATION_KINDS]
+        elif isinstance(node, ast.Dict):
+            out += [(k.lineno, k.value) for k in node.keys
+                    if isinstance(k, ast.Constant) and k.value in TOKENIZATION_KINDS]
+    return out
+
+
+@pytest.mark.parametrize("path", LIB_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_tokenization_kinds_are_named_only_by_their_strategies(path):
+    """Only glm_explore/models/tokenization/ branches on a tokenizer kind; everything else asks the strategy."""
+    if TOKENIZATION_HOME in path.parents or path in NOT_TOKENIZATION:
+        return
+    hits = _kind_strings(ast.parse(path.read_text(encoding="utf-8")))
+    assert not hits, (f"{path.relative_to(ROOT)} branches on a tokenizer kind at line {hits[0][0]} ({hits[0][1]!r}): "
+                      "ask the model's strategy (glm_explore.models.tokenization) instead")
+
+
+def test_tokenization_check_catches_a_branch():
+    """The checker itself: comparisons and dict keys are found, assignments and calls are not."""
+    src = ('if tok == "char":\n    pass\nok = kind in ("kmer", "x")\nlabel = {"bpe": 1}[tok]\n'
+           'info = f(tokenization="char")\nname = "kmer"\n')
+    assert _kind_strings(ast.parse(src)) == [(1, "char"), (3, "kmer"), (4, "bpe")]

@@ -343,6 +343,34 @@ def test_declared_capabilities_match_what_the_adapter_does(built, adapters, name
     assert dict(caps.approximations) == m.approximations  # the older attribute says the same
 
 
+KINDS = {"bert": "CharTokenization", "gpt2": "CharTokenization", "gpn": "CharTokenization",
+         "kmer": "KmerTokenization", "bpe": "BpeTokenization"}
+
+
+@pytest.mark.parametrize("name", list(KINDS))
+def test_each_tokenizer_kind_is_one_strategy(built, adapters, name, rng):
+    """The registry picks the kind from the tokenizer alone; its encode map re-spells the sequence from the token
+    strings; the capability matrix prints its label; token states reach the bases they cover."""
+    from glm_explore.models import tokenization
+
+    m, (_, _, tok) = adapters[name], built[name]
+    kind = getattr(tokenization, KINDS[name])
+    assert type(m.strategy) is kind and tokenization.kind_named(m.info.tokenization) is kind
+    assert type(tokenization.detect(tok)) is kind
+    seq = random_dna(rng, 40)
+    ids, starts, lens = m.strategy.encode(seq)
+    assert starts == list(np.cumsum([0, *lens[:-1]])) and sum(lens) == 40  # every base in exactly one token
+    words = [w.upper() for w in tok.convert_ids_to_tokens(ids)]
+    assert [seq[a:a + n] for a, n in zip(starts, lens)] == words
+    assert feature_status(m, "Tokenization") == (m.info.tokenization, kind.label(m.k))
+    tk = m.tokenize(seq)
+    states = np.arange(len(tk.ids), dtype=np.float32)[:, None] * np.ones((1, 3), dtype=np.float32)
+    per_base = m.aligner.states_to_bases(states, tk)
+    assert per_base.shape == (40, 3)
+    for a, n, t in zip(starts, lens, range(len(m.aligner.prefix), len(tk.ids))):
+        assert (per_base[a:a + n] == t).all()
+
+
 def test_loading_leaves_the_environment_alone_and_stays_offline(built, monkeypatch):
     """No process-wide switch (HF_HUB_OFFLINE was once set for the whole process) and no network."""
     import os

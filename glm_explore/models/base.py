@@ -61,7 +61,7 @@ class ModelInfo:
 
     name: str
     objective: Literal["mlm", "clm"]
-    tokenization: Literal["char", "kmer", "bpe"]
+    tokenization: str  # the tokenizer kind's label (glm_explore.models.tokenization), for display
     max_len: int
     n_layers: int
     dim: int

@@ -16,6 +16,7 @@ from .adapter import BaseAdapter, batches_by_length, check_equal_lengths
 from .base import Capabilities, ModelInfo
 from .cone import single_mask_log_probs
 from .convnet import ConvLM, ConvLMConfig, channels_from_codes, channels_from_onehot
+from .tokenization.char import CharTokenization
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 BUILTIN_MODELS = {
@@ -36,8 +37,8 @@ class ConvLMAdapter(BaseAdapter):
         self.network = self.model
         cfg = model.config
         self.info = ModelInfo(
-            name=name, objective=cfg.objective, tokenization="char", max_len=100_000, n_layers=cfg.n_layers,
-            dim=cfg.width, source=source, receptive_field=cfg.receptive_field,
+            name=name, objective=cfg.objective, tokenization=CharTokenization.name, max_len=100_000,
+            n_layers=cfg.n_layers, dim=cfg.width, source=source, receptive_field=cfg.receptive_field,
             n_parameters=sum(p.numel() for p in model.parameters()), card=card or {},
             capabilities=Capabilities(onehot_forward=True, onehot_hidden=True, one_pass_layers=True,
                                       masked_sites=cfg.objective == "mlm"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .base import Capabilities, GenomicLM
+from .tokenization import kind_named
 
 EXACT, APPROX, UNSUPPORTED = "exact", "approximate", "unsupported"
 
@@ -30,11 +31,14 @@ def supports_probe_target(model: GenomicLM) -> bool:
 
 
 def _tokenization_label(model: GenomicLM) -> str:
-    tok = model.info.tokenization
-    if tok == "kmer":
-        k = model.info.capabilities.k
-        return f"non-overlapping {k}-mers (single bases for leftovers and N)"
-    return {"char": "one token per base", "bpe": "byte-pair encoding (variable-length tokens)"}.get(tok, tok)
+    kind = kind_named(model.info.tokenization)
+    return kind.label(model.info.capabilities.k) if kind is not None else model.info.tokenization
+
+
+def base_tokens(model: GenomicLM) -> bool:
+    """Whether the model reads one token per base (its per-base outputs are its own, not derived from tokens)."""
+    kind = kind_named(model.info.tokenization)
+    return kind is not None and kind.base_tokens
 
 
 def capability_matrix(model: GenomicLM) -> pd.DataFrame:
@@ -45,7 +49,7 @@ def capability_matrix(model: GenomicLM) -> pd.DataFrame:
     for this model, and why.
     """
     info = model.info
-    char, mlm = info.tokenization == "char", info.is_mlm
+    char, mlm = base_tokens(model), info.is_mlm
     notes = dict(info.capabilities.approximations)
     token_note = notes.get("log_probs", "")
     rows: list[tuple[str, str, str]] = [

@@ -2,8 +2,8 @@
 
 * :mod:`.loading` — safe, offline loading (:func:`load_hf_model`, :func:`resolve_model_dir`,
   :func:`remote_code_files`);
-* :mod:`.alignment` — tokens ↔ nucleotides (:class:`TokenAligner`: vocabulary, tokenization
-  detection, k-mer splitting, token predictions → per-base log-probs);
+* :mod:`.alignment` — tokens ↔ nucleotides (:class:`TokenAligner`: special tokens, token limit, the
+  base ↔ token map; the tokenizer kind's own rules are a strategy of :mod:`glm_explore.models.tokenization`);
 * :mod:`.adapter` — :class:`HFAdapter`, the model behind the protocol;
 * :mod:`.config` — facts read from a transformers config.
 """

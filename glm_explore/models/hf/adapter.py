@@ -1,6 +1,7 @@
 """The :class:`HFAdapter`: a transformers model + tokenizer behind the GenomicLM protocol.
 
-Tokens ↔ bases are handled by :class:`~glm_explore.models.hf.alignment.TokenAligner`.
+Tokens ↔ bases are handled by :class:`~glm_explore.models.hf.alignment.TokenAligner` and its tokenizer
+kind's strategy (:mod:`glm_explore.models.tokenization`).
 ``onehot_forward`` / ``onehot_hidden`` (gradients for attribution, the probe target) exist only for
 character-level models with an embedding matrix (``inputs_embeds = one-hot @ embedding rows``) or
 GPN's one-hot ``input_probs``; the adapter declares this in ``info.capabilities`` and other models
@@ -35,8 +36,9 @@ class HFAdapter(BaseAdapter):
         cfg = model.config
         self.aligner = TokenAligner(tokenizer, objective=objective, name=name, config=cfg,
                                     max_tokens=token_limit(cfg))
-        self.tokenization, self.k = self.aligner.tokenization, self.aligner.k
-        self._route = self._onehot_route() if self.tokenization == "char" else None
+        self.strategy = self.aligner.strategy
+        self.tokenization, self.k = self.strategy.name, self.strategy.k
+        self._route = self._onehot_route() if self.strategy.base_tokens else None
         self.supports_onehot = self._route is not None
         self.approximations = self._approximation_notes(objective)
         self.info = ModelInfo(
@@ -48,7 +50,8 @@ class HFAdapter(BaseAdapter):
                   "remote_code": self.remote_code},
             capabilities=Capabilities(
                 onehot_forward=self.supports_onehot, onehot_hidden=self.supports_onehot, one_pass_layers=False,
-                every_layer=self._exposes_every_layer(), snv_rule=self.tokenization == "bpe", k=self.k, approximations=tuple(self.approximations.items())),
+                every_layer=self._exposes_every_layer(), snv_rule=self.strategy.snv_rule, k=self.k,
+                approximations=tuple(self.approximations.items())),
         )
 
     # -- setup helpers -------------------------------------------------------------------------
@@ -74,15 +77,7 @@ class HFAdapter(BaseAdapter):
         return getattr(out, "hidden_states", None) is not None
 
     def _approximation_notes(self, objective: str) -> dict[str, str]:
-        notes: dict[str, str] = {}
-        if self.tokenization == "kmer":
-            notes["log_probs"] = (f"a base's prediction is the masked {self.k}-mer token distribution conditioned on "
-                                  f"the token's other {self.k - 1} reference bases (the model does not see them)")
-            notes["hidden_states"] = f"token states broadcast to the {self.k} bases each token covers"
-        elif self.tokenization == "bpe":
-            notes["log_probs"] = ("a base's prediction is the masked token distribution over same-length tokens "
-                                  "that agree with the reference at the token's other positions")
-            notes["hidden_states"] = "token states broadcast to the bases each token covers (tokenizer offsets)"
+        notes = dict(self.strategy.approximations())
         if objective == "clm" and not self.aligner.prefix:
             notes["first_base"] = "no BOS token: the first base gets a uniform prediction"
         return notes
@@ -151,7 +146,7 @@ class HFAdapter(BaseAdapter):
         for chunk in batches_by_length([len(t.ids) for t in toks], batch_size):
             h = self._layer_states(torch.from_numpy(np.stack([toks[i].ids for i in chunk])), upto)
             for r, i in enumerate(chunk):
-                out[i] = h[r][toks[i].base_tok].astype(np.float32)
+                out[i] = self.aligner.states_to_bases(h[r], toks[i]).astype(np.float32)
         return out  # type: ignore[return-value]
 
     def _base_model(self):
@@ -170,7 +165,7 @@ class HFAdapter(BaseAdapter):
     def _onehot_inputs(self, x: torch.Tensor, masked: torch.Tensor | None = None) -> dict:
         """Model keyword inputs for one-hot (N, 4, L) bases, framed by the special tokens (char models)."""
         if self._route is None:
-            why = (f"{self.info.name} reads {self.tokenization} tokens, not bases" if self.tokenization != "char"
+            why = (f"{self.info.name} reads {self.tokenization} tokens, not bases" if not self.strategy.base_tokens
                    else f"{self.info.name} has no embedding matrix to feed one-hot bases through")
             raise UnsupportedByModelError(f"Gradient attributions need a per-base differentiable input, but {why}. "
                                           "Use in-silico mutagenesis (ISM) instead.")
