@@ -25,6 +25,7 @@ from ..motifs import jaspar_motifs
 from ..results.features import FeatureDictionary, FeatureRun
 from . import controls, describe
 from .activations import channel_width, check_block, conv_channels, layer_activations, sample_windows, site_span
+from .landmarks import LANDMARKS, best_landmark, landmark_table, landmark_windows, z_profiles
 from .sae import SAEFit, SAESettings, fit_sae
 
 SOURCES = ("channels", "sae")
@@ -55,6 +56,9 @@ class FeatureSettings:
     q: float = 0.05
     tax: str = "fungi"
     seed: int = 0
+    landmarks: bool = True
+    n_landmarks: int = 150
+    landmark_span: int = 30
 
     def check(self) -> None:
         if self.source not in SOURCES:
@@ -72,6 +76,24 @@ class FeatureSettings:
     def describe_source(self) -> str:
         return (f"block {self.layer} convolution channels" if self.source == "channels"
                 else f"TopK SAE ({self.n_features} latents, k={self.k}) on layer {self.layer}")
+
+
+def shipped_path(model_key: str, genome: str, settings: FeatureSettings) -> Path:
+    """Where the shipped dictionary of a built-in model, bundled genome and feature source lives."""
+    from ..io.datasets import DATA_DIR
+
+    what = f"block{settings.layer}" if settings.source == "channels" else f"sae-layer{settings.layer}"
+    return DATA_DIR / "features" / f"{model_key}--{genome}--{what}.json"
+
+
+def shipped_dictionary(model_key: str, genome: str, settings: FeatureSettings, fingerprint: str
+                       ) -> FeatureDictionary | None:
+    """The shipped dictionary when it exists and was computed for exactly these weights (any window sample)."""
+    path = shipped_path(model_key, genome, settings)
+    if not path.exists():
+        return None
+    fd = FeatureDictionary.load(path)
+    return fd if fd.fingerprint == fingerprint else None
 
 
 def describe_run(label: str, acts_train: np.ndarray, seqs_train: list[str], acts_test: np.ndarray,
@@ -156,7 +178,10 @@ def build_dictionary(model, data, settings: FeatureSettings = FeatureSettings(),
         say(lo + 0.15, f"{label}: sites, PFMs, TOMTOM, class enrichment")
         run, sites, enr = describe_run(label, a_tr, tr, a_te, labels_te, before=before, after=after,
                                        settings=settings, motifs=motifs, classes=classes)
+        moments.append((a_tr.reshape(-1, a_tr.shape[2]).mean(0), a_tr.reshape(-1, a_tr.shape[2]).std(0)))
         return run, sites, enr, fit
+
+    moments: list[tuple[np.ndarray, np.ndarray]] = []
 
     cache = Path(cache) if cache is not None else None
     trained, sites, enrichment, fit = one(model, "trained", 0.0, seq_tr, seq_te, None,
@@ -164,6 +189,18 @@ def build_dictionary(model, data, settings: FeatureSettings = FeatureSettings(),
     if fit is not None:
         sae_info = {"fve": fit.fve, "l0": fit.l0, "dead": fit.dead, "n_features": fit.n_features, "k": fit.settings.k,
                     "steps": fit.steps_done}
+    profiles: dict = {}
+    if settings.landmarks and getattr(data, "annotation", None) is not None:
+        say(0.3, "landmark profiles (start, stop, 5′ splice site, promoter)")
+        lm = landmark_table(data.annotation, exclude=tuple({ws.params["heldout"]}))
+        lm = lm.groupby("landmark", sort=False).sample(frac=1.0, random_state=settings.seed)
+        lm = lm.groupby("landmark", sort=False).head(settings.n_landmarks).reset_index(drop=True)
+        lm, lseqs = landmark_windows(data.genome, lm, settings.length)
+        if len(lseqs):
+            la = acts_of(model, lseqs, fit)
+            z = z_profiles(la, lm["landmark"].to_numpy(), LANDMARKS, *moments[0], span=settings.landmark_span)
+            profiles = {"span": settings.landmark_span, "n": lm["landmark"].value_counts().to_dict(), "profiles": z}
+            trained.table[["best_landmark", "landmark_z"]] = best_landmark(z, trained.n_features)
     try:
         rnd_model = controls.random_like(model, seed=settings.seed + 1)
     except UnsupportedByModelError:
@@ -192,5 +229,5 @@ def build_dictionary(model, data, settings: FeatureSettings = FeatureSettings(),
     return FeatureDictionary(
         model=model_key or model.info.name, genome=genome_key or data.name, source=settings.describe_source(),
         settings=asdict(settings), fingerprint=tensors_fingerprint(model), table=table, trained=trained,
-        random=random, shuffled=shuffled, enrichment=enrichment, sites=top, headline=headline, sae=sae_info,
+        random=random, shuffled=shuffled, enrichment=enrichment, sites=top, headline=headline, sae=sae_info, landmarks=profiles,
         notes=tuple(notes), seconds=time.perf_counter() - t0)

@@ -24,14 +24,19 @@ def _frame(records: list | dict) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
-def _records(df: pd.DataFrame | None, digits: int = 6) -> list | None:
+def _records(df: pd.DataFrame | None, digits: int = 4) -> list | None:
+    """Rows as JSON records, floats to ``digits`` significant digits (small q-values stay non-zero)."""
     if df is None:
         return None
     out = df.copy()
     for c in out.columns:
         if out[c].dtype.kind == "f":
-            out[c] = out[c].round(digits)
+            out[c] = [float(f"{v:.{digits}g}") if np.isfinite(v) else None for v in out[c]]
     return json.loads(out.to_json(orient="records"))
+
+
+def _landmarks_from(d: dict) -> dict:
+    return {**d, "profiles": {k: np.asarray(v, dtype=float) for k, v in d["profiles"].items()}} if d else {}
 
 
 @dataclass(frozen=True)
@@ -55,8 +60,10 @@ class FeatureRun:
         t = self.table
         return int((t["described"] & (t["class_q"] < q) & (t["ci_low"] > 1)).sum())
 
-    def to_dict(self) -> dict:
-        return {"label": self.label, "table": _records(self.table), "pfms": np.round(self.pfms, 3).tolist()}
+    def to_dict(self, pfms: bool = True) -> dict:
+        """JSON-ready; ``pfms=False`` leaves the PFMs out (the controls' are not shown, only their numbers)."""
+        return {"label": self.label, "table": _records(self.table),
+                "pfms": np.round(self.pfms, 3).tolist() if pfms else []}
 
     @classmethod
     def from_dict(cls, d: dict) -> FeatureRun:
@@ -74,8 +81,8 @@ class FeatureDictionary:
     class — where the feature does best), ``beats_random``, ``beats_shuffled``, ``beats_both``.
     ``enrichment``: feature × class odds ratios (held-out windows). ``sites``: top genome sites per feature
     (``feature, rank, chrom, start, end, activation, sequence``; 0-based half-open receptive fields).
-    ``landmarks``: mean activation per feature around annotation landmarks (``landmark, offset, feature,
-    mean``), empty when not computed. ``headline``: counts with 95 % Clopper–Pearson CIs.
+    ``landmarks``: ``{"span": s, "n": {landmark: windows}, "profiles": {landmark: (F, 2s + 1) z-scored mean
+    activation at offsets −s..s}}`` (:mod:`glm_explore.features.landmarks`), empty when not computed. ``headline``: counts with 95 % Clopper–Pearson CIs.
     """
 
     model: str
@@ -90,7 +97,7 @@ class FeatureDictionary:
     enrichment: pd.DataFrame
     sites: pd.DataFrame
     headline: dict
-    landmarks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    landmarks: dict = field(default_factory=dict)
     sae: dict | None = None
     notes: tuple[str, ...] = ()
     seconds: float = float("nan")
@@ -111,13 +118,27 @@ class FeatureDictionary:
         t = self.table[self.table["beats_both"] & (self.table["best_q"] < q)]
         return sorted(set(t["best_name"].astype(str)))
 
+    def profile(self, feature: int) -> pd.DataFrame:
+        """``landmark, offset, z`` of one feature (empty without landmarks)."""
+        if not self.landmarks:
+            return pd.DataFrame(columns=["landmark", "offset", "z"])
+        s = int(self.landmarks["span"])
+        return pd.concat([pd.DataFrame({"landmark": name, "offset": np.arange(-s, s + 1), "z": np.asarray(p)[feature]})
+                          for name, p in self.landmarks["profiles"].items()], ignore_index=True)
+
+    def _landmarks_json(self) -> dict:
+        if not self.landmarks:
+            return {}
+        return {**self.landmarks, "profiles": {k: [[float(f"{v:.3g}") for v in row] for row in np.asarray(p)]
+                                               for k, p in self.landmarks["profiles"].items()}}
+
     def to_dict(self) -> dict:
         return {"model": self.model, "genome": self.genome, "source": self.source, "settings": self.settings,
                 "fingerprint": self.fingerprint, "table": _records(self.table), "trained": self.trained.to_dict(),
-                "random": None if self.random is None else self.random.to_dict(),
-                "shuffled": self.shuffled.to_dict(), "enrichment": _records(self.enrichment, 4),
-                "sites": _records(self.sites, 4), "headline": self.headline,
-                "landmarks": _records(self.landmarks, 4), "sae": self.sae, "notes": list(self.notes),
+                "random": None if self.random is None else self.random.to_dict(pfms=False),
+                "shuffled": self.shuffled.to_dict(pfms=False), "enrichment": _records(self.enrichment),
+                "sites": _records(self.sites), "headline": self.headline,
+                "landmarks": self._landmarks_json(), "sae": self.sae, "notes": list(self.notes),
                 "seconds": self.seconds}
 
     def save(self, path: str | Path) -> Path:
@@ -136,5 +157,5 @@ class FeatureDictionary:
                    fingerprint=d["fingerprint"], table=table, trained=FeatureRun.from_dict(d["trained"]),
                    random=None if d["random"] is None else FeatureRun.from_dict(d["random"]),
                    shuffled=FeatureRun.from_dict(d["shuffled"]), enrichment=_frame(d["enrichment"]),
-                   sites=_frame(d["sites"]), headline=d["headline"], landmarks=_frame(d.get("landmarks") or []),
+                   sites=_frame(d["sites"]), headline=d["headline"], landmarks=_landmarks_from(d.get("landmarks") or {}),
                    sae=d.get("sae"), notes=tuple(d.get("notes", ())), seconds=float(d.get("seconds") or "nan"))
