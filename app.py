@@ -26,6 +26,7 @@ SECTIONS = {
         st.Page("pages/attribution.py", title="Attribution & motifs", icon=":material/manage_search:"),
         st.Page("pages/motifs.py", title="Motifs across windows", icon=":material/extension:"),
         st.Page("pages/context.py", title="How far does a model look?", icon=":material/visibility:"),
+        st.Page("pages/features.py", title="Learned features", icon=":material/category:"),
     ],
     "Apply": [
         st.Page("pages/generate.py", title="Generate sequences", icon=":material/auto_awesome:"),
