@@ -272,3 +272,29 @@ def test_method_scores_of_the_neighbour_oracle_follow_their_closed_forms(toy):
     np.testing.assert_allclose(got["entropy_weighted_llr"], got["llr"] * np.array(ic) / 2, atol=1e-9)
     np.testing.assert_allclose(got["embedding_l2"], -np.sqrt(2) / variant_window(model), atol=1e-9)
     assert "clm_delta_ll" not in got
+
+
+def test_background_for_computes_once_then_reads_its_cache(toy, tmp_path):
+    from glm_explore.calibration import background_for, cache_path
+
+    model = NeighbourMLM(np.random.default_rng(8).uniform(0.1, 1.0, (16, 4)), name="toy-neighbour")
+    assert background_for(model, toy, cache_dir=tmp_path) is None  # nothing shipped, nothing cached, no compute
+    made = background_for(model, toy, cache_dir=tmp_path, compute=True, sites_per_class=5)
+    assert cache_path(model, toy.name, tmp_path).exists()
+    again = background_for(model, toy, cache_dir=tmp_path)
+    assert again.settings == made.settings and again.settings["weights"]
+    for name, c in made.classes.items():
+        np.testing.assert_allclose(again.classes[name].values, c.values, rtol=1e-6)
+
+
+def test_shipped_backgrounds_match_the_default_weights():
+    """The shipped files were made from the weights that ship (a retrained default needs new ones)."""
+    from glm_explore.calibration import background_for
+    from glm_explore.io.datasets import load_dataset
+    from glm_explore.models.builtin import load_builtin
+
+    data = load_dataset("yeast")
+    for key, sites in (("default-mlm", 1_000), ("default-clm", 150)):
+        bg = background_for(load_builtin(key), data)
+        assert bg is not None and bg.model == key and bg.chrom == "chrXVI" and bg.settings["sites_per_class"] == sites
+        assert {"CDS", "intergenic", "promoter"} <= set(bg.classes) and bg.settings["rc"] is True

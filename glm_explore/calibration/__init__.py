@@ -17,7 +17,9 @@ from .background import (
     BACKGROUND_DIR,
     DEFAULT_KEEP,
     DEFAULT_SITES,
+    background_for,
     background_sites,
+    cache_path,
     compute_background,
     estimate_seconds,
     heldout_span,
@@ -37,7 +39,7 @@ from .percentiles import (
 
 __all__ = [
     "BACKGROUND_DIR", "DEFAULT_KEEP", "DEFAULT_SITES", "METHODS", "METHOD_LABELS", "PCT_COLUMNS", "Background", "ClassBackground",
-    "MethodComparison", "add_percentiles", "background_sites", "class_percentiles", "compute_background", "estimate_seconds",
+    "MethodComparison", "add_percentiles", "background_for", "background_sites", "cache_path", "class_percentiles", "compute_background", "estimate_seconds",
     "compare_methods", "genome_percentiles", "method_aurocs", "method_scores", "rank_methods", "heldout_span", "order_statistics", "percentile_sentence", "shipped_background",
     "shipped_background_path", "z_sentence",
 ]

@@ -25,6 +25,7 @@ from ..errors import CalibrationError
 from ..io.annotation import CLASSES
 from ..io.datasets import DATASETS, GenomeData
 from ..models.base import GenomicLM, Progress
+from ..models.fingerprint import tensors_fingerprint
 from ..region_windows import choose_split
 from ..report.heldout import HELDOUT_FRACTION
 from ..results.calibration import Background, ClassBackground
@@ -117,7 +118,7 @@ def compute_background(model: GenomicLM, data: GenomeData, *, sites_per_class: i
         values, ranks = order_statistics(ok, keep)
         classes[name] = ClassBackground(name, values, ranks, len(ok), n_sites[name], group["pos"].nunique())
     settings = {"rc": rc, "window": window, "clm_reduce": clm_reduce, "sites_per_class": sites_per_class,
-                "seed": seed, "keep": keep,
+                "seed": seed, "keep": keep, "weights": tensors_fingerprint(model),
                 "scorer": "masked LLR" if model.info.objective == "mlm" else f"Δ log-likelihood ({clm_reduce})"}
     return Background(model.info.name, model.info.objective, data.name, chrom, start, end, classes, settings,
                       time.perf_counter() - t0)
@@ -147,3 +148,30 @@ def shipped_background(model_name: str, genome_name: str) -> Background | None:
     """The shipped background for ``model_name`` on ``genome_name``, or None when none is shipped."""
     path = shipped_background_path(model_name, genome_name)
     return Background.load(path) if path.exists() else None
+
+
+def cache_path(model: GenomicLM, genome_name: str, cache_dir: str | Path | None = None) -> Path:
+    """Where :func:`background_for` keeps a background it computed (keyed by the weights' fingerprint)."""
+    folder = Path(cache_dir) if cache_dir is not None else Path.home() / ".cache" / "glm_explore" / "backgrounds"
+    return folder / shipped_background_path(f"{model.info.name}-{tensors_fingerprint(model)}", genome_name).name
+
+
+def background_for(model: GenomicLM, data: GenomeData, *, cache_dir: str | Path | None = None,
+                   compute: bool = False, **kwargs) -> Background | None:
+    """The background to read ``model``'s scores on ``data`` against: the shipped one when its weights fingerprint
+    is the model's, else one cached on disk, else (``compute=True``; ``kwargs`` to :func:`compute_background`)
+    computed now and cached; None when there is none and ``compute`` is False. A background made for other
+    weights (a retrained default) is never used."""
+    weights = tensors_fingerprint(model)
+    shipped = shipped_background(model.info.name, data.name)
+    if shipped is not None and shipped.settings.get("weights") == weights:
+        return shipped
+    path = cache_path(model, data.name, cache_dir)
+    if path.exists():
+        return Background.load(path)
+    if not compute:
+        return None
+    bg = compute_background(model, data, **kwargs)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    bg.save(path)
+    return bg

@@ -17,9 +17,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..results.calibration import Background
+from ..results.calibration import COLUMNS, Background
 
-PCT_COLUMNS = ("llr_pct_class", "llr_pct_genome")
+PCT_COLUMNS = tuple(COLUMNS)  # llr_pct_class, llr_pct_genome
 
 
 def class_percentiles(bg: Background, llr: np.ndarray, region_class: np.ndarray | list) -> np.ndarray:

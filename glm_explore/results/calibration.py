@@ -18,6 +18,8 @@ import pandas as pd
 from ..errors import CalibrationError
 
 FORMAT_VERSION = 1
+# what the percentiles add to a variants table (dtype per column; variants/parquet.py merges this declaration)
+COLUMNS = {"llr_pct_class": "float64", "llr_pct_genome": "float64"}
 
 
 @dataclass(frozen=True, eq=False)
