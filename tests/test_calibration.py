@@ -18,6 +18,7 @@ from glm_explore.calibration import (
     background_sites,
     class_percentiles,
     compute_background,
+    describe,
     genome_percentiles,
     order_statistics,
     percentile_sentence,
@@ -200,7 +201,7 @@ def test_add_percentiles_and_the_sentence():
     np.testing.assert_allclose(out["llr_pct_genome"], [2 / 101, 91 / 101, np.nan, np.nan])  # the DEL: no SNV pct
     low = percentile_sentence(-4.85, 2 / 101, "CDS", bg)
     assert low.startswith("An LLR of −4.85 is lower than 98.0 % of possible SNVs in CDS on held-out chrXVI")
-    assert "1.9 % score at or below it" in low
+    assert "2.0 % score at or below it" in low
     assert "at or above 90.0 %" in percentile_sentence(4.05, 91 / 101, "CDS", bg)
     assert "lower than 55 %" in percentile_sentence(-0.5, 0.45, "CDS", bg)
 
@@ -298,3 +299,16 @@ def test_shipped_backgrounds_match_the_default_weights():
         bg = background_for(load_builtin(key), data)
         assert bg is not None and bg.model == key and bg.chrom == "chrXVI" and bg.settings["sites_per_class"] == sites
         assert {"CDS", "intergenic", "promoter"} <= set(bg.classes) and bg.settings["rc"] is True
+
+
+def test_describe_reads_class_then_genome():
+    vals = np.linspace(-5, 5, 101)
+    bg = Background("m", "mlm", "g", "chrZ", 0, 1000, {"CDS": ClassBackground("CDS", vals, np.arange(101), 101, 30, 30),
+                                                       "intron": ClassBackground("intron", vals + 1, np.arange(101),
+                                                                                 101, 10, 10)})
+    sentence, detail = describe(bg, -4.05, "CDS")
+    assert sentence == percentile_sentence(-4.05, 10 / 101, "CDS", bg) and "lower than 90.0 %" in sentence
+    g = 0.75 * 10 / 101 + 0.25 * 0 / 101  # intron values start at −4
+    assert f"{g:.1%} genome-wide" in detail and f"{10 / 101:.1%} within CDS" in detail
+    sentence, _ = describe(bg, -4.05, "tRNA")  # no tRNA background: the genome-wide reading
+    assert "in any region class" in sentence

@@ -32,6 +32,7 @@ from .percentiles import (
     PCT_COLUMNS,
     add_percentiles,
     class_percentiles,
+    describe,
     genome_percentiles,
     percentile_sentence,
     z_sentence,
@@ -39,7 +40,7 @@ from .percentiles import (
 
 __all__ = [
     "BACKGROUND_DIR", "DEFAULT_KEEP", "DEFAULT_SITES", "METHODS", "METHOD_LABELS", "PCT_COLUMNS", "Background", "ClassBackground",
-    "MethodComparison", "add_percentiles", "background_for", "background_sites", "cache_path", "class_percentiles", "compute_background", "estimate_seconds",
+    "MethodComparison", "add_percentiles", "background_for", "background_sites", "cache_path", "class_percentiles", "describe", "compute_background", "estimate_seconds",
     "compare_methods", "genome_percentiles", "method_aurocs", "method_scores", "rank_methods", "heldout_span", "order_statistics", "percentile_sentence", "shipped_background",
     "shipped_background_path", "z_sentence",
 ]

@@ -89,7 +89,7 @@ def percentile_sentence(llr: float, pct: float, region_class: str | None, bg: Ba
     sign = "−" if llr < 0 else "+"
     value = f"{sign}{abs(llr):.2f}"
     if pct <= 0.5:
-        return f"An LLR of {value} is lower than {_pct_text(1 - pct)} of {tail} ({_pct_text(pct)} score at or below it)."
+        return f"An LLR of {value} is lower than {_pct_text(1 - pct)} of {tail} ({100 * pct:.1f} % score at or below it)."
     return f"An LLR of {value} is at or above {_pct_text(pct)} of {tail}; typical, not a sign of constraint."
 
 
@@ -100,3 +100,21 @@ def z_sentence(z: float, kind: str, length: int) -> str:
     side = "below" if z < 0 else "above"
     return (f"This {int(length)} bp {kind} scores {abs(z):.1f} standard deviations {side} random {kind} events of the "
             "same length in intergenic DNA of the same contig" + (" (more constrained)." if z < 0 else "."))
+
+
+def describe(bg: Background, llr: float, region_class: str | None) -> tuple[str, str]:
+    """``(sentence, detail)`` for one SNV's LLR: :func:`percentile_sentence` within its region class (genome-wide
+    when the class has no background) and a detail line with both percentiles and what the background holds."""
+    pct_genome = float(genome_percentiles(bg, np.array([llr]))[0])
+    c = bg.classes.get(region_class or "")
+    pct_class = float(c.fraction_at_or_below(llr)) if c is not None else float("nan")
+    sentence = percentile_sentence(llr, pct_class, region_class, bg) if c is not None else \
+        percentile_sentence(llr, pct_genome, None, bg)
+    held = f"{c.n:,} SNVs at {c.n_scored_sites:,} {region_class} sites" if c is not None else \
+        f"no {region_class or 'region-class'} SNVs"
+    detail = (f"Percentile = fraction of background SNVs with LLR ≤ this one (ties count as at or below): "
+              f"{'—' if np.isnan(pct_class) else f'{pct_class:.1%}'} within {region_class or 'its class'}, "
+              f"{pct_genome:.1%} genome-wide (classes weighted by their share of bases). Background: {bg.model}, "
+              f"held-out {bg.region}, {held} ({bg.settings.get('scorer', 'LLR')}, "
+              f"{'both strands' if bg.settings.get('rc', True) else 'forward strand'}).")
+    return sentence, detail
