@@ -302,6 +302,13 @@ DECLARED = {"bert": (True, False, 1), "gpt2": (True, False, 1), "gpn": (True, Fa
             "bpe": (False, True, 0)}
 
 
+# kind → what its approximation notes must say (feature → words); {} = exact per base
+NOTES = {"bert": {}, "gpt2": {}, "gpn": {},
+         "kmer": {"log_probs": "masked 6-mer token distribution conditioned on the token's other 5 reference bases",
+                  "hidden_states": "broadcast to the 6 bases"},
+         "bpe": {"log_probs": "same-length tokens", "hidden_states": "tokenizer offsets"}}
+
+
 @pytest.mark.parametrize("name", list(DECLARED))
 def test_declared_capabilities_match_what_the_adapter_does(built, adapters, name, rng):
     """char (BERT, GPT-2, GPN), k-mer and BPE: each declared feature works, each undeclared one refuses."""
@@ -338,9 +345,12 @@ def test_declared_capabilities_match_what_the_adapter_does(built, adapters, name
     # the SNV rule is declared exactly where the adapter can refuse a SNV
     reasons = {m.snv_skip_reason(seqs[0], o, b) for o in range(18) for b in BASES if b != seqs[0][o]}
     assert (reasons != {None}) == snv_rule
-    # approximation notes: token models say how per-base values come from tokens; char MLMs are exact
-    assert bool(caps.note("log_probs")) == (m.info.tokenization != "char")
-    assert dict(caps.approximations) == m.approximations  # the older attribute says the same
+    # approximation notes: token models say how per-base values come from their tokens (words each note must
+    # hold); character models with a BOS token are exact, so they declare none
+    notes = dict(caps.approximations)
+    assert set(notes) == set(NOTES[name])
+    for feature, words in NOTES[name].items():
+        assert words in notes[feature], (feature, notes[feature])
 
 
 KINDS = {"bert": "CharTokenization", "gpt2": "CharTokenization", "gpn": "CharTokenization",
@@ -444,6 +454,7 @@ def test_remote_code_needs_consent(built, tmp_path):
 
 # ---------------------------------------------------------------------------------------- pages
 
+@pytest.mark.slow  # ~55 s: every page through AppTest with an HF model
 def test_every_page_runs_with_an_hf_model(built):
     """Every page of app.py with the char-level BERT selected in the sidebar (by its model key)."""
     from pathlib import Path

@@ -96,6 +96,7 @@ def test_saliency_hypothetical_is_the_gradient(planted):
     np.testing.assert_allclose(hypothetical_contributions(attr), attr.hypothetical, atol=1e-6)
 
 
+@pytest.mark.slow  # the oracle_report fixture runs TF-MoDISco (~2 min)
 def test_modisco_finds_the_planted_motif_and_tomtom_names_it(oracle_report, planted):
     _, _, centres, motif = planted
     rep = oracle_report
@@ -118,12 +119,14 @@ def test_modisco_finds_the_planted_motif_and_tomtom_names_it(oracle_report, plan
     np.testing.assert_allclose(best.ppm.sum(axis=0), 1.0, atol=1e-6)
 
 
+@pytest.mark.slow  # the oracle_report fixture runs TF-MoDISco (~2 min)
 def test_shuffled_control_finds_fewer_patterns(oracle_report):
     rep = oracle_report
     assert len(rep.control) < len(rep.patterns)
     assert rep.named(rep.control) < rep.named()
 
 
+@pytest.mark.slow  # the oracle_report fixture runs TF-MoDISco (~2 min)
 def test_report_round_trips_through_json_and_table(oracle_report, tmp_path):
     rep = oracle_report
     path = tmp_path / "r.json"
@@ -196,6 +199,7 @@ def _metric(at, label: str):
     return next(m for m in at.metric if m.label.startswith(label))
 
 
+@pytest.mark.slow  # ~20 s: the patterns page with the default model
 def test_page_shows_the_shipped_default_at_once():
     rep = pt.PatternReport.load(pt.shipped_path("default-mlm", "yeast", "promoter"))
     at = app_on_page("motifs", dataset="yeast")
@@ -207,6 +211,7 @@ def test_page_shows_the_shipped_default_at_once():
     assert any(f"{rep.n_windows} promoter windows" in c.value for c in at.caption)
 
 
+@pytest.mark.slow  # ~2 min: attributions + TF-MoDISco through the page
 def test_page_runs_patterns_on_a_few_windows(chloroplast):
     at = app_on_page("motifs")
     assert not at.exception and not at.error
@@ -222,6 +227,7 @@ def test_page_runs_patterns_on_a_few_windows(chloroplast):
     assert len([c for c in at.get("plotly_chart")]) >= 1 + min(n, 8)
 
 
+@pytest.mark.slow  # ~30 s: attributions + TF-MoDISco through the CLI
 def test_cli_motifs_patterns_writes_the_report(tmp_path, capsys, chloroplast):
     from glm_explore.cli import main
 

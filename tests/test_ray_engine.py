@@ -20,6 +20,8 @@ from helpers import ROOT
 from glm_explore.cli import main
 from glm_explore.distributed import ray_engine as eng
 
+pytestmark = pytest.mark.slow  # a local Ray cluster per test module; most tests take 20-40 s
+
 FLOAT_ATOL = 1e-6  # score-vcf: per-allele log-probabilities / LLRs (each shard runs the local scorer on the same batch)
 EMBED_ATOL = 1e-5  # embed: pooled float32 hidden states (same windows, same forward batches)
 

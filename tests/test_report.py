@@ -98,6 +98,7 @@ def test_sections_are_checked():
         sections_arg(" , ")
 
 
+@pytest.mark.slow  # ~2 min: the report command end to end
 def test_report_command_writes_json_and_tables(tmp_path):
     out = tmp_path / "rep"
     proc = subprocess.run([sys.executable, "-m", "glm_explore", "report", "--genome", "chloroplast",
