@@ -22,6 +22,7 @@ from glm_explore.calibration import (
     genome_percentiles,
     order_statistics,
     percentile_sentence,
+    with_percentiles,
 )
 from glm_explore.errors import CalibrationError
 from glm_explore.io.annotation import CLASSES
@@ -312,3 +313,16 @@ def test_describe_reads_class_then_genome():
     assert f"{g:.1%} genome-wide" in detail and f"{10 / 101:.1%} within CDS" in detail
     sentence, _ = describe(bg, -4.05, "tRNA")  # no tRNA background: the genome-wide reading
     assert "in any region class" in sentence
+
+
+def test_with_percentiles_appends_float_columns_to_an_arrow_table():
+    import pyarrow as pa
+
+    vals = np.linspace(-5, 5, 101)
+    bg = Background("m", "mlm", "g", "chrZ", 0, 1000, {"CDS": ClassBackground("CDS", vals, np.arange(101), 101, 5, 5)})
+    table = pa.table({"llr": [-4.85, None, 0.05], "region_class": ["CDS", "CDS", None], "kind": ["SNV", "SNV", "SNV"]})
+    out = with_percentiles(table, bg)
+    assert out.schema.field("llr_pct_class").type == pa.float64()
+    np.testing.assert_allclose(out.column("llr_pct_class").to_numpy(zero_copy_only=False), [2 / 101, np.nan, np.nan])
+    np.testing.assert_allclose(out.column("llr_pct_genome").to_numpy(zero_copy_only=False), [2 / 101, np.nan, 51 / 101])
+    assert np.isnan(with_percentiles(table, None).column("llr_pct_genome").to_numpy(zero_copy_only=False)).all()

@@ -35,6 +35,7 @@ from .percentiles import (
     describe,
     genome_percentiles,
     percentile_sentence,
+    with_percentiles,
     z_sentence,
 )
 
@@ -42,5 +43,5 @@ __all__ = [
     "BACKGROUND_DIR", "DEFAULT_KEEP", "DEFAULT_SITES", "METHODS", "METHOD_LABELS", "PCT_COLUMNS", "Background", "ClassBackground",
     "MethodComparison", "add_percentiles", "background_for", "background_sites", "cache_path", "class_percentiles", "describe", "compute_background", "estimate_seconds",
     "compare_methods", "genome_percentiles", "method_aurocs", "method_scores", "rank_methods", "heldout_span", "order_statistics", "percentile_sentence", "shipped_background",
-    "shipped_background_path", "z_sentence",
+    "shipped_background_path", "with_percentiles", "z_sentence",
 ]

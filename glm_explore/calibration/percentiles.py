@@ -118,3 +118,20 @@ def describe(bg: Background, llr: float, region_class: str | None) -> tuple[str,
               f"held-out {bg.region}, {held} ({bg.settings.get('scorer', 'LLR')}, "
               f"{'both strands' if bg.settings.get('rc', True) else 'forward strand'}).")
     return sentence, detail
+
+
+def with_percentiles(table, bg: Background | None):
+    """A pyarrow Table of variant scores (``llr``, optional ``region_class`` / ``kind``) with :data:`PCT_COLUMNS`
+    appended as float64 (NaN without a background; what ``score-vcf`` writes chunk by chunk)."""
+    import pyarrow as pa
+
+    names = table.column_names
+    n = table.num_rows
+    frame = pd.DataFrame({c: table.column(c).to_pandas() for c in ("llr", "region_class", "kind") if c in names},
+                         index=pd.RangeIndex(n))
+    if "llr" not in frame:
+        frame["llr"] = np.full(n, np.nan)
+    out = add_percentiles(frame, bg)
+    for c in PCT_COLUMNS:
+        table = table.append_column(c, pa.array(out[c].to_numpy(dtype=np.float64), type=pa.float64()))
+    return table
