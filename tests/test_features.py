@@ -170,3 +170,19 @@ def test_dictionary_end_to_end_on_a_small_genome(tmp_path, one_thread):
     back = FeatureDictionary.load(fd.save(tmp_path / "d.json"))
     pd.testing.assert_frame_equal(back.table[["feature", "best_id"]], fd.table[["feature", "best_id"]])
     assert back.headline == fd.headline
+
+
+def test_auroc_equals_sklearn_and_kmer_baseline_separates_composition():
+    from sklearn.metrics import roc_auc_score
+
+    from glm_explore.features.baseline import kmer_class_auroc, score_auroc
+
+    rng = np.random.default_rng(2)
+    scores = np.round(rng.normal(size=300), 1)  # ties on purpose
+    pos = rng.random(300) < 0.3
+    assert score_auroc(scores, pos) == pytest.approx(roc_auc_score(pos, scores), abs=1e-12)
+    gc = ["".join(rng.choice(list("ACGT"), 100, p=[0.1, 0.4, 0.4, 0.1])) for _ in range(80)]
+    at = ["".join(rng.choice(list("ACGT"), 100, p=[0.4, 0.1, 0.1, 0.4])) for _ in range(80)]
+    labels = np.array(["CDS"] * 40 + ["intron"] * 40)
+    auc = kmer_class_auroc(gc[:40] + at[:40], labels, gc[40:] + at[40:], labels, ["CDS", "intron"], k=2)
+    assert auc["CDS"] > 0.95 and auc["intron"] > 0.95

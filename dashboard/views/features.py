@@ -20,7 +20,7 @@ DICTIONARIES = {"block1": "block 1 convolution channels", "block2": "block 2 con
 SETTINGS = {"block1": FeatureSettings(source="channels", layer=1), "block2": FeatureSettings(source="channels", layer=2),
             "sae": FeatureSettings(source="sae", layer=-1)}
 TABLE_COLUMNS = ["feature", "best_name", "best_q", "best_class", "odds_ratio", "ci_low", "ci_high", "class_q",
-                 "best_landmark", "landmark_z", "rank_random", "rank_shuffled", "beats_both", "n_sites"]
+                 "best_landmark", "landmark_z", "auroc", "kmer_auroc", "rank_random", "rank_shuffled", "beats_both", "n_sites"]
 
 
 @st.cache_resource(max_entries=6, show_spinner="Reading the precomputed dictionary…")
@@ -77,6 +77,9 @@ def show_card(fd: FeatureDictionary, feature: int) -> None:
     row = fd.table.iloc[feature]
     verdict = "beats both controls" if row["beats_both"] else "does not beat both controls"
     st.subheader(f"Feature {feature}: {row['best_name']} (q = {row['best_q']:.2g}) — {verdict}")
+    if "kmer_auroc" in row:
+        st.caption(f"Held-out AUROC for {row['best_class']}: feature {row['auroc']:.3f} vs the k-mer logistic "
+                   f"baseline {row['kmer_auroc']:.3f} (sequence composition alone).")
     st.caption(f"{int(row['n_sites'])} sites; TOMTOM matches: {row['matches']}. Control rank (empirical p among the "
                f"control's features): random weights {row['rank_random']:.2g}, shuffled {row['rank_shuffled']:.2g}.")
     c1, c2 = st.columns(2)

@@ -25,6 +25,7 @@ from ..motifs import jaspar_motifs
 from ..results.features import FeatureDictionary, FeatureRun
 from . import controls, describe
 from .activations import channel_width, check_block, conv_channels, layer_activations, sample_windows, site_span
+from .baseline import kmer_class_auroc, score_auroc
 from .landmarks import LANDMARKS, best_landmark, landmark_table, landmark_windows, z_profiles
 from .sae import SAEFit, SAESettings, fit_sae
 
@@ -114,11 +115,14 @@ def describe_run(label: str, acts_train: np.ndarray, seqs_train: list[str], acts
     pfms = describe.site_pfms(sites, seqs_train, F, before, after)
     names = describe.name_pfms(pfms, motifs)
     cut = describe.active_cut(describe.window_means(acts_train, lo, hi))
-    active = describe.window_means(acts_test, lo, hi) > cut
+    means_test = describe.window_means(acts_test, lo, hi)
+    active = means_test > cut
     enrichment = describe.class_enrichment(active, labels_test, classes)
     best = describe.best_class(enrichment, F)
     table = pd.concat([pd.DataFrame({"feature": np.arange(F), "n_sites": n_sites,
                                      "described": n_sites >= settings.min_sites}), names, best], axis=1)
+    table["auroc"] = [score_auroc(means_test[:, f], labels_test == c) if isinstance(c, str) else np.nan
+                      for f, c in enumerate(table["best_class"])]
     run = FeatureRun(label=label, table=table, pfms=pfms)
     m, c = controls.scores(table, settings.q)
     run.table["motif_score"], run.table["class_score"] = m, c
@@ -216,7 +220,15 @@ def build_dictionary(model, data, settings: FeatureSettings = FeatureSettings(),
     sh_tr = controls.shuffled_sequences(seq_tr, seed=settings.seed)
     sh_te = controls.shuffled_sequences(seq_te, seed=settings.seed + len(seq_tr))
     shuffled, _, _, _ = one(model, "shuffled sequences", 0.7, sh_tr, sh_te, fit, None)
+    off = (settings.length - settings.center) // 2
+    kmer = kmer_class_auroc([s[off:off + settings.center] for s in seq_tr], train["label"].to_numpy(),
+                            [s[off:off + settings.center] for s in seq_te], labels_te, classes, seed=settings.seed)
+    trained.table["kmer_auroc"] = trained.table["best_class"].map(kmer).astype(float)
+    trained.table["beats_kmer"] = trained.table["auroc"] > trained.table["kmer_auroc"]
     table, headline = controls.compare(trained, random, shuffled, settings.q)
+    headline["kmer_auroc"] = {c: round(v, 4) for c, v in kmer.items()}
+    headline["beats_kmer"] = controls.count_ci(int((table["beats_kmer"] & table["described"]).sum()),
+                                               int(table["described"].sum()))
     top = sites.groupby("feature", sort=False).head(settings.n_top_sites).copy()
     top["rank"] = top.groupby("feature").cumcount() + 1
     w = train.loc[top["window"].to_numpy()]

@@ -79,6 +79,8 @@ class FeatureDictionary:
     ``table``: the trained run's table plus ``rank_random``, ``rank_shuffled`` (empirical p of the feature's
     best score among the control's features: (1 + #control scores ≥ it) / (1 + n), on the axis — motif or
     class — where the feature does best), ``beats_random``, ``beats_shuffled``, ``beats_both``.
+    ``auroc`` / ``kmer_auroc`` / ``beats_kmer``: the feature's held-out AUROC for its best class against the
+    k-mer logistic baseline's for that class (:mod:`glm_explore.features.baseline`).
     ``enrichment``: feature × class odds ratios (held-out windows). ``sites``: top genome sites per feature
     (``feature, rank, chrom, start, end, activation, sequence``; 0-based half-open receptive fields).
     ``landmarks``: ``{"span": s, "n": {landmark: windows}, "profiles": {landmark: (F, 2s + 1) z-scored mean
@@ -151,8 +153,9 @@ class FeatureDictionary:
     def load(cls, path: str | Path) -> FeatureDictionary:
         d = json.loads(Path(path).read_text())
         table = _frame(d["table"])
-        for c in ("described", "beats_random", "beats_shuffled", "beats_both"):
-            table[c] = table[c].astype(bool)
+        for c in ("described", "beats_random", "beats_shuffled", "beats_both", "beats_kmer"):
+            if c in table:
+                table[c] = table[c].astype(bool)
         return cls(model=d["model"], genome=d["genome"], source=d["source"], settings=d["settings"],
                    fingerprint=d["fingerprint"], table=table, trained=FeatureRun.from_dict(d["trained"]),
                    random=None if d["random"] is None else FeatureRun.from_dict(d["random"]),

@@ -1,0 +1,55 @@
+"""Learned-features time for the default MLM (not a test; prints numbers).
+
+Times, separately: (1) reading last-layer hidden states of the training windows, (2) the TopK SAE fit on their
+centre positions (``--steps``, 256 latents, k = 8), (3) feature annotation — :func:`build_dictionary` for block-1
+convolution channels, i.e. sites → PFMs → TOMTOM, class enrichment, landmark profiles, and both controls (random
+weights, dinucleotide-shuffled windows). Wall times on whatever else the machine runs at the moment: not idle figures
+(print the load average beside them).
+
+    OMP_NUM_THREADS=2 .venv/bin/python bench/bench_features.py [--per-class 60] [--steps 1500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import torch
+
+from glm_explore.features import FeatureSettings, SAESettings, build_dictionary, fit_sae
+from glm_explore.features.activations import layer_activations, sample_windows
+from glm_explore.features.dictionary import _sae_rows
+from glm_explore.io.datasets import load_dataset
+from glm_explore.models import load_model
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--per-class", type=int, default=60)
+    ap.add_argument("--steps", type=int, default=1500)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    model, data = load_model("default-mlm"), load_dataset("yeast")
+    settings = FeatureSettings(per_class=args.per_class)
+    ws = sample_windows(data, length=settings.length, center=settings.center, per_class=args.per_class)
+    train = ws.table[ws.table["split"] == "train"]["sequence"].tolist()
+    t0 = time.perf_counter()
+    h = layer_activations(model, train, -1)
+    t1 = time.perf_counter()
+    rows = _sae_rows(h, settings)
+    fit = fit_sae(rows, SAESettings(steps=args.steps))
+    t2 = time.perf_counter()
+    fd = build_dictionary(model, data, settings)
+    t3 = time.perf_counter()
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs, torch threads {args.threads}")
+    print(f"last-layer states of {len(train)} windows × {settings.length} bp: {t1 - t0:.1f} s")
+    print(f"SAE fit ({len(rows):,} rows × {h.shape[2]}, 256 latents, k=8, {args.steps} steps): {t2 - t1:.1f} s "
+          f"(FVE {fit.fve:.3f}, L0 {fit.l0:.1f}, dead {fit.dead})")
+    print(f"block-1 channel annotation with both controls and landmarks: {t3 - t2:.1f} s "
+          f"({fd.headline['beats_both']['k']}/{fd.headline['beats_both']['n']} beat both controls)")
+
+
+if __name__ == "__main__":
+    main()
