@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from glm_explore.distributed import EngineOptions, score_vcf_ray
+from glm_explore.distributed import EngineOptions, score_vcf_ray, vcf_store
 from glm_explore.io.datasets import load_dataset
 from glm_explore.models import load_model
-from glm_explore.variants import write_vcf_scores
+from glm_explore.variants import VariantScoreSettings, write_vcf_scores
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,7 +48,8 @@ def synthetic_vcf(path: Path, data, chrom: str, n: int, seed: int = 0) -> None:
 def bench_local(model_spec: str, data, vcf: Path, out: Path, shard: int) -> float:
     model = load_model(model_spec)
     t = time.perf_counter()
-    summary = write_vcf_scores(model, data, vcf, out, out.with_suffix(".skipped.tsv"), batch_size=shard)
+    summary = write_vcf_scores(model, data, vcf, out, out.with_suffix(".skipped.tsv"),
+                               VariantScoreSettings(chunk_size=shard))
     dt = time.perf_counter() - t
     rate = summary.scored / dt
     print(f"local engine (1 process, {os.environ.get('OMP_NUM_THREADS', '?')} torch thread(s)): "
@@ -64,8 +65,12 @@ def bench_ray(model_spec: str, data, vcf: Path, out: Path, shard: int, actors: i
         if done:
             stamps.append(time.perf_counter())
 
-    _, run = score_vcf_ray(vcf, out, out.with_suffix(".skipped.tsv"), model=model_spec, genome="yeast", data=data,
-                           batch_size=shard, opts=EngineOptions(actors=actors), progress=progress)
+    settings = VariantScoreSettings(chunk_size=shard)
+    store = vcf_store(out, vcf, settings, model=model_spec, genome="yeast")
+    run = score_vcf_ray(vcf, data, settings, store, model=model_spec, genome="yeast",
+                        opts=EngineOptions(actors=actors), progress=progress)
+    write_vcf_scores(None, data, vcf, out, out.with_suffix(".skipped.tsv"), settings, shards=store)
+    store.remove()
     wall = time.perf_counter() - t0
     first, last = stamps[actors - 1] - t0, stamps[-1] - t0  # steady state: after each actor's first shard
     steady_shards = run.shards - actors

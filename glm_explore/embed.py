@@ -25,7 +25,10 @@ come from one forward pass.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import Protocol
 
 import numpy as np
 
@@ -100,14 +103,76 @@ def crop_bounds(length: int, pooling: str, center: int, receptive_field: int | N
     return max(0, sl.start - receptive_field), min(length, sl.stop + receptive_field)
 
 
-def embed_windows(model: GenomicLM, seqs: Sequence[str], *, layers: Sequence[int] | str | int = -1,
-                  pooling: str = DEFAULT_POOLING, center: int = 100, rc: bool | None = None,
-                  batch_size: int = 128, crop: bool = True, progress: Progress | None = None,
-                  name: str = "") -> Embeddings:
-    """Pooled embeddings of equal-length windows → :class:`Embeddings` with ``vectors`` (N, n_layers, D).
+@dataclass(frozen=True)
+class EmbedSettings:
+    """Everything an embedding depends on besides the model and the windows (one object for the page, the CLI,
+    the local driver and the Ray actors).
 
-    ``rc=None`` means on for MLMs, off for CLMs. ``progress(fraction, message)`` is called after
-    each batch. Inference only (``torch.inference_mode``).
+    ``layers``: indices (0 = input embedding, -1 = last), one int, or ``"all"``; ``pooling`` one of
+    :data:`POOLINGS` over the ``center`` bp; ``rc`` reverse-complement averaging (None: on for MLMs);
+    ``batch_size`` windows per forward; ``crop`` feed only the part that can influence the pooled positions.
+    :meth:`resolved` fixes ``layers`` and ``rc`` for one model (what a Ray actor gets).
+    """
+
+    layers: tuple[int, ...] | str = (-1,)
+    pooling: str = DEFAULT_POOLING
+    center: int = 100
+    rc: bool | None = None
+    batch_size: int = 128
+    crop: bool = True
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.layers, str):
+            ks = [self.layers] if isinstance(self.layers, int | np.integer) else self.layers
+            object.__setattr__(self, "layers", tuple(int(k) for k in ks))
+
+    def resolved(self, model: GenomicLM) -> EmbedSettings:
+        """These settings with the model's non-negative layer indices and its RC default filled in."""
+        return replace(self, layers=tuple(normalize_layers(model, self.layers)),
+                       rc=model.info.is_mlm if self.rc is None else bool(self.rc))
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "layers": self.layers if isinstance(self.layers, str) else list(self.layers)}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> EmbedSettings:
+        return cls(**values)
+
+
+class ShardSource(Protocol):
+    """Slices of windows already embedded elsewhere (the Ray engine's shard store): ``.npy`` bytes per slice."""
+
+    def done(self, shard: int) -> bool: ...
+
+    def load(self, shard: int) -> bytes: ...
+
+
+def shard_slices(n: int, shard_size: int) -> list[slice]:
+    """The windows of shard ``k``: ``[k·shard_size, (k+1)·shard_size)`` (the last one shorter)."""
+    return [slice(s, min(n, s + shard_size)) for s in range(0, n, shard_size)]
+
+
+def vectors_bytes(vectors: np.ndarray) -> bytes:
+    """Pooled vectors ``(n, n_layers, D)`` as ``.npy`` bytes (what a Ray actor sends back; no pickling)."""
+    buf = io.BytesIO()
+    np.save(buf, np.asarray(vectors, dtype=np.float32), allow_pickle=False)
+    return buf.getvalue()
+
+
+def vectors_from_bytes(data: bytes) -> np.ndarray:
+    return np.load(io.BytesIO(data), allow_pickle=False)
+
+
+def embed_windows(model: GenomicLM, seqs: Sequence[str], settings: EmbedSettings | None = None, *,
+                  progress: Progress | None = None, name: str = "", shards: ShardSource | None = None,
+                  shard_size: int | None = None, **changes) -> Embeddings:
+    """Pooled embeddings of equal-length windows → :class:`Embeddings` with ``vectors`` (N, n_layers, D): the one
+    driver of ``embed`` for both engines.
+
+    ``settings``: an :class:`EmbedSettings` (``changes``: fields to override, e.g. ``layers=[1, 3]``).
+    ``rc=None`` means on for MLMs, off for CLMs. ``progress(fraction, message)`` is called after each batch.
+    With ``shards`` (the Ray engine's store) the windows are taken in slices of ``shard_size``
+    (:func:`shard_slices`): a slice the store holds is read from it, any other is embedded here. Inference only.
     """
     seqs = list(seqs)
     if not seqs:
@@ -115,21 +180,33 @@ def embed_windows(model: GenomicLM, seqs: Sequence[str], *, layers: Sequence[int
     length = len(seqs[0])
     if any(len(s) != length for s in seqs):
         raise ValueError("all windows must have the same length")
-    layer_idx = normalize_layers(model, layers)
-    rc = model.info.is_mlm if rc is None else bool(rc)
-    sl = pool_slice(length, pooling, center)
-    lo, hi = crop_bounds(length, pooling, center, model.info.receptive_field) if crop else (0, length)
+    base = settings if settings is not None else EmbedSettings()
+    s = (replace(base, **changes) if changes else base).resolved(model)
+    if shards is None:
+        vectors = _embed(model, seqs, s, progress)
+    else:
+        vectors = np.concatenate([vectors_from_bytes(shards.load(k)) if shards.done(k) else _embed(model, seqs[sl], s)
+                                  for k, sl in enumerate(shard_slices(len(seqs), shard_size or len(seqs)))])
+    return Embeddings(vectors=vectors, layers=s.layers, model=name or model.info.name, pooling=s.pooling,
+                      center=s.center, rc=s.rc, window_length=length)
+
+
+def _embed(model: GenomicLM, seqs: list[str], s: EmbedSettings, progress: Progress | None = None) -> np.ndarray:
+    """The ``(N, n_layers, D)`` float32 vectors of ``seqs`` under resolved settings ``s``."""
+    length, batch_size, layer_idx = len(seqs[0]), s.batch_size, list(s.layers)
+    sl = pool_slice(length, s.pooling, s.center)
+    lo, hi = crop_bounds(length, s.pooling, s.center, model.info.receptive_field) if s.crop else (0, length)
     sl = slice(sl.start - lo, sl.stop - lo)
-    strands = 2 if rc else 1
+    strands = 2 if s.rc else 1
     out = None
     done, total = 0, len(seqs) * strands
     for i in range(0, len(seqs), batch_size):
-        batch = [s[lo:hi] for s in seqs[i:i + batch_size]]
+        batch = [x[lo:hi] for x in seqs[i:i + batch_size]]
         fwd = hidden_layers(model, batch, layer_idx, batch_size=batch_size)
         pooled = np.stack([h[:, sl].mean(axis=1) for h in fwd], axis=1)  # (B, n_layers, D)
         done += len(batch)
-        if rc:
-            rev = hidden_layers(model, [reverse_complement(s) for s in batch], layer_idx, batch_size=batch_size)
+        if s.rc:
+            rev = hidden_layers(model, [reverse_complement(x) for x in batch], layer_idx, batch_size=batch_size)
             pooled_rev = np.stack([h[:, ::-1][:, sl].mean(axis=1) for h in rev], axis=1)
             pooled = (pooled + pooled_rev) / 2
             done += len(batch)
@@ -138,8 +215,7 @@ def embed_windows(model: GenomicLM, seqs: Sequence[str], *, layers: Sequence[int
         out[i:i + len(batch)] = pooled
         if progress:
             progress(done / total, f"embedded {min(i + batch_size, len(seqs)):,}/{len(seqs):,} windows")
-    return Embeddings(vectors=out, layers=tuple(layer_idx), model=name or model.info.name, pooling=pooling,
-                      center=center, rc=rc, window_length=length)
+    return out
 
 
 def window_frame(windows, emb: Embeddings | None = None, projections: Sequence = (), *,

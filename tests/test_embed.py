@@ -204,3 +204,29 @@ def test_page_end_to_end_on_chloroplast(monkeypatch, tmp_path, chloroplast, defa
     assert not at.exception
     assert at.session_state["handoff_region"] == region
     assert at.text_input(key="logits_region").value == region  # the logits page opened with it
+
+
+def test_one_driver_reads_stored_slices_and_embeds_the_rest(tiny_mlm, rng):
+    """embed_windows(shards=…) is what the Ray engine's output goes through: a slice the store holds is taken as
+    stored, the others are embedded here, and the result carries the same settings as a plain local run."""
+    from glm_explore.embed import EmbedSettings, shard_slices, vectors_bytes
+
+    seqs = [random_dna(rng, 40) for _ in range(10)]
+    settings = EmbedSettings(layers=[1, -1], center=8, rc=True, batch_size=3)
+    whole = embed_windows(tiny_mlm, seqs, settings)
+    assert [(s.start, s.stop) for s in shard_slices(10, 4)] == [(0, 4), (4, 8), (8, 10)]
+    marked = whole.vectors[4:8] + 100.0  # stored values come back as stored, not recomputed
+
+    class Store(dict):
+        def done(self, k):
+            return k in self
+
+        def load(self, k):
+            return self[k]
+
+    out = embed_windows(tiny_mlm, seqs, settings, shards=Store({1: vectors_bytes(marked)}), shard_size=4)
+    np.testing.assert_array_equal(out.vectors[4:8], marked.astype(np.float32))
+    np.testing.assert_allclose(out.vectors[[0, 1, 2, 3, 8, 9]], whole.vectors[[0, 1, 2, 3, 8, 9]], atol=1e-6)
+    assert (out.layers, out.rc, out.center, out.pooling) == (whole.layers, whole.rc, whole.center, whole.pooling) \
+        == ((1, 3), True, 8, "center-mean")
+    assert EmbedSettings.from_dict(settings.resolved(tiny_mlm).as_dict()) == settings.resolved(tiny_mlm)

@@ -305,7 +305,7 @@ def test_vcf_with_indels_and_svs_to_parquet(tmp_path, cp, tiny_clm):
     vcf = tmp_path / "sv.vcf"
     vcf.write_text("\n".join(lines) + "\n")
     out, skipped = tmp_path / "s.parquet", tmp_path / "s.skipped.tsv"
-    summ = va.write_vcf_scores(tiny_clm, data, vcf, out, skipped, batch_size=2, max_sv_size=1000)
+    summ = va.write_vcf_scores(tiny_clm, data, vcf, out, skipped, va.VariantScoreSettings(chunk_size=2, max_sv_size=1000))
     table = pq.read_table(out).to_pandas()
     assert list(table["id"]) == ["snv", "del", "svdel", "svlen"] and summ.scored == 4
     assert list(table["kind"]) == ["SNV", "DEL", "DEL", "DEL"] and list(table["length"]) == [1, 3, 20, 20]

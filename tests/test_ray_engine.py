@@ -306,6 +306,33 @@ def test_pool_size_follows_resources_and_pending_shards():
     assert eng.pool_size(FakeRay, opts(actors=5), 100) == 5
 
 
+def test_an_unreachable_cluster_fails_before_ray_init(monkeypatch, tmp_path, capsys):
+    """--address with nothing listening: one line naming the address, from the pre-flight probe (ray.init, which
+    would retry for minutes, is never called), and no output or work folder left behind."""
+    import socket
+
+    ray = pytest.importorskip("ray")
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    address = f"127.0.0.1:{port}"
+    inits = []
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", lambda *a, **k: inits.append(k))
+    with pytest.raises(eng.RayEngineError, match=f"cannot reach a Ray cluster at {address}"):
+        eng.connect(address)
+    monkeypatch.setenv("RAY_ADDRESS", f"ray://{address}")
+    with pytest.raises(eng.RayEngineError, match=f"ray://{address}"):  # $RAY_ADDRESS is probed the same way
+        eng.connect(None)
+    monkeypatch.delenv("RAY_ADDRESS")
+    vcf, out = tmp_path / "in.vcf", tmp_path / "s.parquet"
+    _write_vcf(vcf, {"c1": 1000}, ["c1\t10\tv\tA\tC\t.\t.\t."])
+    rc, err = _score(capsys, vcf, out, "--genome", "chloroplast", "--engine", "ray", "--address", address)
+    assert rc == 2 and len(err) == 1 and err[0].startswith(f"error: cannot reach a Ray cluster at {address}"), err
+    assert inits == [] and not out.exists() and not eng.work_dir_for(out).exists()
+    assert eng.cluster_endpoint("ray://head:10001") == ("head", 10001) and eng.cluster_endpoint("auto") is None
+
+
 def test_ray_failures_become_one_line_with_the_innermost_reason():
     exc = RuntimeError("ray::MapWorker.submit() (pid=1)\n  File x\nValueError: boom here\n")
     msg = str(eng._one_line_error(exc))

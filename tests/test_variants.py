@@ -342,7 +342,7 @@ def test_score_vcf_table_limit_and_score_site(tmp_path, chloroplast, tiny_mlm):
     lines.insert(1, f"{c}\t150\tbad\t{s[149]}\t<INS>\t.\t.\t.")
     vcf = tmp_path / "t.vcf"
     _write_vcf(vcf, {c: g.lengths[c]}, lines)
-    scores, skipped, summ = va.score_vcf_table(tiny_mlm, chloroplast, vcf, limit=7, batch_size=3, window=21)
+    scores, skipped, summ = va.score_vcf_table(tiny_mlm, chloroplast, vcf, va.VariantScoreSettings(limit=7, chunk_size=3, window=21))
     assert len(scores) == summ.scored == 7 and summ.stopped_at_limit and list(skipped["id"]) == ["bad"]
     direct = va.mlm_llr(tiny_mlm, chloroplast, scores[["chrom", "pos", "ref", "alt"]], window=21)
     np.testing.assert_allclose(scores["llr"], direct["llr"], atol=1e-6)
@@ -632,3 +632,30 @@ def test_page_batch_demo_vcf_on_yeast():
     assert any("12 scored" in m.value and "REF mismatch: 1" in m.value for m in at.markdown)
     scores = at.dataframe[2].value
     assert len(scores) == 12 and scores["llr"].notna().all() and "region_class" in scores
+
+
+def test_parquet_schema_comes_from_the_declared_columns():
+    """Each column's type is the one declared beside its scorer; an undeclared column raises, never becomes text."""
+    import pyarrow as pa
+
+    df = pd.DataFrame({"chrom": ["c1", "c1"], "pos": [5, 9], "ref": ["A", "G"], "alt": ["C", "T"],
+                       "EFFECT": ["missense", None], "status": ["ok", "ok"], "llr": [-1.5, 0.25],
+                       "length": [1.0, np.nan], "region_class": ["CDS", None]})
+    table = va.arrow_table(df, ["EFFECT"])
+    assert table.schema.types == [pa.string(), pa.int64(), pa.string(), pa.string(), pa.string(), pa.string(),
+                                  pa.float64(), pa.int64(), pa.string()]
+    assert table.column("length").to_pylist() == [1, None] and table.column("EFFECT").to_pylist() == ["missense", None]
+    with pytest.raises(va.UndeclaredColumnError, match="'new_score'"):
+        va.parquet_bytes(df.assign(new_score=[0.5, 0.1]), ["EFFECT"])
+    with pytest.raises(va.UndeclaredColumnError, match="'EFFECT'"):  # an INFO field only passes when named
+        va.arrow_table(df)
+
+
+def test_variant_score_settings_are_one_frozen_object(tiny_mlm, chloroplast):
+    """Overrides go through the settings object; an unknown name or a bad value is refused before any work."""
+    s = va.VariantScoreSettings(window=21, rc=False)
+    assert va.VariantScoreSettings.from_dict(s.as_dict()) == s
+    with pytest.raises(TypeError, match="windw"):
+        va.score_variants(tiny_mlm, chloroplast, pd.DataFrame(columns=["chrom", "pos", "ref", "alt"]), windw=21)
+    with pytest.raises(va.VariantError, match="clm_reduce"):
+        va.VariantScoreSettings(clm_reduce="max")

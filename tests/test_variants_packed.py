@@ -297,7 +297,7 @@ def test_demo_vcf_scores_through_the_cli_equal_the_per_site_reference(tmp_path, 
                  str(packed_out), "--quiet"]) == 0
     ref_out = tmp_path / "ref.parquet"
     summary = va.write_vcf_scores(default_mlm, yeast, va.DEMO_VCF, ref_out, tmp_path / "ref.skipped.tsv",
-                                  packed=False)
+                                  va.VariantScoreSettings(packed=False))
     a, b = pq.read_table(packed_out), pq.read_table(ref_out)
     assert a.schema == b.schema and a.num_rows == b.num_rows == summary.scored > 1000
     a, b = a.to_pandas(), b.to_pandas()

@@ -20,7 +20,8 @@ def windows(data_key, wp, _data):
 @st.cache_data(persist="disk", max_entries=8, show_spinner=False)
 def embeddings(model_key, data_key, wp, ep, _model, _ws):
     bar = st.progress(0.0, "Embedding windows…")  # inside: replayed (then emptied) on a cache hit
-    out = em.embed_windows(_model, _ws.sequences, **ep, center=wp["center"], progress=lambda f, m: bar.progress(f, m))
+    out = em.embed_windows(_model, _ws.sequences, em.EmbedSettings(**ep, center=wp["center"]),
+                           progress=lambda f, m: bar.progress(f, m))
     bar.empty()
     return out
 

@@ -8,13 +8,14 @@ import streamlit as st
 from dashboard import params as pp
 from dashboard.results_cache import session_cached
 from glm_explore import variants as va
+from glm_explore.io.vcf import VcfRecords
 from glm_explore.plots import synonymy_comparison, variant_score_histogram, variant_tracks
 from glm_explore.plots.variants import indel_tracks, length_bias_plot
 
 
 def single_variant(model, data, v: va.Variant, half_width: int, rc: bool, progress):
     tracks = va.delta_track(model, data, v, half_width=half_width, progress=progress)  # checks REF first
-    scores = va.score_site(model, data, v.chrom, v.pos, rc=rc)
+    scores = va.score_site(model, data, v.chrom, v.pos, va.VariantScoreSettings(rc=rc))
     return scores, tracks, va.embedding_shift(model, data, v)
 
 
@@ -40,13 +41,15 @@ def show_single(single: pp.Run, model, data):
 def batch_scores(batch: pp.Run, model, data):
     """(scores, skipped, summary) of a VCF, kept in session state under a progress bar."""
     sv = batch.params.sv or None  # 0 = SNVs only
+    settings = va.VariantScoreSettings(limit=batch.params.limit, chunk_size=100, max_sv_size=sv)
     return session_cached("variants_batch_cache", batch, lambda cb: va.score_vcf_table(
-        model, data, batch.extra, limit=batch.params.limit, batch_size=100, progress=cb, max_sv_size=sv),
+        model, data, batch.extra, settings, progress=cb),
         message="Scoring…", max_entries=4)
 
 
-def scores_by_class(scores):
-    """The scores table filtered to the picked region classes, its downloads, and LLRs per class."""
+def scores_by_class(scores, info=()):
+    """The scores table filtered to the picked region classes, its downloads, and LLRs per class (``info``: the
+    VCF's INFO fields, text columns of the Parquet)."""
     classes = sorted(scores["region_class"].dropna().unique()) if "region_class" in scores else []
     keep = st.multiselect("Region classes", classes, classes, key="variants_classes")
     shown = scores[scores["region_class"].isin(keep)] if classes else scores
@@ -54,7 +57,7 @@ def scores_by_class(scores):
     d1, d2 = st.columns(2)
     d1.download_button("Download CSV", shown.to_csv(index=False), "variant_scores.csv", "text/csv",
                        key="variants_csv")
-    d2.download_button("Download Parquet", va.parquet_bytes(shown), "variant_scores.parquet",
+    d2.download_button("Download Parquet", va.parquet_bytes(shown, info), "variant_scores.parquet",
                        key="variants_parquet")
     if classes:
         st.plotly_chart(variant_score_histogram(shown), key="variants_hist")
@@ -85,7 +88,7 @@ def show_batch(batch: pp.Run, model, data):
     with st.expander("Skipped records by reason"):
         st.dataframe(summary.table(), hide_index=True)
         st.dataframe(skipped, hide_index=True)
-    scores_by_class(scores)
+    scores_by_class(scores, VcfRecords.fields(batch.extra))
     synonymy(scores)
 
 

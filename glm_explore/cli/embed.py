@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from .. import reduce
-from ..embed import DEFAULT_POOLING, POOLINGS, embed_windows, normalize_layers, window_frame
+from ..embed import DEFAULT_POOLING, POOLINGS, EmbedSettings, embed_windows, normalize_layers, window_frame
 from ..errors import RegionError
 from ..region_windows import make_windows
 from .common import (
@@ -86,12 +86,13 @@ def run(args: argparse.Namespace) -> int:
     for line in ws.notes:
         note(line)
     note(ws.counts.to_string(index=False))
-    rc = None if args.rc == "auto" else args.rc == "on"
+    settings = EmbedSettings(layers=tuple(layers), pooling=args.pooling, center=args.center,
+                             rc=None if args.rc == "auto" else args.rc == "on", batch_size=args.batch_size
+                             ).resolved(model)
     if opts is None:
-        emb = embed_windows(model, ws.sequences, layers=layers, pooling=args.pooling, center=args.center, rc=rc,
-                            batch_size=args.batch_size, progress=stderr_progress())
+        emb = embed_windows(model, ws.sequences, settings, progress=stderr_progress())
     else:
-        emb = _embed_ray(args, opts, model, ws.sequences, layers, rc)
+        emb = _embed_ray(args, opts, model, ws.sequences, settings)
     note("")
     X = emb.features(emb.layers)
     projections = [reduce.pca_coords(X, seed=args.seed)]
@@ -117,13 +118,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _embed_ray(args: argparse.Namespace, opts, model, seqs, layers: list[int], rc: bool | None):
-    """``--engine ray``: the same Embeddings, computed by actors that each load ``--model`` (resumable)."""
-    from ..distributed import embed_windows_ray
+def _embed_ray(args: argparse.Namespace, opts, model, seqs, settings: EmbedSettings):
+    """``--engine ray``: actors that each load ``--model`` embed the window slices into a shard store (resumable);
+    the one driver, :func:`embed_windows`, then builds the same Embeddings from it."""
+    from ..distributed import embed_store, embed_windows_ray
 
-    emb, ray_run = embed_windows_ray(args.model, seqs, out=args.out, layers=layers, pooling=args.pooling,
-                                     center=args.center, rc=model.info.is_mlm if rc is None else rc,
-                                     batch_size=args.batch_size, shard_size=args.shard_size or 512,
-                                     name=model.info.name, opts=opts, progress=shard_progress())
+    shard_size = args.shard_size or 512
+    store = embed_store(args.out, seqs, settings, model=args.model, shard_size=shard_size)
+    ray_run = embed_windows_ray(args.model, seqs, settings, store, shard_size=shard_size, opts=opts,
+                                progress=shard_progress())
+    emb = embed_windows(model, seqs, settings, shards=store, shard_size=shard_size)
+    store.remove()
     note(ray_run.line())
     return emb

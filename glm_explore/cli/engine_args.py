@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..distributed.ray_engine import EngineOptions, fail_after_from_env, require_ray
+from ..distributed.ray_engine import EngineOptions, check_reachable, fail_after_from_env, require_ray
 from .common import float_range, int_range
 
 RAY_ONLY = ("address", "actors", "cpus_per_actor", "gpus_per_actor", "shards_per_call")
@@ -50,6 +50,7 @@ def engine_options(args: argparse.Namespace, *, also: tuple[str, ...] = ()) -> E
             raise UsageError(f"{', '.join(given)} only apply with --engine ray (add --engine ray or drop them)")
         return None
     require_ray()
+    check_reachable(args.address)  # an unreachable --address fails now, in seconds, before any work
     return EngineOptions(address=args.address, actors=args.actors, cpus_per_actor=args.cpus_per_actor or 1.0,
                          gpus_per_actor=args.gpus_per_actor or 0.0, shards_per_call=args.shards_per_call or 1,
                          fail_after=fail_after_from_env())

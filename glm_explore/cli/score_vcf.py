@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..variants import SIGN_CONVENTION, check_vcf_path, count_records, write_vcf_scores
+from ..io.vcf import check_vcf_path, count_records
+from ..variants import SIGN_CONVENTION, VariantScoreSettings, write_vcf_scores
 from .common import add_genome_model_args, int_range, load_genome_arg, load_model_arg, note, output_path
 from .engine_args import add_engine_args, engine_options, shard_progress
 
@@ -38,34 +39,36 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+def settings_of(args: argparse.Namespace) -> VariantScoreSettings:
+    """The command's options as the one settings object both engines get."""
+    return VariantScoreSettings(window=args.window, rc=not args.no_rc, clm_reduce=args.clm_reduce,
+                                max_sv_size=args.max_sv_size, chunk_size=args.batch_size, limit=args.limit)
+
+
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     out = Path(args.out)
     skipped = Path(args.skipped) if args.skipped else out.with_suffix(".skipped.tsv")
     vcf = check_vcf_path(args.vcf)
+    settings = settings_of(args)
     opts = engine_options(args)
     data = load_genome_arg(args.genome)
-    if opts is not None:
-        return _run_ray(args, opts, vcf, data, out, skipped)
-    model = load_model_arg(args.model)
-    total = None if args.quiet else count_records(vcf)
-    with tqdm(total=total, unit="rec", disable=args.quiet, file=sys.stderr) as bar:
-        summary = write_vcf_scores(model, data, vcf, out, skipped, batch_size=args.batch_size, window=args.window,
-                                   rc=not args.no_rc, clm_reduce=args.clm_reduce, limit=args.limit,
-                                   on_records=lambda n: bar.update(n - bar.n), max_sv_size=args.max_sv_size)
-    note(f"{summary.line()}. Wrote {out} (skipped alleles: {skipped}).")
-    return 0
+    shards, model, ray_note = None, None, ""
+    if opts is not None:  # Ray actors score the chunks into a shard store; the driver below only writes the files
+        from ..distributed import score_vcf_ray, vcf_store
 
-
-def _run_ray(args: argparse.Namespace, opts, vcf: Path, data, out: Path, skipped: Path) -> int:
-    """``--engine ray``: the same Parquet and skipped TSV, scored by actors that each load ``--model``."""
-    from ..distributed import score_vcf_ray
-
-    summary, ray_run = score_vcf_ray(vcf, out, skipped, model=args.model, genome=args.genome, data=data,
-                                     batch_size=args.batch_size, window=args.window, rc=not args.no_rc,
-                                     clm_reduce=args.clm_reduce, limit=args.limit, max_sv_size=args.max_sv_size,
-                                     opts=opts,
-                                     progress=shard_progress(not args.quiet))
-    note(f"{summary.line()}; {ray_run.line()}. Wrote {out} (skipped alleles: {skipped}).")
+        shards = vcf_store(out, vcf, settings, model=args.model, genome=args.genome)
+        ray_run = score_vcf_ray(vcf, data, settings, shards, model=args.model, genome=args.genome, opts=opts,
+                                progress=shard_progress(not args.quiet))
+        ray_note = f"; {ray_run.line()}"
+    else:
+        model = load_model_arg(args.model)
+    total = None if args.quiet or opts is not None else count_records(vcf)
+    with tqdm(total=total, unit="rec", disable=args.quiet or opts is not None, file=sys.stderr) as bar:
+        summary = write_vcf_scores(model, data, vcf, out, skipped, settings, shards=shards,
+                                   on_records=lambda n: bar.update(n - bar.n))
+    if shards is not None:
+        shards.remove()
+    note(f"{summary.line()}{ray_note}. Wrote {out} (skipped alleles: {skipped}).")
     return 0

@@ -9,8 +9,8 @@ Ray is optional (``pip install "ray[data]"``) and imported only when a job runs;
 does not import it. The local engine (the default) is the in-process code these jobs reuse.
 """
 
-from .jobs import RayRun, embed_windows_ray, score_vcf_ray, track_chunks_ray
+from .jobs import RayRun, embed_store, embed_windows_ray, score_vcf_ray, track_chunks_ray, vcf_store
 from .ray_engine import EngineOptions, RayEngineError, ShardStore, connect, require_ray, work_dir_for
 
-__all__ = ["EngineOptions", "RayEngineError", "RayRun", "ShardStore", "connect", "embed_windows_ray",
-           "require_ray", "score_vcf_ray", "track_chunks_ray", "work_dir_for"]
+__all__ = ["EngineOptions", "RayEngineError", "RayRun", "ShardStore", "connect", "embed_store", "embed_windows_ray",
+           "require_ray", "score_vcf_ray", "track_chunks_ray", "vcf_store", "work_dir_for"]

@@ -6,10 +6,10 @@ registry (:func:`glm_explore.models.load_model`) and its own genome (:func:`glm_
 nothing heavy is pickled. Each call turns a batch of shard payloads (bytes) into result bytes with the local
 engine's own functions:
 
-* ``score-vcf`` — :class:`VcfShard`: an allele table as Parquet bytes → :func:`glm_explore.variants.score_variants` →
-  :func:`glm_explore.variants.parquet_bytes` (the local writer's Parquet schema);
+* ``score-vcf`` — :class:`VcfShard`: a chunk of alleles as Parquet bytes → :func:`glm_explore.variants.chunk_table`
+  (what the local driver runs per chunk) → Parquet bytes;
 * ``embed`` — :class:`EmbedShard`: newline-joined windows → :func:`glm_explore.embed.embed_windows` →
-  ``.npy`` bytes of the ``(n, n_layers, D)`` float32 vectors;
+  ``.npy`` bytes of the ``(n, n_layers, D)`` float32 vectors (:func:`glm_explore.embed.vectors_bytes`);
 * ``track`` — :class:`TrackShard`: a chunk as JSON → ``glm_explore.track.compute_chunk`` → ``.npz`` bytes.
 
 Nothing is unpickled by our code: payloads and results are Parquet, JSON or ``.npz`` bytes, and a user error
@@ -88,36 +88,33 @@ def error_from_bytes(data: bytes) -> GlmExploreError:
 
 
 class VcfShard:
-    """Score one batch of SNV alleles exactly as :func:`glm_explore.variants.score_vcf` scores a batch."""
+    """Score one chunk of alleles exactly as the local driver does (:func:`glm_explore.variants.chunk_table`)."""
 
-    def __init__(self, model: str, genome: str, window: int | None, rc: bool, clm_reduce: str,
-                 max_sv_size: int | None = None) -> None:
+    def __init__(self, model: str, genome: str, settings: dict, info: list[str]) -> None:
+        from ..variants import VariantScoreSettings
+
         self.model, self.genome = load_model(model), load_genome(genome)
-        self.kwargs = {"window": window, "rc": rc, "clm_reduce": clm_reduce, "max_sv_size": max_sv_size}
+        self.settings, self.info = VariantScoreSettings.from_dict(settings), list(info)
 
     def __call__(self, payload: bytes) -> bytes:
-        from ..variants import parquet_bytes, score_variants
+        from ..variants.parquet import chunk_table, table_bytes
 
-        variants = frame_from_bytes(payload)
-        return parquet_bytes(score_variants(self.model, self.genome, variants, **self.kwargs))
+        return table_bytes(chunk_table(self.model, self.genome, frame_from_bytes(payload), self.settings, self.info))
 
 
 class EmbedShard:
-    """Embed one slice of equal-length windows exactly as :func:`glm_explore.embed.embed_windows` does."""
+    """Embed one slice of equal-length windows exactly as the local driver does
+    (:func:`glm_explore.embed.embed_windows` with the driver's resolved settings)."""
 
-    def __init__(self, model: str, layers: list[int], pooling: str, center: int, rc: bool, batch_size: int
-                 ) -> None:
-        self.model = load_model(model)
-        self.kwargs = {"layers": list(layers), "pooling": pooling, "center": center, "rc": rc,
-                       "batch_size": batch_size}
+    def __init__(self, model: str, settings: dict) -> None:
+        from ..embed import EmbedSettings
+
+        self.model, self.settings = load_model(model), EmbedSettings.from_dict(settings)
 
     def __call__(self, payload: bytes) -> bytes:
-        from ..embed import embed_windows
+        from ..embed import embed_windows, vectors_bytes
 
-        seqs = payload.decode("ascii").split("\n")
-        buf = io.BytesIO()
-        np.save(buf, embed_windows(self.model, seqs, **self.kwargs).vectors, allow_pickle=False)
-        return buf.getvalue()
+        return vectors_bytes(embed_windows(self.model, payload.decode("ascii").split("\n"), self.settings).vectors)
 
 
 class TrackShard:

@@ -22,6 +22,7 @@ import logging
 import os
 import re
 import shutil
+import socket
 import tempfile
 import warnings
 from collections.abc import Callable, Iterable
@@ -76,20 +77,57 @@ def require_ray():
     return ray
 
 
+PROBE_TIMEOUT_S = 5.0  # a cluster address that does not accept a TCP connection in this long is unreachable
+GCS_TIMEOUT_S = "20"  # Ray's own wait for its cluster's control store (default 60 s)
+
+
+def cluster_endpoint(address: str | None) -> tuple[str, int] | None:
+    """``(host, port)`` of a cluster address (``HOST:PORT`` or ``ray://HOST:PORT``); None for a local Ray
+    (no address, ``auto``, ``local``) or a form without a port."""
+    if not address or address in {"auto", "local"}:
+        return None
+    rest = address.split("://", 1)[-1].rstrip("/")
+    host, sep, port = rest.rpartition(":")
+    if not sep or not port.isdigit():
+        return None
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def check_reachable(address: str | None, timeout: float = PROBE_TIMEOUT_S) -> None:
+    """Fail at once, with one line, when nothing accepts a connection at a cluster ``address`` (None: the
+    ``$RAY_ADDRESS`` variable, if set). Ray's own connect retries for minutes with no sign of life."""
+    address = address or os.environ.get("RAY_ADDRESS") or None
+    endpoint = cluster_endpoint(address)
+    if endpoint is None:
+        return
+    host, port = endpoint
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        why = "no answer" if isinstance(exc, TimeoutError) else (exc.strerror or type(exc).__name__).lower()
+        raise RayEngineError(f"cannot reach a Ray cluster at {address}: a TCP connect to {host}:{port} failed "
+                             f"({why}, {timeout:g} s limit). Check --address / $RAY_ADDRESS (start a cluster "
+                             "with `ray start --head`), or leave it out for a local Ray.") from None
+
+
 def connect(address: str | None = None) -> bool:
     """Make sure this process is connected to Ray; returns True when this call started the connection
-    (the caller then shuts it down). An already initialised Ray (a notebook, a test) is reused as it is."""
+    (the caller then shuts it down). An already initialised Ray (a notebook, a test) is reused as it is.
+    A cluster address is probed first (:func:`check_reachable`), so an unreachable one fails in seconds."""
     ray = require_ray()
     if ray.is_initialized():
         return False
+    check_reachable(address)
     package_root = str(Path(__file__).resolve().parents[2])  # local workers can import glm_explore
     path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p)
     # Ray Data's actors always warn (C++ log, stderr) that their constructor arguments sit in the object store
     os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
+    os.environ.setdefault("RAY_gcs_server_request_timeout_seconds", GCS_TIMEOUT_S)
+    os.environ.setdefault("RAY_gcs_rpc_server_reconnect_timeout_s", GCS_TIMEOUT_S)
     try:
         ray.init(address=address or None, include_dashboard=False, logging_level="ERROR", log_to_driver=False,
                  runtime_env={"env_vars": {"PYTHONPATH": path}})
-    except (ConnectionError, RuntimeError, ValueError) as exc:
+    except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
         where = address or os.environ.get("RAY_ADDRESS") or "a local Ray"
         raise RayEngineError(f"cannot connect to {where}: {' '.join(str(exc).split())[:300]} — check --address "
                              "(start a cluster with `ray start --head`)") from None
@@ -201,7 +239,7 @@ def map_shards(items: Iterable[tuple[int, bytes]], worker_cls: type, worker_kwar
         n_actors = pool_size(ray, opts, len(rows))
         ds = ray.data.from_items(rows, override_num_blocks=len(rows))
         del rows
-        remote = {"max_restarts": 0} if opts.fail_after is not None else {}  # a test kill must stop the job
+        remote = {"max_restarts": 0}  # a dying actor stops the job at once (finished shards stay: rerun resumes)
         kwargs = {**worker_kwargs, "fail_after": opts.fail_after, "threads": max(1, int(opts.cpus_per_actor))}
         with _quiet_ray_data(ray):
             out = ds.map_batches(worker_cls, fn_constructor_kwargs=kwargs, batch_size=opts.shards_per_call,

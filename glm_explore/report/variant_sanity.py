@@ -24,6 +24,7 @@ from ..models.base import GenomicLM
 from ..sequence import encode
 from ..variants.effects import SO_TERMS, coding_transcripts, transcript_snvs
 from ..variants.score import score_variants
+from ..variants.settings import VariantScoreSettings
 from ..variants.stats import score_summary
 
 EFFECT_CLASSES = ("stop_gained", "missense", "synonymous", "intergenic")
@@ -86,11 +87,12 @@ def heldout_snvs(data: GenomeData, chrom: str, start: int, end: int, *, per_clas
     return out[SNV_COLUMNS]
 
 
-def effect_scores(model: GenomicLM, data: GenomeData, snvs: pd.DataFrame, **kwargs) -> pd.DataFrame:
-    """``snvs`` with the model's variant score added (:func:`~glm_explore.variants.score.score_variants`;
-    ``kwargs`` such as ``rc``, ``window``, ``batch_size`` go there): ``status``, ``llr`` (natural log,
-    negative = alt less likely), the per-allele columns and ``region_class``."""
-    return score_variants(model, data, snvs, **kwargs)
+def effect_scores(model: GenomicLM, data: GenomeData, snvs: pd.DataFrame,
+                  settings: VariantScoreSettings | None = None) -> pd.DataFrame:
+    """``snvs`` with the model's variant score added (:func:`~glm_explore.variants.score.score_variants` with
+    ``settings``): ``status``, ``llr`` (natural log, negative = alt less likely), the per-allele columns and
+    ``region_class``."""
+    return score_variants(model, data, snvs, settings)
 
 
 def _auroc(a: np.ndarray, b: np.ndarray) -> float:

@@ -23,8 +23,10 @@ with score columns added. The window a model sees around a variant is decided in
 * :mod:`.packing` — many masked sites per forward (bounded receptive field): :func:`pack_sites`,
   :func:`packed_site_log_probs`; every scorer takes ``packed=False`` for the one-window-per-site reference
 * :mod:`.views` — :func:`embedding_shift`, :func:`delta_track`, :func:`sequence_llr`
-* :mod:`.vcf` — :func:`check_vcf_path`, :class:`VcfReader`, :func:`count_records`, :func:`score_vcf`,
-  :func:`score_vcf_table`; :mod:`.parquet` — the Parquet schema, :func:`write_vcf_scores`, :func:`parquet_bytes`
+* :mod:`.settings` — :class:`VariantScoreSettings`, the one settings object of every variant-scoring call
+* :mod:`.vcf` — :class:`VcfReader` (over :class:`glm_explore.io.vcf.VcfRecords`), :class:`VcfChunks` (chunks and
+  the ``limit`` rule), :func:`score_vcf`, :func:`score_vcf_table`; :mod:`.parquet` — the Parquet schema built from
+  the columns each scorer declares, :func:`write_vcf_scores` (``score-vcf``'s one driver), :func:`parquet_bytes`
 * :mod:`.indels` — :class:`Event`, normalisation (trim + left-align), :func:`check_event`, the size cap;
   :mod:`.indel_scores` — CLM length-matched Δ / MLM pseudo-log-likelihood per event; :mod:`.length_bias` —
   :func:`length_bias` (score vs length of random intergenic indels) and :class:`NullScores` (the
@@ -54,8 +56,9 @@ from .indels import (
 from .length_bias import NullScores, default_bias_events, length_bias
 from .mlm import masked_site_log_probs, mlm_llr, uses_packing
 from .packing import Packing, pack_sites, packed_site_log_probs
-from .parquet import parquet_bytes, write_vcf_scores
+from .parquet import UndeclaredColumnError, arrow_table, chunk_table, parquet_bytes, write_vcf_scores
 from .score import EVENT_COLUMNS, SIGN_CONVENTION, score_events, score_site, score_variants
+from .settings import VariantScoreSettings
 from .stats import NONSYNONYMOUS, cds_summary_table, compare_groups, score_summary, synonymy
 from .validate import (
     OK,
@@ -70,7 +73,7 @@ from .validate import (
     VariantError,
     check_variant,
 )
-from .vcf import DEMO_NOTE, DEMO_VCF, VcfReader, check_vcf_path, count_records, score_vcf, score_vcf_table
+from .vcf import DEMO_NOTE, DEMO_VCF, VcfChunks, VcfReader, score_vcf, score_vcf_table
 from .views import delta_track, embedding_shift, embedding_shift_from_states, sequence_llr
 
 __all__ = [
@@ -80,8 +83,9 @@ __all__ = [
     "DEMO_NOTE", "DEMO_VCF", "NONSYNONYMOUS", "OK", "REASON_CONTIG", "REASON_INDEL", "REASON_NON_ACGT",
     "REASON_RANGE", "REASON_REF", "REASON_SAME", "REASON_SYMBOLIC", "SIGN_CONVENTION",
     "ChromCache", "EmbeddingShift", "GroupComparison", "Packing", "Variant", "VariantError", "VariantTracks",
-    "VcfReader", "VcfSummary",
-    "cds_summary_table", "check_variant", "check_vcf_path", "clm_delta", "compare_groups", "count_records",
+    "UndeclaredColumnError", "VariantScoreSettings", "VcfChunks", "VcfReader", "VcfSummary", "arrow_table",
+    "chunk_table",
+    "cds_summary_table", "check_variant", "clm_delta", "compare_groups",
     "delta_track", "embedding_shift", "embedding_shift_from_states", "local_alt_totals", "masked_site_log_probs",
     "mlm_llr", "pack_sites", "packed_site_log_probs", "parquet_bytes", "score_site", "score_summary",
     "score_variants", "score_vcf", "score_vcf_table", "sequence_llr", "sequence_log_likelihood", "synonymy",

@@ -75,6 +75,10 @@ def local_alt_totals(model: GenomicLM, refs: Sequence[str], which: np.ndarray, o
     return ref_tot, alt_tot
 
 
+# what clm_delta adds to a variants table (dtype per column; variants/parquet.py builds the file schema from these)
+COLUMNS = {"status": "string", "ll_ref": "float64", "ll_alt": "float64", "llr": "float64"}
+
+
 def clm_delta(model: GenomicLM, genome, variants: pd.DataFrame, *, window: int | None = None,
               reduce: str = "sum", both_strands: bool = False, batch_size: int = 64, packed: bool = True,
               _cache: ChromCache | None = None) -> pd.DataFrame:

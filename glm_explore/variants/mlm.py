@@ -56,6 +56,10 @@ def masked_site_log_probs(model: GenomicLM, seqs: Sequence[str], offsets: Sequen
     return out / len(strands)
 
 
+# what mlm_llr adds to a variants table (dtype per column; variants/parquet.py builds the file schema from these)
+COLUMNS = {"status": "string", "logp_ref": "float64", "logp_alt": "float64", "llr": "float64"}
+
+
 def mlm_llr(model: GenomicLM, genome, variants: pd.DataFrame, *, window: int | None = None, rc: bool = True,
             batch_size: int = 64, packed: bool = True, _cache: ChromCache | None = None) -> pd.DataFrame:
     """GPN masked LLR for each SNV row of ``variants`` (``chrom, pos`` 1-based, ``ref, alt``).

@@ -3,6 +3,8 @@ with ``max_sv_size`` also indels, MNVs and small SVs (:func:`score_events`, :mod
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -17,40 +19,43 @@ from .indel_scores import event_scores, method_label
 from .indels import DEFAULT_MAX_SV_SIZE, Event, check_event, is_snv, vcf_record
 from .length_bias import NullScores
 from .mlm import mlm_llr
+from .settings import VariantScoreSettings, resolve
 from .validate import OK, ChromCache, VariantError
 
-# columns the event rows add (SNV rows of a mixed table: kind "SNV", length 1, the rest NaN / None)
-EVENT_COLUMNS = ("kind", "length", "len_change", "norm_pos", "score_ref", "score_alt", "llr_mean", "llr_z",
-                 "n_ref", "n_alt", "method")
+# what score_events adds (SNV rows of a mixed table: kind "SNV", length 1, the rest NaN / None); "Int64" = int64
+# with nulls. variants/parquet.py builds the file schema from these declarations.
+EVENT_DTYPES = {"kind": "string", "length": "Int64", "len_change": "Int64", "norm_pos": "Int64",
+                "score_ref": "float64", "score_alt": "float64", "llr_mean": "float64", "llr_z": "float64",
+                "n_ref": "Int64", "n_alt": "Int64", "method": "string"}
+EVENT_COLUMNS = tuple(EVENT_DTYPES)
+COLUMNS = {"status": "string", "llr": "float64", **EVENT_DTYPES, "region_class": "string"}  # what this module adds
 
 SIGN_CONVENTION = ("LLR = log P(alt) − log P(ref) (natural log). Negative = the alternate allele is less likely "
                    "under the model = more constrained / more likely deleterious.")
 
 
-def score_variants(model: GenomicLM, genome, variants: pd.DataFrame, *, window: int | None = None,
-                   rc: bool = True, clm_reduce: str = "sum", batch_size: int = 64, packed: bool = True,
-                   max_sv_size: int | None = None, exact_pll: bool = False, null_events: int = 0,
-                   _cache: ChromCache | None = None) -> pd.DataFrame:
+def score_variants(model: GenomicLM, genome, variants: pd.DataFrame, settings: VariantScoreSettings | None = None,
+                   *, _cache: ChromCache | None = None, **changes) -> pd.DataFrame:
     """Score SNVs with the method that fits the model: :func:`mlm_llr` (MLM) or :func:`clm_delta` (CLM).
 
     ``variants``: DataFrame with ``chrom, pos`` (1-based), ``ref, alt`` (other columns are kept).
-    Returns it with ``status``, ``llr`` (+ per-allele columns) and, when ``genome`` carries region
-    labels (a ``GenomeData``), ``region_class``. ``packed`` (default) packs many sites per forward where
-    that is exact (bounded receptive field); ``packed=False`` is the one-window-per-site reference.
-    ``max_sv_size`` (bp; None = SNVs only, indels skipped as before): rows that are not single-base
+    ``settings``: a :class:`~.settings.VariantScoreSettings` (``changes``: fields to override, e.g.
+    ``window=21``). Returns the table with ``status``, ``llr`` (+ per-allele columns) and, when ``genome``
+    carries region labels (a ``GenomeData``), ``region_class``. ``packed`` (default) packs many sites per
+    forward where that is exact (bounded receptive field); ``packed=False`` is the one-window-per-site
+    reference. ``max_sv_size`` (bp; None = SNVs only, indels skipped as before): rows that are not single-base
     substitutions are scored by :func:`score_events` up to that size (``exact_pll``, ``null_events`` as
     there) and the table gains :data:`EVENT_COLUMNS`. Negative ``llr`` = alt less likely.
     """
-    if max_sv_size is not None:
-        return _mixed(model, genome, variants, window=window, rc=rc, clm_reduce=clm_reduce, batch_size=batch_size,
-                      packed=packed, max_sv_size=max_sv_size, exact_pll=exact_pll, null_events=null_events,
-                      _cache=_cache)
+    s = resolve(settings, changes)
+    if s.max_sv_size is not None:
+        return _mixed(model, genome, variants, s, _cache=_cache)
     if model.info.objective == "mlm":
-        out = mlm_llr(model, genome, variants, window=window, rc=rc, batch_size=batch_size, packed=packed,
-                      _cache=_cache)
+        out = mlm_llr(model, genome, variants, window=s.window, rc=s.rc, batch_size=s.forward_batch,
+                      packed=s.packed, _cache=_cache)
     else:
-        out = clm_delta(model, genome, variants, window=window, reduce=clm_reduce, both_strands=rc,
-                        batch_size=batch_size, packed=packed, _cache=_cache)
+        out = clm_delta(model, genome, variants, window=s.window, reduce=s.clm_reduce, both_strands=s.rc,
+                        batch_size=s.forward_batch, packed=s.packed, _cache=_cache)
     labels = region_labels(genome)
     if labels is not None:
         out["region_class"] = _region_classes(as_genome(genome), labels, out)
@@ -69,17 +74,18 @@ def _region_classes(g: Genome, labels: dict[str, np.ndarray], table: pd.DataFram
     return cls
 
 
-def score_site(model: GenomicLM, genome, chrom: str, pos: int, *, rc: bool = True, **kwargs) -> pd.DataFrame:
+def score_site(model: GenomicLM, genome, chrom: str, pos: int, settings: VariantScoreSettings | None = None,
+               **changes) -> pd.DataFrame:
     """All three alternatives at one site (1-based ``pos``), from one masked pass per strand (MLM)."""
     g = as_genome(genome)
     ref = g.fetch(g.resolve(chrom), int(pos) - 1, int(pos)) if 1 <= int(pos) <= g.lengths[g.resolve(chrom)] else "N"
     site = pd.DataFrame([(chrom, int(pos), ref, a) for a in ALPHABET if a != ref],
                         columns=["chrom", "pos", "ref", "alt"])
-    return score_variants(model, genome, site, rc=rc, **kwargs)
+    return score_variants(model, genome, site, resolve(settings, changes))
 
 
-def _mixed(model: GenomicLM, genome, variants: pd.DataFrame, *, max_sv_size: int, exact_pll: bool,
-           null_events: int, _cache: ChromCache | None, **snv_kwargs) -> pd.DataFrame:
+def _mixed(model: GenomicLM, genome, variants: pd.DataFrame, s: VariantScoreSettings,
+           _cache: ChromCache | None) -> pd.DataFrame:
     """SNV rows through the SNV scorers, the other rows through :func:`score_events`, in the input order."""
     cache = _cache or ChromCache(as_genome(genome))
     flat = variants.reset_index(drop=True)
@@ -87,12 +93,12 @@ def _mixed(model: GenomicLM, genome, variants: pd.DataFrame, *, max_sv_size: int
         np.zeros(0, dtype=bool)
     parts = []
     if snv.any():
-        part = score_variants(model, genome, flat[snv], _cache=cache, **snv_kwargs)
+        part = score_variants(model, genome, flat[snv], replace(s, max_sv_size=None), _cache=cache)
         part["kind"], part["length"], part["len_change"] = "SNV", 1, 0
         parts.append(part)
     if (~snv).any():
-        parts.append(score_events(model, genome, flat[~snv], max_sv_size=max_sv_size, rc=snv_kwargs["rc"],
-                                  exact=exact_pll, null_events=null_events, batch_size=snv_kwargs["batch_size"],
+        parts.append(score_events(model, genome, flat[~snv], max_sv_size=s.max_sv_size, rc=s.rc,
+                                  exact=s.exact_pll, null_events=s.null_events, batch_size=s.forward_batch,
                                   _cache=cache))
     out = pd.concat(parts).sort_index() if parts else flat.assign(status=pd.Series(dtype=object))
     snv_cols = ("logp_ref", "logp_alt") if model.info.objective == "mlm" else ("ll_ref", "ll_alt")
@@ -157,7 +163,7 @@ def score_events(model: GenomicLM, genome, variants: pd.DataFrame, *, max_sv_siz
     if sub:
         snv = pd.DataFrame([(events[k].chrom, events[k].start + 1, cache[events[k].chrom][events[k].start],
                              events[k].ins) for k in sub], columns=["chrom", "pos", "ref", "alt"])
-        res = score_variants(model, genome, snv, rc=rc, batch_size=batch_size, _cache=cache)
+        res = score_variants(model, genome, snv, VariantScoreSettings(rc=rc, forward_batch=batch_size), _cache=cache)
         cols["llr"][sub] = res["llr"].to_numpy()
         for k in sub:
             methods[k] = "SNV: " + ("masked LLR" if model.info.objective == "mlm" else "Δ log-likelihood")

@@ -43,6 +43,9 @@ def compare_groups(a: np.ndarray, b: np.ndarray, names: tuple[str, str] = ("a", 
                            float(res.statistic), float(res.pvalue))
 
 
+COLUMNS = {"synonymy": "string"}  # the column score_vcf_table adds with synonymy()
+
+
 def synonymy(scores: pd.DataFrame, column: str = "EFFECT") -> pd.Series:
     """'synonymous' / 'nonsynonymous' / None from an EFFECT-style column (demo VCF)."""
     eff = scores.get(column, pd.Series([None] * len(scores), index=scores.index)).astype(object)
