@@ -9,6 +9,7 @@ from dashboard.errors import user_errors
 from dashboard.views import logits as views
 from glm_explore import logits
 from glm_explore.errors import FastaError
+from glm_explore.io.fasta import fasta_records
 
 INPUTS = ("Genome region", "Pasted sequence", "FASTA record")
 LOGOS = {"information": "p · IC (bits)", "probability": "probability"}
@@ -34,7 +35,7 @@ def checked_input(p: LogitsParams, upload) -> tuple[str, str]:
         return "pasted sequence", logits.sequence_input(p.paste)
     if upload is None:
         raise FastaError("Choose a FASTA file first.")
-    recs = logits.fasta_records(upload.getvalue())
+    recs = fasta_records(upload.getvalue())
     name = p.record.strip() or next(iter(recs))
     if name not in recs:
         raise FastaError(f"No record {name!r} in {upload.name}; it has {', '.join(list(recs)[:5])}.")

@@ -1,4 +1,5 @@
-"""Track files: one bigWig per track (pyBigWig), the skipped-span BED, a README note; and reading them back.
+"""Track files: one bigWig per track, the skipped-span BED, a README note; and reading them back (the pyBigWig
+reading and writing itself is :mod:`glm_explore.io.bigwig`).
 
 Files in a track folder (see :func:`write_outputs`): ``p_ref.bw``, ``entropy_bits.bw``, ``min_llr.bw``
 (one value per base, 0-based in the file as bigWig is; no entry where a value is missing), ``skipped.bed``
@@ -9,15 +10,15 @@ Files in a track folder (see :func:`write_outputs`): ``p_ref.bw``, ``entropy_bit
 from __future__ import annotations
 
 import contextlib
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..io.bigwig import read_bigwig, write_bigwig
 from ..io.datasets import as_genome
 from .chunks import Chunk, TrackError
-from .compute import SKIP_COLUMNS, TRACKS, runs
+from .compute import SKIP_COLUMNS, TRACKS
 
 SUFFIX = ".bw"
 SKIPPED_BED = "skipped.bed"
@@ -38,22 +39,6 @@ def ordered(genome, chunks: list[Chunk]) -> list[Chunk]:
         if a.chrom == b.chrom and b.start < a.end:
             raise TrackError(f"Chunks {a} and {b} overlap; plan the chunks with plan_chunks.")
     return out
-
-
-def _write_bigwig(path: Path, header: list[tuple[str, int]], store, chunks: list[Chunk], name: str) -> None:
-    import pyBigWig
-
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    bw = pyBigWig.open(str(tmp), "w")
-    try:
-        bw.addHeader(header)
-        for chunk in chunks:
-            values = store.load(chunk).track(name)
-            for s, e in runs(np.isfinite(values)):
-                bw.addEntries(chunk.chrom, chunk.start + s, values=values[s:e].astype(np.float64), span=1, step=1)
-    finally:
-        bw.close()
-    os.replace(tmp, path)
 
 
 def merged_skips(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -109,7 +94,7 @@ def write_outputs(store, genome, chunks: list[Chunk]) -> dict[str, Path]:
     out_dir = store.out_dir
     paths = {name: out_dir / f"{name}{SUFFIX}" for name in TRACKS}
     for name, path in paths.items():
-        _write_bigwig(path, header, store, chunks, name)
+        write_bigwig(path, header, ((c.chrom, c.start, store.load(c).track(name)) for c in chunks))
     skipped = merged_skips([store.load(c).skipped for c in chunks])
     paths["skipped"] = out_dir / SKIPPED_BED
     body = skipped.to_csv(sep="\t", index=False, header=False)
@@ -139,23 +124,11 @@ def find_tracks(roots: list[str | Path], *, genome_name: str | None = None) -> l
 def read_track(out_dir: str | Path, chrom: str, start: int, end: int) -> pd.DataFrame:
     """Stored values of ``chrom[start:end]`` (0-based half-open) → one row per position:
     ``chrom, pos`` (1-based) and the :data:`TRACKS` columns (NaN where the track has no value)."""
-    import pyBigWig
-
     out_dir = Path(out_dir)
     df = pd.DataFrame({"chrom": chrom, "pos": np.arange(start + 1, end + 1)})
     for name in TRACKS:
         path = out_dir / f"{name}{SUFFIX}"
         if not path.is_file():
             raise TrackError(f"No {path.name} in {out_dir}: is it a folder written by `python -m glm_explore track`?")
-        bw = pyBigWig.open(str(path))
-        try:
-            size = bw.chroms().get(chrom)
-            if size is None:
-                raise TrackError(f"The track in {out_dir} has no contig {chrom!r} (it has "
-                                 f"{', '.join(list(bw.chroms())[:6])}).")
-            if not 0 <= start <= end <= size:
-                raise TrackError(f"{chrom}:{start + 1}-{end} is outside {chrom} (1-{size:,}) in {path.name}.")
-            df[name] = np.asarray(bw.values(chrom, start, end, numpy=True), dtype=np.float32) if end > start else []
-        finally:
-            bw.close()
+        df[name] = read_bigwig(path, chrom, start, end)
     return df
