@@ -326,3 +326,70 @@ def test_with_percentiles_appends_float_columns_to_an_arrow_table():
     np.testing.assert_allclose(out.column("llr_pct_class").to_numpy(zero_copy_only=False), [2 / 101, np.nan, np.nan])
     np.testing.assert_allclose(out.column("llr_pct_genome").to_numpy(zero_copy_only=False), [2 / 101, np.nan, 51 / 101])
     assert np.isnan(with_percentiles(table, None).column("llr_pct_genome").to_numpy(zero_copy_only=False)).all()
+
+
+def test_score_vcf_writes_percentiles_and_scores_small_indels_by_default(tmp_path, capsys):
+    """score-vcf on yeast chrXVI: SNV rows carry llr_pct_class / llr_pct_genome equal to the shipped background's
+    percentiles; a 3-bp deletion is scored by default (NaN percentiles) and skipped with --max-sv-size 0."""
+    import pyarrow.parquet as pq
+
+    from glm_explore.calibration import shipped_background
+    from glm_explore.cli import main
+    from glm_explore.io.datasets import load_dataset
+
+    data = load_dataset("yeast")
+    s = data.genome.fetch("chrXVI", 30000, 30200)
+    lines = [f"chrXVI\t{30001 + k}\tv{k}\t{s[k]}\t{'ACGT'.replace(s[k], '')[k % 3]}\t.\t.\t." for k in (10, 78, 150)]
+    lines.insert(1, f"chrXVI\t30051\tdel\t{s[50:54]}\t{s[50]}\t.\t.\t.")
+    vcf = tmp_path / "in.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n##contig=<ID=chrXVI,length=948066>\n"
+                   "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" + "\n".join(lines) + "\n")
+    out = tmp_path / "s.parquet"
+    assert main(["score-vcf", str(vcf), "--genome", "yeast", "--model", "default-mlm", "--out", str(out),
+                 "--quiet"]) == 0
+    table = pq.read_table(out)
+    assert table.schema.field("llr_pct_class").type == table.schema.field("llr_pct_genome").type == "double"
+    df = table.to_pandas()
+    assert list(df["kind"]) == ["SNV", "DEL", "SNV", "SNV"]
+    bg = shipped_background("default-mlm", "yeast")
+    snv = df[df["kind"] == "SNV"]
+    np.testing.assert_allclose(snv["llr_pct_class"], class_percentiles(bg, snv["llr"], snv["region_class"]))
+    np.testing.assert_allclose(snv["llr_pct_genome"], genome_percentiles(bg, snv["llr"].to_numpy()))
+    assert snv["llr_pct_class"].between(0, 1).all() and df.loc[df["kind"] == "DEL", "llr_pct_class"].isna().all()
+    out0 = tmp_path / "s0.parquet"
+    assert main(["score-vcf", str(vcf), "--genome", "yeast", "--model", "default-mlm", "--out", str(out0),
+                 "--quiet", "--max-sv-size", "0"]) == 0
+    assert len(pq.read_table(out0)) == 3
+    assert "del" in pd.read_csv(out0.with_suffix(".skipped.tsv"), sep="\t")["id"].tolist()
+    capsys.readouterr()
+
+
+def test_variants_page_says_what_the_score_means():
+    """AppTest: a CDS SNV on yeast chrXVI under the default MLM → the page's percentile sentence, its numbers those
+    of the shipped background (brute-force count over the stored order statistics)."""
+    from helpers import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    from glm_explore.calibration import shipped_background
+    from glm_explore.io.datasets import load_dataset
+    from glm_explore.models.builtin import load_builtin
+    from glm_explore.variants import score_site
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.query_params.update({"model": "default-mlm", "genome": "yeast", "tab": "single", "chrom": "chrXVI",
+                            "pos": "30079", "alt": "G", "half": "5"})
+    at.switch_page("pages/variants.py")
+    at.run()
+    at.button(key="variants_single_go").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    data = load_dataset("yeast")
+    scores = score_site(load_builtin("default-mlm"), data, "chrXVI", 30079)
+    llr = float(scores.loc[scores["alt"] == "G", "llr"].iat[0])
+    bg = shipped_background("default-mlm", "yeast")
+    c = bg.classes["CDS"]
+    j = int((c.values <= llr).sum())
+    pct = (c.ranks[j - 1] + 1) / c.n if j else 0.0
+    want = percentile_sentence(llr, pct, "CDS", bg)
+    text = [m.value for m in at.markdown]
+    assert want in text, text
+    assert "possible SNVs in CDS on held-out chrXVI under default-mlm" in want

@@ -107,7 +107,7 @@ def chloro_vcf(tmp_path_factory, chloroplast, tiny_dir):
     vcf = folder / "in.vcf"
     _vcf_with_every_skip(vcf, chloroplast.genome, chloroplast.genome.chroms[0], 40, seed=3)
     rc = main(["score-vcf", str(vcf), "--genome", "chloroplast", "--model", tiny_dir, "--out",
-               str(folder / "local.parquet"), "--batch-size", "7", "--quiet"])
+               str(folder / "local.parquet"), "--batch-size", "7", "--quiet", "--max-sv-size", "0"])  # SNVs only
     assert rc == 0
     return vcf, folder
 
@@ -116,7 +116,7 @@ def chloro_vcf(tmp_path_factory, chloroplast, tiny_dir):
 def test_score_vcf_ray_equals_local_on_chloroplast(ray_local, chloro_vcf, tiny_dir, capsys):
     vcf, folder = chloro_vcf
     rc, err = _score(capsys, vcf, folder / "ray.parquet", "--genome", "chloroplast", "--model", tiny_dir,
-                     "--batch-size", "7", "--engine", "ray", "--actors", "2")
+                     "--batch-size", "7", "--engine", "ray", "--actors", "2", "--max-sv-size", "0")
     assert rc == 0, err
     _same_scores(folder / "local.parquet", folder / "ray.parquet")
     local_skips = (folder / "local.skipped.tsv").read_text()

@@ -446,7 +446,7 @@ def test_cli_score_vcf_writes_chunks_and_reports_skips(tmp_path, chloroplast, ca
     _write_vcf(vcf, {c: g.lengths[c]}, lines)
     out = tmp_path / "scores.parquet"
     rc = main(["score-vcf", str(vcf), "--genome", "chloroplast", "--model", "default-mlm", "--out", str(out),
-               "--batch-size", "2", "--quiet"])
+               "--batch-size", "2", "--quiet", "--max-sv-size", "0"])  # 0 = SNVs only (the default scores indels)
     assert rc == 0
     pf = pq.ParquetFile(out)
     assert pf.metadata.num_rows == 4 and pf.num_row_groups >= 2  # written chunk by chunk

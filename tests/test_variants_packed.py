@@ -294,7 +294,7 @@ def test_demo_vcf_scores_through_the_cli_equal_the_per_site_reference(tmp_path, 
 
     packed_out = tmp_path / "packed.parquet"
     assert main(["score-vcf", str(va.DEMO_VCF), "--genome", "yeast", "--model", "default-mlm", "--out",
-                 str(packed_out), "--quiet"]) == 0
+                 str(packed_out), "--quiet", "--max-sv-size", "0", "--background", "none"]) == 0
     ref_out = tmp_path / "ref.parquet"
     summary = va.write_vcf_scores(default_mlm, yeast, va.DEMO_VCF, ref_out, tmp_path / "ref.skipped.tsv",
                                   va.VariantScoreSettings(packed=False))

@@ -8,6 +8,8 @@ import streamlit as st
 from dashboard import params as pp
 from dashboard.results_cache import session_cached
 from glm_explore import variants as va
+from glm_explore.calibration import background_for, describe
+from glm_explore.io.annotation import CLASSES
 from glm_explore.io.vcf import VcfRecords
 from glm_explore.plots import synonymy_comparison, variant_score_histogram, variant_tracks
 from glm_explore.plots.variants import indel_tracks, length_bias_plot
@@ -31,11 +33,34 @@ def show_single(single: pp.Run, model, data):
               help="Negative = alt less likely = more likely deleterious")
     m2.metric("Embedding shift (cosine distance)", f"{emb.cosine_distance:.2e}")
     m3.metric("Embedding shift (Euclidean)", f"{emb.euclidean:.3f}")
+    if len(row):
+        percentile_reading(model, data, v, float(row["llr"].iat[0]), p.rc)
     st.caption("All three alternatives at this site (one masked forward per strand):")
     st.dataframe(scores.drop(columns=["status"]), hide_index=True)
     st.plotly_chart(variant_tracks(tracks, emb), key="variants_tracks_chart")
     st.caption(f"Tracks: {tracks.ref.mode_label}; the variant column is masked in both, so its delta is 0. "
                "Pooled embeddings barely move for one base; the last row shows where the representation changes.")
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _background(_model, _data, model_name: str, genome_name: str):
+    return background_for(_model, _data)
+
+
+def percentile_reading(model, data, v: va.Variant, llr: float, rc: bool):
+    """What the LLR means against the model's SNV background, in one sentence (issue 26)."""
+    bg = _background(model, data, model.info.name, data.name)
+    if bg is None:
+        st.caption(f"No score background for {model.info.name} on {data.name}, so no percentile: "
+                   "`python -m glm_explore background --model … --genome … --out bg.npz` computes one (cost first).")
+        return
+    lab = data.labels.get(data.genome.resolve(v.chrom)) if data.labels else None
+    cls = CLASSES[int(lab[v.pos - 1])] if lab is not None and 0 < v.pos <= len(lab) else None
+    sentence, detail = describe(bg, llr, cls)
+    st.markdown(sentence)
+    strand = "" if rc == bg.settings.get("rc", True) else (" This score used one strand; the background averages "
+                                                             "both, so read the percentile loosely.")
+    st.caption(detail + strand)
 
 
 def batch_scores(batch: pp.Run, model, data):

@@ -31,10 +31,14 @@ def add_parser(subparsers) -> None:
     p.add_argument("--limit", type=int_range(1, None), default=None,
                    help="stop after this many scored alleles")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--max-sv-size", type=int_range(1, 100_000), nargs="?", const=1000, default=None, metavar="BP",
+    p.add_argument("--max-sv-size", type=int_range(0, 100_000), nargs="?", const=1000, default=50, metavar="BP",
                    help="also score indels, MNVs and symbolic <DEL>/<INS>/<DUP>/<INV> up to BP bases (alone: 1000); "
                         "CLM: Δ log-likelihood over length-matched windows, MLM: pseudo-log-likelihood of the affected "
-                        "span (an approximation); adds kind, length, llr_mean (per-base) columns (default: SNVs only)")
+                        "span (an approximation); adds kind, length, llr_mean (per-base) columns (default 50; 0 = SNVs only)")
+    p.add_argument("--background", default="auto", metavar="auto|none|FILE.npz",
+                   help="SNV score background for the llr_pct_class / llr_pct_genome columns (fraction of possible "
+                        "SNVs of the same region class / of the genome with LLR <= this one): auto = the shipped or "
+                        "cached one for this model and genome (python -m glm_explore background makes one)")
     add_engine_args(p, shard_help="one --batch-size chunk of alleles")
     p.set_defaults(func=run)
 
@@ -42,7 +46,23 @@ def add_parser(subparsers) -> None:
 def settings_of(args: argparse.Namespace) -> VariantScoreSettings:
     """The command's options as the one settings object both engines get."""
     return VariantScoreSettings(window=args.window, rc=not args.no_rc, clm_reduce=args.clm_reduce,
-                                max_sv_size=args.max_sv_size, chunk_size=args.batch_size, limit=args.limit)
+                                max_sv_size=args.max_sv_size or None, chunk_size=args.batch_size, limit=args.limit)
+
+
+def background_of(spec: str, model_spec: str, model, data):
+    """The background ``--background`` names (None = empty percentile columns, with a note saying why)."""
+    from ..calibration import Background, background_for, shipped_background
+
+    if spec == "none":
+        return None
+    if spec != "auto":
+        return Background.load(spec)
+    bg = background_for(model, data) if model is not None else shipped_background(model_spec, data.name)
+    if bg is None:
+        note(f"No score background for {model_spec} on {data.name}: llr_pct_class / llr_pct_genome stay empty "
+             "(`python -m glm_explore background --model … --genome … --out bg.npz` makes one; pass it with "
+             "--background).")
+    return bg
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,9 +84,10 @@ def run(args: argparse.Namespace) -> int:
         ray_note = f"; {ray_run.line()}"
     else:
         model = load_model_arg(args.model)
+    background = background_of(args.background, args.model, model, data)
     total = None if args.quiet or opts is not None else count_records(vcf)
     with tqdm(total=total, unit="rec", disable=args.quiet or opts is not None, file=sys.stderr) as bar:
-        summary = write_vcf_scores(model, data, vcf, out, skipped, settings, shards=shards,
+        summary = write_vcf_scores(model, data, vcf, out, skipped, settings, shards=shards, background=background,
                                    on_records=lambda n: bar.update(n - bar.n))
     if shards is not None:
         shards.remove()

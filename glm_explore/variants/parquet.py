@@ -30,6 +30,7 @@ import pandas as pd
 
 from ..models.base import GenomicLM
 from ..results import VcfSummary
+from ..results.calibration import COLUMNS as calibration_columns
 from . import clm, mlm, score, stats, vcf
 from .score import score_variants
 from .settings import VariantScoreSettings, resolve
@@ -49,7 +50,7 @@ def _merge(*declarations: dict[str, str]) -> dict[str, str]:
     return out
 
 
-DTYPES = _merge(vcf.COLUMNS, mlm.COLUMNS, clm.COLUMNS, score.COLUMNS, stats.COLUMNS)
+DTYPES = _merge(vcf.COLUMNS, mlm.COLUMNS, clm.COLUMNS, score.COLUMNS, stats.COLUMNS, calibration_columns)
 EMPTY_COLUMNS = ("chrom", "pos", "ref", "alt", "status", "llr")  # a file with no scorable allele
 
 
@@ -125,15 +126,19 @@ class ShardSource(Protocol):
 def write_vcf_scores(model: GenomicLM | None, genome, vcf_path: str | Path, out: str | Path, skipped: str | Path,
                      settings: VariantScoreSettings | None = None, *,
                      on_records: Callable[[int], object] | None = None, shards: ShardSource | None = None,
-                     **changes) -> VcfSummary:
+                     background=None, **changes) -> VcfSummary:
     """Stream ``vcf_path`` chunk by chunk (:class:`~.vcf.VcfChunks`, bounded memory) into the Parquet ``out`` and
     the TSV ``skipped`` (alleles not scored, with their reason). Returns the final summary.
 
     A chunk that ``shards`` holds is taken from there; any other is scored here with ``model`` (which may be
     None when ``shards`` holds every chunk). ``on_records(n)`` is called with the VCF records read so far.
+    ``background`` (a :class:`~glm_explore.results.calibration.Background`, or None): every chunk gains
+    ``llr_pct_class`` / ``llr_pct_genome`` (:func:`glm_explore.calibration.with_percentiles`; NaN without one).
     Both files appear whole or not at all (temporary files, then renamed).
     """
     import pyarrow.parquet as pq
+
+    from ..calibration.percentiles import with_percentiles
 
     s = resolve(settings, changes)
     out, skipped = Path(out), Path(skipped)
@@ -156,6 +161,7 @@ def write_vcf_scores(model: GenomicLM | None, genome, vcf_path: str | Path, out:
                     raise ValueError(f"chunk {index} is not in the shard store and no model was given to score it")
                 else:
                     table = chunk_table(model, genome, ok, s, chunks.info, chunks.cache)
+                table = with_percentiles(table, background)
                 if writer is None:
                     writer = pq.ParquetWriter(str(tmp_out), table.schema)
                 writer.write_table(table.cast(writer.schema))
