@@ -13,15 +13,12 @@ Command line: ``python -m glm_explore logits --region chrI:1000-1500 --out x.par
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
 from .context import MAX_FLANK as MAX_FLANK  # re-exported: the CLI's --flank bound
 from .context import context_flank
-from .errors import FastaError, InputTooLargeError, ObjectiveError
+from .errors import InputTooLargeError, ObjectiveError
 from .io.genome import MAX_REGION_BP, Genome, Region, Window, fetch_window, parse_region
 from .models.base import GenomicLM, Progress
 from .results import PositionLogits
@@ -202,32 +199,6 @@ def sequence_input(text: str, *, name: str = "pasted sequence", max_len: int = M
         raise InputTooLargeError(f"The {name} is {len(seq):,} bp; the limit here is {max_len:,} bp. "
                                  "Paste a shorter sequence.")
     return seq
-
-
-def fasta_records(data: str | bytes | Path) -> dict[str, str]:
-    """Records of a small FASTA (text, bytes or path) → {name: cleaned sequence}, via Biopython."""
-    from Bio import SeqIO
-
-    if isinstance(data, Path):
-        data = data.read_bytes()
-    if isinstance(data, bytes):
-        if data[:2] == b"\x1f\x8b":
-            import gzip
-
-            data = gzip.decompress(data)
-        try:
-            data = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise FastaError(f"The FASTA is not text (byte {exc.start}); upload a plain or gzipped FASTA.") from exc
-    text = data.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    if not text.lstrip().startswith(">"):
-        raise FastaError("The FASTA does not start with a '>name' header line; add one (e.g. '>seq1').")
-    out: dict[str, str] = {}
-    for rec in SeqIO.parse(io.StringIO(text), "fasta"):
-        out[rec.id or f"record{len(out) + 1}"] = clean_sequence(str(rec.seq), name=f"record {rec.id!r}")
-    if not out:
-        raise FastaError("The FASTA holds no sequences.")
-    return out
 
 
 def nucleotide_logits(model: GenomicLM, source: str | Window, *, mode: str = "auto", rc: bool = False,

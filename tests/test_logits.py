@@ -18,6 +18,7 @@ from glm_explore import logits as lg
 from glm_explore.cli import main as cli_main
 from glm_explore.dependency import dependency_map
 from glm_explore.errors import InputTooLargeError, ObjectiveError, RegionError
+from glm_explore.io.fasta import fasta_records
 from glm_explore.plots import dependency_heatmap, logits_comparison, logits_tracks
 from glm_explore.sequence import reverse_complement
 
@@ -156,7 +157,7 @@ def test_inputs_and_mode_errors(tiny_mlm, tiny_clm):
     assert lg.sequence_input("acg tn\nRA") == "ACGTNNA"
     with pytest.raises(InputTooLargeError):
         lg.sequence_input("A" * 2001)
-    recs = lg.fasta_records(b">one desc\nACGT\nAC\n>two\nggg\n")
+    recs = fasta_records(b">one desc\nACGT\nAC\n>two\nggg\n")
     assert recs == {"one": "ACGTAC", "two": "GGG"}
     assert lg.resolve_mode(tiny_mlm) == "exact" and lg.resolve_mode(tiny_clm) == "next"
     with pytest.raises(ObjectiveError):

@@ -9,11 +9,11 @@ import pandas as pd
 
 from ..dependency import MAX_DEPENDENCY_BP, dependency_map
 from ..errors import GlmExploreError, InputTooLargeError
+from ..io.fasta import fasta_records
 from ..io.genome import Window
 from ..logits import (
     MAX_FLANK,
     MODES,
-    fasta_records,
     nucleotide_logits,
     position_table,
     region_window,
