@@ -24,7 +24,9 @@ st.markdown(
     "≥ half its maximum) give a PFM, named by **TOMTOM** against JASPAR; its **class enrichment** is an odds ratio "
     "on the held-out chromosome. Random filters match JASPAR too, so every number has two **controls** beside it: "
     "the same architecture with **random weights**, and the model on **dinucleotide-shuffled** windows. A feature "
-    "*beats* a control when its motif or class score is significant and above the control's 95th percentile.")
+    "*beats* a control when its motif or class score is significant and above the control's 95th percentile — so "
+    "about 5 % of features pass one control by chance: read the headline against that. A class-detector claim also "
+    "needs the feature's held-out AUROC above the **k-mer logistic baseline**'s (composition alone).")
 
 fd = None
 with user_errors():
