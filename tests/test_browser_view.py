@@ -146,3 +146,12 @@ def test_variant_lane_colours_by_llr_and_greys_skipped():
     assert [f["start"] for f in lane.features] == [4, 8]
     assert lane.features[0]["color"] == llr_color(-5.0) == "rgb(255,0,0)"
     assert lane.features[1]["color"] == "#bbbbbb" and "skipped" in lane.features[1]["name"]
+
+
+def test_second_model_lanes_pair_with_the_first(chloroplast, tiny_mlm, tiny_clm, one_thread):
+    view = gb.compute_view(chloroplast, f"{CP}:101-200", ["p_ref", "entropy"], model=tiny_mlm, model2=tiny_clm)
+    assert view.track_ids == ["p_ref", "p_ref_b", "entropy", "entropy_b"]
+    assert view.track("p_ref_b").name == "P(ref) · tiny-clm"
+    table = lg.position_table(lg.nucleotide_logits(tiny_clm, lg.region_window(chloroplast.genome, f"{CP}:101-200",
+                                                                              tiny_clm)))
+    np.testing.assert_allclose(view.track("p_ref_b").values[100:200], table["p_ref"], rtol=1e-5, atol=1e-6)

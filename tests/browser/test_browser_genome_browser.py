@@ -16,6 +16,8 @@ LOCUS_LABEL = "Locus or gene (1-based chrom:start-end)"
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 LANE_NAMES_JS = ("() => window.glmIgv.trackViews.map(v => v.track)"
                  ".filter(t => ['annotation', 'wig', 'merged'].includes(t.type)).map(t => t.name)")
+LANES_WITH_MODEL = ["Genes", "CDS / exons / UTRs", "P(ref) · default-mlm", "Entropy (bits) · default-mlm",
+                    "Min LLR · default-mlm", "Logo p·IC (bits) · default-mlm"]
 
 
 def igv_frame(app, drawn_not: str | None = None, timeout_s: float = 60):
@@ -48,7 +50,6 @@ def test_page_draws_moves_links_and_hands_out(app, browser, tmp_path):
     outside = [u for u in requests if not re.match(r"^(http://127\.0\.0\.1|data:|blob:|about:)", u)]
     assert not outside, outside[:5]  # offline: igv.js asks nothing but the app itself
     DOCS.mkdir(exist_ok=True)
-    app.page.screenshot(path=str(DOCS / "browser-page.png"))
 
     # a gene name typed in the locus box: the view moves to the gene (YAL067C is chrI:7235-9016, 1-based)
     first = drawn_id(frame)
@@ -81,18 +82,20 @@ def test_page_draws_moves_links_and_hands_out(app, browser, tmp_path):
         ctx.close()
 
     # model lanes for a small view: the page's P(ref) equals the logits computation of the same bases
-    app.open("browser", "locus=chrI:2001-2100&tracks=genes,p_ref,logo")
+    app.open("browser", "locus=chrI:1701-2000&tracks=genes,coding,p_ref,entropy,min_llr,logo")
     frame = igv_frame(app, timeout_s=240)
-    assert frame.evaluate(LANE_NAMES_JS) == ["Genes", "P(ref) · default-mlm", "Logo p·IC (bits) · default-mlm"]
+    assert frame.evaluate(LANE_NAMES_JS) == LANES_WITH_MODEL
     shown = frame.evaluate("() => window.glmConfig.tracks.find(t => t.id === 'p_ref')._values")
     from glm_explore import logits as lg
     from glm_explore.io.datasets import load_dataset
     from glm_explore.models.builtin import load_builtin
 
     data, model = load_dataset("yeast"), load_builtin("default-mlm")
-    table = lg.position_table(lg.nucleotide_logits(model, lg.region_window(data.genome, "chrI:2001-2100", model)))
-    offset = 2000 - shown["start"]  # the lane covers its 2-kb block
-    np.testing.assert_allclose(shown["values"][offset:offset + 100], table["p_ref"], atol=1e-4)
+    table = lg.position_table(lg.nucleotide_logits(model, lg.region_window(data.genome, "chrI:1701-2000", model)))
+    offset = 1700 - shown["start"]  # the lane covers its 2-kb block
+    np.testing.assert_allclose(shown["values"][offset:offset + 300], table["p_ref"], atol=1e-4)
+    app.page.wait_for_timeout(500)
+    app.page.screenshot(path=str(DOCS / "browser-page.png"))
 
     # the handout: one HTML file, opened from disk with the network off, draws the same lanes
     with app.page.expect_download() as dl:
@@ -107,8 +110,8 @@ def test_page_draws_moves_links_and_hands_out(app, browser, tmp_path):
         page.on("request", lambda r: asked.append(r.url))
         page.goto(path.as_uri())
         page.wait_for_selector("body[data-glm-drawn]", timeout=60_000)
-        assert page.evaluate(LANE_NAMES_JS) == ["Genes", "P(ref) · default-mlm", "Logo p·IC (bits) · default-mlm"]
-        assert page.evaluate("() => window.glmIgv.currentLoci()") == "chrI:2001-2100"
+        assert page.evaluate(LANE_NAMES_JS) == LANES_WITH_MODEL
+        assert page.evaluate("() => window.glmIgv.currentLoci()") == "chrI:1701-2000"
         assert all(u.startswith(("file:", "data:", "blob:")) for u in asked), asked[:5]
         page.wait_for_timeout(500)
         page.screenshot(path=str(DOCS / "browser-handout.png"))
