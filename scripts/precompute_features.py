@@ -11,8 +11,10 @@ the default MLM (these exact weights, by fingerprint) and the yeast genome are c
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import torch
 
@@ -26,12 +28,31 @@ JOBS = {"block1": FeatureSettings(source="channels", layer=1), "block2": Feature
         "sae": FeatureSettings(source="sae", layer=-1, n_features=256, k=8, steps=1500)}
 
 
+SHIPPED_SITES = 5  # the page lists 5 top sites per feature
+
+
+def shrink(path: Path) -> None:
+    """Keep the shipped file small (all three < 2 MB together): the top 5 sites per feature, landmark profiles to
+    2 significant digits. Every other number is kept as saved."""
+    d = json.loads(path.read_text())
+    d["sites"] = [r for r in d["sites"] if r["rank"] <= SHIPPED_SITES]
+    if d.get("landmarks"):
+        d["landmarks"]["profiles"] = {k: [[float(f"{v:.2g}") for v in row] for row in p]
+                                      for k, p in d["landmarks"]["profiles"].items()}
+    path.write_text(json.dumps(d, separators=(",", ":")))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--per-class", type=int, default=100, help="windows per class and split (default 100)")
     ap.add_argument("--only", default=",".join(JOBS), help=f"comma-separated subset of {', '.join(JOBS)}")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--shrink-only", action="store_true", help="only shrink the already written files")
     args = ap.parse_args(argv)
+    if args.shrink_only:
+        for name in args.only.split(","):
+            shrink(shipped_path(MODEL, GENOME, JOBS[name]))
+        return 0
     torch.set_num_threads(args.threads)
     model, data = load_model(MODEL), load_dataset(GENOME)
     for name in args.only.split(","):
@@ -40,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         log = lambda f, msg, name=name, t0=t0: print(f"[{name} {time.perf_counter() - t0:7.1f} s] {f:4.0%} {msg}", flush=True)  # noqa: E731, E501
         fd = build_dictionary(model, data, settings, model_key=MODEL, genome_key=GENOME, progress=log)
         out = fd.save(shipped_path(MODEL, GENOME, settings))
+        shrink(out)
         h = fd.headline
         print(f"{name}: {h['beats_both']['k']}/{h['beats_both']['n']} features beat both controls "
               f"(95% CI {h['beats_both']['ci_low']:.1%}–{h['beats_both']['ci_high']:.1%}); named at q<0.05: "
