@@ -28,15 +28,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-dev-shm-usage"]
 
 
-def _drawn(page) -> bool:
-    """igv.js has drawn in the page's genome-browser component frame."""
-    for frame in page.frames:
-        if "glm_genome_browser" in frame.url:
-            with contextlib.suppress(Exception):
-                if frame.evaluate("() => document.body.getAttribute('data-glm-drawn')"):
-                    return True
-    return False
-
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -68,10 +59,8 @@ def first_draw() -> list[float]:
                 page = browser.new_context(viewport={"width": 1500, "height": 1100}).new_page()
                 t0 = time.perf_counter()
                 page.goto(f"{base}/browser")
-                while not _drawn(page):
-                    if time.perf_counter() - t0 > 300:
-                        raise TimeoutError("igv.js did not draw within 300 s")
-                    time.sleep(0.05)
+                page.frame_locator("iframe").locator("body[data-glm-drawn]").wait_for(state="attached",
+                                                                                     timeout=300_000)
                 times.append(time.perf_counter() - t0)
                 page.context.close()
             browser.close()
