@@ -51,7 +51,9 @@ def masked_marginals(model: GenomicLM, seq: str, *, batch_size: int = 128, exact
     """(4, L) log P(x_i = b | x_{-i}) with position i masked, for every i (MLM only).
 
     ``exact=True`` uses the model's single-mask cones where it declares ``capabilities.masked_sites``
-    (the built-in CNNs: one clean pass, then each position's receptive-field cone), else
+    (the built-in CNNs: one clean pass, then each position's receptive-field cone), ``model.masked_sites``
+    for models whose tokens hold several bases (``capabilities.k != 1``: k-mer, BPE; one masked copy per
+    token, every base of it read from that copy, equal to masking each base alone), else
     :func:`mask_groups` with the model's receptive field (exact for finite receptive fields; one mask
     per copy otherwise); ``exact=False`` is the one-mask-per-copy brute
     force. ``positions`` (0-based) limits the prediction to those columns (the others are NaN), e.g.
@@ -62,7 +64,8 @@ def masked_marginals(model: GenomicLM, seq: str, *, batch_size: int = 128, exact
                              "use mode 'next' (next-token probabilities) instead.")
     L = len(seq)
     out = np.full((4, L), np.nan, dtype=np.float32)
-    if exact and model.info.capabilities.masked_sites:
+    caps = model.info.capabilities
+    if exact and (caps.masked_sites or caps.k != 1):  # cones, or multi-base tokens: one masked copy per token
         return _cone_marginals(model, seq, out, positions, progress)
     groups = mask_groups(L, model.info.receptive_field if exact else None, positions)
     for start in range(0, len(groups), batch_size):
@@ -87,6 +90,7 @@ def _cone_marginals(model: GenomicLM, seq: str, out: np.ndarray, positions: np.n
     with R bases of context on both sides (cut at the sequence ends, where the model pads as in the whole
     sequence), so every column equals the whole-sequence single-mask prediction."""
     R = model.info.receptive_field
+    R = len(seq) if R is None else R  # unbounded (multi-base-token models): the whole sequence is context
     pos = np.arange(len(seq)) if positions is None else np.sort(np.asarray(positions, dtype=np.int64))
     for k in range(0, len(pos), CONE_ROW):
         p = pos[k:k + CONE_ROW]

@@ -1,6 +1,6 @@
 """Tiny Hugging Face DNA models built offline for the tests (saved with save_pretrained).
 
-Character-level BERT (MLM) and GPT-2 (CLM), a Nucleotide-Transformer-style 6-mer ESM (MLM), a
+Character-level BERT (MLM), GPT-2 and Llama (CLM), a Nucleotide-Transformer-style 6-mer ESM (MLM), a
 DNABERT-2-style BPE BERT (tokenizer trained here) and a random-weight GPN. Each builder saves model +
 tokenizer into ``folder`` and returns ``(model, tokenizer)`` (the in-memory originals, the
 independent reference for the adapter).
@@ -51,6 +51,22 @@ def build_char_gpt2(folder):
     torch.manual_seed(1)
     model = GPT2LMHeadModel(GPT2Config(vocab_size=len(vocab), n_embd=16, n_layer=2, n_head=2, n_positions=96,
                                        bos_token_id=vocab["[BOS]"], eos_token_id=vocab["[BOS]"])).eval()
+    model.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return model, tok
+
+
+def build_char_llama(folder):
+    """Character Llama CLM (rotary positions, grouped-query attention): a cache-capable CLM besides GPT-2."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    tok, vocab = char_tokenizer(["[PAD]", "[UNK]", "[BOS]"], template=False, pad_token="[PAD]", bos_token="[BOS]",
+                                eos_token="[BOS]")
+    torch.manual_seed(5)
+    model = LlamaForCausalLM(LlamaConfig(vocab_size=len(vocab), hidden_size=16, intermediate_size=32,
+                                         num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=1,
+                                         max_position_embeddings=128, bos_token_id=vocab["[BOS]"],
+                                         eos_token_id=vocab["[BOS]"], pad_token_id=vocab["[PAD]"])).eval()
     model.save_pretrained(folder)
     tok.save_pretrained(folder)
     return model, tok

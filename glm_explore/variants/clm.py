@@ -8,7 +8,9 @@ With a bounded receptive field R (bases to the left an output sees) the alt alle
 i changes only the terms t = i … i+R: the reference window is scored once (shared by every
 alternative at the site) and each alt only over bases ``i − R … i + R``, so
 ``score(alt) = score(ref) − Σ_{t=i}^{i+R} ref_t + Σ_{t=i}^{i+R} alt_t`` (``packed=True``, the default;
-``packed=False`` scores both whole windows, the reference).
+``packed=False`` scores both whole windows, the reference). With an unbounded receptive field, a
+Hugging Face CLM whose cache works (``HFAdapter.caches_prefix``: GPT-2, Llama, …) runs the window left of
+the variant once and reuses its ``past_key_values`` for the ref and alt suffixes (:func:`_prefix_delta`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ..context import DEFAULT_WINDOW, variant_window
 from ..io.datasets import as_genome
 from ..models.adapter import batches_by_length
 from ..models.base import GenomicLM
+from ..models.hf import HFAdapter
 from ..sequence import encode, reverse_complement
 from .validate import OK, ChromCache, check_table
 from .windows import site_windows, tokenizer_reasons
@@ -108,6 +111,8 @@ def clm_delta(model: GenomicLM, genome, variants: pd.DataFrame, *, window: int |
         alt_b = [str(variants["alt"].iat[r]).upper() for r in rows]
         if packed and model.info.receptive_field is not None:
             ll_ref[rows], ll_alt[rows] = _local_delta(model, seqs, offs, alt_b, reduce, both_strands, batch_size)
+        elif packed and isinstance(model, HFAdapter) and model.caches_prefix:
+            ll_ref[rows], ll_alt[rows] = _prefix_delta(model, seqs, offs, alt_b, reduce, both_strands, batch_size)
         else:
             alts = [s[:o] + a + s[o + 1:] for s, o, a in zip(seqs, offs, alt_b)]
             uniq_ref = {s: i for i, s in enumerate(dict.fromkeys(seqs))}
@@ -140,3 +145,35 @@ def _local_delta(model: GenomicLM, seqs: list[str], offs: np.ndarray, alts: list
                                         batch_size=batch_size)
         ref, alt = (ref + ref_t[which] / L) / 2, (alt + alt_t / L) / 2
     return ref, alt
+
+
+def _prefix_delta(model: HFAdapter, seqs: list[str], offs: np.ndarray, alts: list[str], reduce: str,
+                  both_strands: bool, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(n,) ref and alt window scores of :func:`clm_delta`, each reference window and its alt windows one group
+    whose shared start (left of the variant) runs once (:meth:`HFAdapter.log_probs_shared_prefix`); the reverse
+    strand the same way with ``both_strands``."""
+    groups: dict[str, dict[str, int]] = {}  # ref window → {window: member index}, the ref first
+    for s, o, a in zip(seqs, offs, alts):
+        members = groups.setdefault(s, {s: 0})
+        members.setdefault(s[:o] + a + s[o + 1:], len(members))
+    refs = list(groups)
+    lists = [list(groups[r]) for r in refs]
+    if both_strands:
+        lists += [[reverse_complement(w) for w in g] for g in lists]
+    lps = model.log_probs_shared_prefix(lists, batch_size=batch_size)
+    scores = [np.array([_score(w, lp[m], reduce) for m, w in enumerate(g)]) for g, lp in zip(lists, lps)]
+    if both_strands:
+        scores = [(f + r) / 2 for f, r in zip(scores[:len(refs)], scores[len(refs):])]
+    at = {r: i for i, r in enumerate(refs)}
+    ref = np.array([scores[at[s]][0] for s in seqs], dtype=np.float64)
+    alt = np.array([scores[at[s]][groups[s][s[:o] + a + s[o + 1:]]] for s, o, a in zip(seqs, offs, alts)],
+                   dtype=np.float64)
+    return ref, alt
+
+
+def _score(seq: str, lp: np.ndarray, reduce: str) -> float:
+    """Σ (or mean over positions) of log P(x_t | x_<t) from (4, L) log-probs; N bases contribute nothing."""
+    codes = encode(seq)
+    ok = codes < 4
+    total = float(lp[codes[ok], np.nonzero(ok)[0]].astype(np.float64).sum())
+    return total / len(seq) if reduce == "mean" else total

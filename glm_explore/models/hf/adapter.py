@@ -41,6 +41,8 @@ class HFAdapter(BaseAdapter):
         self._route = self._onehot_route() if self.strategy.base_tokens else None
         self.supports_onehot = self._route is not None
         self.approximations = self._approximation_notes(objective)
+        self._cache_kw = _cache_keyword(model)
+        self.caches_prefix = objective == "clm" and self._cache_works()
         self.info = ModelInfo(
             name=name, objective=objective, tokenization=self.tokenization, max_len=self.aligner.max_len,
             n_layers=n_layers(cfg), dim=hidden_dim(cfg), source=source, receptive_field=None,
@@ -75,6 +77,20 @@ class HFAdapter(BaseAdapter):
         except Exception:  # cannot tell from a toy input: hidden_states says so when it is asked
             return True
         return getattr(out, "hidden_states", None) is not None
+
+    def _cache_works(self) -> bool:
+        """Whether ``past_key_values`` reproduces a full forward (GPT-2, Llama, …): checked on a toy input."""
+        ids = torch.tensor([self.aligner.prefix + [int(b) for b in self.aligner.base_ids] * 2], dtype=torch.long)
+        try:
+            with torch.inference_mode():
+                full = self.model(input_ids=ids).logits
+                head = self.model(input_ids=ids[:, :3], use_cache=True)
+                if _cache_of(head) is None:
+                    return False
+                tail = self.model(input_ids=ids[:, 3:], **{self._cache_kw: _cache_of(head)}).logits
+        except Exception:  # no cache support: the scorers run full windows
+            return False
+        return bool(torch.allclose(torch.cat([head.logits, tail], dim=1), full, atol=1e-4, rtol=1e-4))
 
     def _approximation_notes(self, objective: str) -> dict[str, str]:
         notes = dict(self.strategy.approximations())
@@ -129,6 +145,94 @@ class HFAdapter(BaseAdapter):
             logits = self._forward(torch.from_numpy(ids)).logits.float()
             for r, n in enumerate(chunk):
                 out[n] = self.aligner.to_bases(logits[r], toks[seqs[n]], seqs[n], masked[n], mlm=mlm)
+        return out
+
+    # -- causal LMs: a shared prefix run once -------------------------------------------------
+    @torch.inference_mode()
+    def log_probs_shared_prefix(self, groups: list[list[str]], *, batch_size: int = 64) -> list[np.ndarray]:
+        """For a CLM: one (n_g, 4, L) array per group of equal-length sequences, equal to ``log_probs(group)``.
+
+        The tokens every sequence of a group shares at its start (e.g. a variant's ref and alt windows, left of
+        the variant) are run once and their keys / values (``past_key_values``) reused for each sequence's own
+        tokens. Models without a working cache (``caches_prefix`` False) run every sequence in full.
+        """
+        if self.info.objective != "clm":
+            raise ValueError("a shared prefix needs a causal LM")
+        if not self.caches_prefix:
+            return [self.log_probs(g, batch_size=batch_size) for g in groups]
+        toks = [[self.aligner.tokenize(s) for s in g] for g in groups]
+        shared = [_common_prefix([t.ids for t in ts]) for ts in toks]
+        out: list[np.ndarray] = [np.empty((len(g), 4, len(g[0])), dtype=np.float32) for g in groups]
+        by_len: dict[int, list[int]] = {}
+        for k, p in enumerate(shared):
+            by_len.setdefault(p, []).append(k)
+        for p, members in by_len.items():
+            if p == 0:  # nothing shared (no BOS token and a difference at the first base)
+                for k in members:
+                    out[k] = self.log_probs(groups[k], batch_size=batch_size)
+                continue
+            chunk: list[int] = []
+            for k in members + [-1]:  # -1 flushes the last chunk
+                if k >= 0 and (not chunk or sum(len(groups[j]) for j in chunk) + len(groups[k]) <= batch_size):
+                    chunk.append(k)
+                    continue
+                self._prefix_chunk(groups, toks, chunk, p, out)
+                chunk = [k]
+        return out
+
+    def _prefix_chunk(self, groups, toks, chunk: list[int], p: int, out: list[np.ndarray]) -> None:
+        """Run the shared ``p`` tokens of the groups in ``chunk`` once, then every member's own tokens."""
+        import copy
+
+        head = self._forward_cached(torch.from_numpy(np.stack([toks[k][0].ids[:p] for k in chunk])))
+        members = [(c, k, m) for c, k in enumerate(chunk) for m in range(len(groups[k]))]
+        for sub in batches_by_length([len(toks[k][m].ids) for _, k, m in members], len(members)):
+            cache = _select_rows(copy.deepcopy(_cache_of(head)),
+                                 torch.tensor([members[i][0] for i in sub], dtype=torch.long))
+            ids = np.stack([toks[members[i][1]][members[i][2]].ids[p:] for i in sub])
+            tail = self.model(input_ids=torch.from_numpy(ids), **{self._cache_kw: cache}).logits.float()
+            for row, i in enumerate(sub):
+                c, k, m = members[i]
+                logits = torch.cat([head.logits[c].float(), tail[row]], dim=0)
+                out[k][m] = self.aligner.to_bases(logits, toks[k][m], groups[k][m],
+                                                  np.zeros(len(groups[k][m]), dtype=bool), mlm=False)
+
+    def _forward_cached(self, ids: torch.Tensor):
+        try:
+            return self.model(input_ids=ids, use_cache=True)
+        except IndexError as exc:  # position embeddings exhausted
+            raise InputTooLargeError(f"Input too long for {self.info.name} ({ids.shape[1]} tokens): use a "
+                                     "shorter region.") from exc
+
+    # -- protocol: masked_sites ----------------------------------------------------------------
+    @torch.inference_mode()
+    def masked_sites(self, seqs: list[str], row_of: np.ndarray, offsets: np.ndarray, *, batch_size: int = 64
+                     ) -> np.ndarray:
+        """(M, 4) log P over A,C,G,T at ``offsets[m]`` of ``seqs[row_of[m]]`` with only that base masked (MLM).
+
+        Masking a base masks its whole token, so every requested base of one token is read from one masked copy
+        (:meth:`TokenAligner.masked_token_to_bases`): one copy per token, batched, instead of one per base (a
+        6-mer model runs 1/6 of the forwards). Equal to :meth:`log_probs` with each base masked alone.
+        """
+        if self.info.objective != "mlm":
+            raise ValueError("a causal LM has no mask token: masked sites need an MLM")
+        row_of, offsets = np.asarray(row_of, dtype=np.int64), np.asarray(offsets, dtype=np.int64)
+        toks = {s: self.aligner.tokenize(s) for s in set(seqs)}
+        units: dict[tuple[int, int], list[int]] = {}  # (row, token index) → the sites it serves
+        for m, (r, o) in enumerate(zip(row_of, offsets)):
+            units.setdefault((int(r), int(toks[seqs[r]].base_tok[o])), []).append(m)
+        keys = list(units)
+        out = np.zeros((len(offsets), 4), dtype=np.float64)
+        for chunk in batches_by_length([len(toks[seqs[r]].ids) for r, _ in keys], batch_size):
+            ids = np.stack([toks[seqs[keys[i][0]]].ids for i in chunk]).copy()
+            ids[np.arange(len(chunk)), [keys[i][1] for i in chunk]] = self.aligner.mask_id
+            logits = self._forward(torch.from_numpy(ids)).logits.float()
+            for row, i in enumerate(chunk):
+                r, t = keys[i]
+                tk = toks[seqs[r]]
+                lp = self.aligner.masked_token_to_bases(logits[row, t], tk, t, seqs[r])
+                sites = units[keys[i]]
+                out[sites] = lp[:, offsets[sites] - int(tk.tok_start[t])].T
         return out
 
     # -- protocol: hidden_states ---------------------------------------------------------------
@@ -219,3 +323,36 @@ class HFAdapter(BaseAdapter):
                 raise UnsupportedByModelError(f"{self.info.name} exposes only its last layer; choose layer -1.")
             hs = {n: self._base_model()(**inputs).last_hidden_state}
         return [hs[k][:, P:P + L] for k in idx]
+
+
+def _common_prefix(rows: list[np.ndarray]) -> int:
+    """Tokens every row shares at its start, leaving each row at least one token of its own."""
+    n = min(len(r) for r in rows) - 1
+    for r in rows[1:]:
+        diff = np.nonzero(rows[0][:n] != r[:n])[0]
+        n = int(diff[0]) if diff.size else n
+    return max(0, n)
+
+
+def _cache_keyword(model) -> str:
+    """The forward's keyword for a key / value cache: ``cache`` (transformers ≥ 5.x) or ``past_key_values``."""
+    import inspect
+
+    try:
+        return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+    except (TypeError, ValueError):
+        return "past_key_values"
+
+
+def _cache_of(out):
+    """The key / value cache a forward returned (``cache`` or ``past_key_values``), or None."""
+    cache = getattr(out, "cache", None)
+    return cache if cache is not None else getattr(out, "past_key_values", None)
+
+
+def _select_rows(cache, rows: torch.Tensor):
+    """Batch ``rows`` (kept, repeated) of a transformers cache: a ``Cache`` object or legacy key / value tuples."""
+    if hasattr(cache, "reorder_cache"):
+        cache.reorder_cache(rows)
+        return cache
+    return tuple(tuple(t.index_select(0, rows) for t in layer) for layer in cache)

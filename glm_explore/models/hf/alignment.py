@@ -150,6 +150,12 @@ class TokenAligner:
         """(T, V) logits of one sequence → (4, L) log-probs per base (the strategy's rule)."""
         return self.strategy.to_bases(logits, tk, seq, masked, mlm=mlm, substitutions=lambda: self.substitutions(seq))
 
+    def masked_token_to_bases(self, logits: torch.Tensor, tk: Tokens, t: int, seq: str) -> np.ndarray:
+        """(4, m) log-probs of each base of token ``t`` masked alone, from ``logits`` (V,) at slot ``t`` of a copy
+        with token ``t`` masked (the strategy's rule)."""
+        return self.strategy.masked_token_to_bases(logits, int(tk.tok_start[t]), int(tk.tok_len[t]), seq,
+                                                   lambda: self.substitutions(seq))
+
     def states_to_bases(self, states: np.ndarray, tk: Tokens) -> np.ndarray:
         """(T, D) token states → (L, D) per-base states (the strategy's rule)."""
         return self.strategy.states_to_bases(states, tk)

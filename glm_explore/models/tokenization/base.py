@@ -107,6 +107,14 @@ class Tokenization(ABC):
         natural-log probabilities per base. ``substitutions()`` gives the (4, L) ids of each base's token with
         that base replaced (cached by the aligner)."""
 
+    @abstractmethod
+    def masked_token_to_bases(self, logits: torch.Tensor, start: int, length: int, seq: str,
+                              substitutions) -> np.ndarray:
+        """(4, length) natural-log probabilities of each base of the token covering ``seq[start:start + length]``,
+        each as if it were the only masked base, from ``logits`` (V,) at that token's slot in a copy with the
+        token masked (MLM). Masking any base masks its whole token, so one masked copy per token serves all
+        its bases; the values equal :meth:`to_bases` with that single base masked."""
+
     def states_to_bases(self, states: np.ndarray, tk) -> np.ndarray:
         """(T, D) token states → (L, D) per-base states: each token's state broadcast to the bases it covers."""
         return states[tk.base_tok]

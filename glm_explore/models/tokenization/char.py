@@ -37,3 +37,8 @@ class CharTokenization(Tokenization):
         sel = logits[torch.from_numpy(pos[ok])][:, torch.from_numpy(self.vocab.base_ids)]
         lp[:, ok] = torch.log_softmax(sel, dim=-1).numpy().T
         return lp
+
+    def masked_token_to_bases(self, logits: torch.Tensor, start: int, length: int, seq: str,
+                              substitutions) -> np.ndarray:
+        sel = logits[torch.from_numpy(self.vocab.base_ids)]
+        return torch.log_softmax(sel, dim=-1).numpy()[:, None].astype(np.float32)

@@ -101,3 +101,11 @@ class TokenMarginals(Tokenization):
             a, m = int(tk.tok_start[t]), int(tk.tok_len[t])
             p[:, a:a + m] = mlm_token(self.groups, probs[t], ref[a:a + m], masked[a:a + m])
         return normalise_log(p)
+
+    def masked_token_to_bases(self, logits: torch.Tensor, start: int, length: int, seq: str,
+                              substitutions) -> np.ndarray:
+        """Base j alone masked conditions the token distribution on the reference at the token's other
+        bases: the agreeing tokens are its 4 substitutions (as in :meth:`to_bases`' one-mask case)."""
+        probs = torch.softmax(logits, dim=-1).numpy().astype(np.float64)
+        subst = substitutions()[:, start:start + length]  # (4, m) vocab ids, -1 = not in vocabulary
+        return normalise_log(np.where(subst >= 0, probs[np.maximum(subst, 0)], 0.0))
