@@ -5,11 +5,15 @@ Streamlit's bundled Material Symbols (``:material/name:``), drawn from its own f
 without an emoji font. Every page keeps its ``url_path`` (deep links, tests).
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from dashboard import navigation, sidebar, warmup
 
-st.set_page_config(page_title="glm-explore", page_icon=":material/genetics:", layout="wide")
+# A local PNG (served by Streamlit itself): a ":material/…:" favicon would be fetched from fonts.gstatic.com.
+FAVICON = Path(__file__).resolve().parent / "dashboard" / "static" / "favicon.png"
+st.set_page_config(page_title="glm-explore", page_icon=str(FAVICON), layout="wide")
 
 SECTIONS = {
     "Explore": [

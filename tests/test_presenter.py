@@ -77,7 +77,8 @@ def test_every_icon_is_a_bundled_material_icon(sent):
     bad = {name: icon for name, icon in icons.items() if _material_name(icon) not in ALL_MATERIAL_ICONS}
     assert not bad, f"not Streamlit's Material icons (emoji need an emoji font): {bad}"
     assert len(set(icons.values())) == len(icons), "two pages share an icon"
-    assert _material_name(config.favicon) in ALL_MATERIAL_ICONS, config.favicon
+    # the favicon is the bundled PNG served by Streamlit itself, not a Material glyph fetched from Google's fonts CDN
+    assert "/media/" in config.favicon and config.favicon.endswith(".png") and "://" not in config.favicon, config.favicon
 
 
 def test_no_emoji_in_labels_of_pages_or_dashboard():
