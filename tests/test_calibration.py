@@ -33,14 +33,7 @@ COMP = {"A": "T", "C": "G", "G": "C", "T": "A"}
 IDX = {b: i for i, b in enumerate("ACGT")}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread_module")  # tiny models on a shared machine: one torch thread
 
 
 @pytest.fixture(scope="module")

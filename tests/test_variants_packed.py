@@ -12,7 +12,6 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from Bio.Seq import Seq
 from oracles import NeighbourMLM
 
@@ -26,12 +25,7 @@ IDX = {b: i for i, b in enumerate("ACGT")}
 COLS = ["chrom", "pos", "ref", "alt"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread_module")  # tiny models on a shared machine: one torch thread
 
 
 @pytest.fixture(scope="module")
