@@ -170,3 +170,41 @@ def test_models_without_a_cache_take_the_full_path(clms, chloroplast, rng, monke
     np.testing.assert_allclose(model.log_probs_shared_prefix(groups)[0], model.log_probs(groups[0]), atol=1e-5)
     b = va.clm_delta(model, chloroplast, df, window=41)
     assert np.abs(a["llr"] - b["llr"]).max() <= 1e-4
+
+
+# ---------------------------------------------------------------------------------- bench/real_size.py
+
+def _bench():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "real_size.py"
+    spec = importlib.util.spec_from_file_location("real_size_bench", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.parametrize("name", ["nt-v2-100m", "gpt2-char"])
+def test_bench_layouts_load_with_the_weights_saved(tmp_path, monkeypatch, name, rng):
+    """The bench's tiny models: the HF-cache-layout sharded safetensors (found by id) and the pytorch_model.bin
+    folder load through load_model with the weights they were built with (built once, then found again)."""
+    import huggingface_hub.constants as hf_constants
+
+    bench = _bench()
+    spec, env = bench.build(name, tmp_path, tiny=True)
+    assert bench.build(name, tmp_path, tiny=True) == (spec, env)  # cached: found, not rebuilt
+    if env:
+        monkeypatch.setattr(hf_constants, "HF_HUB_CACHE", env["HF_HUB_CACHE"])
+        snap = next((tmp_path / "hub").glob("models--*/snapshots/*"))
+        assert (snap / "model.safetensors.index.json").exists()
+        assert len(list(snap.glob("model-*-of-*.safetensors"))) >= 2
+    else:
+        assert (tmp_path / "plain" / name / "pytorch_model.bin").exists()
+    model = load_model(spec)
+    torch.manual_seed(0)
+    reference, _ = bench.SHAPES[name][0](tmp_path / "again", True)
+    loaded = model.model.state_dict()
+    for key, value in reference.state_dict().items():
+        torch.testing.assert_close(loaded[key], value, atol=0, rtol=0)
+    assert model.info.objective == ("mlm" if name == "nt-v2-100m" else "clm")

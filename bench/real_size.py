@@ -1,0 +1,282 @@
+"""Benchmark: the CLI on random-weight models of the public shapes people bring (issue 23).
+
+    .venv/bin/python bench/real_size.py [--tiny] [--build-only] [--only NAME ...] [--cache DIR]
+
+Builds once (cached under ``--cache``, default ``.cache/real_size/``, ignored by git) random-weight models
+with the public configurations and tokenizers — random weights cost exactly what trained ones cost:
+
+* ``nt-v2-100m``: ESM / Nucleotide-Transformer-v2-100M-like (rotary, 22 layers × 512, 6-mer ``EsmTokenizer``
+  vocabulary of 4,107), saved in Hugging Face cache layout (``hub/models--bench--nt-v2-100m-like/snapshots/
+  <hash>/``) with sharded safetensors and their index;
+* ``gpn``: ``gpn``'s default ``GPNConfig()`` with GPN's lower-case character tokenizer (plain folder);
+* ``dnabert2``: a DNABERT-2-shaped BERT (12 × 768) with a 4,096-token BPE ``tokenizer.json`` trained here on
+  yeast (``tokenizers``; plain folder);
+* ``gpt2-char``: a character GPT-2-small CLM (12 × 768), weights as ``pytorch_model.bin`` (plain folder).
+
+Then times, through the CLI in a subprocess, ``logits`` over 500 bp of yeast and ``score-vcf`` on 200 SNVs
+(yeast chrIV), and prints one table with each command's wall time and peak RSS (the child's ``ru_maxrss``
+from ``os.wait4``, i.e. ``getrusage`` of that one child). ``--tiny`` builds tiny versions of the same classes
+and tokenizers (same layouts) and runs the table end to end in a minute or two: a check of the bench itself,
+not a measurement. The real-size build needs ~2 GB of disk and a few minutes; the timings several CPU-hours
+on 2 cores — run it on an idle machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import itertools
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BASES = "ACGT"
+TRAIN_CHROM, TEST_CHROM = "chrII", "chrIV"  # BPE trained on one chromosome, benchmarks read another
+
+
+# ------------------------------------------------------------------------------------------- builders
+
+def _yeast(chrom: str, start: int, end: int) -> str:
+    from glm_explore.io.datasets import load_dataset
+
+    return load_dataset("yeast").genome.fetch(chrom, start, end).upper()
+
+
+def _char_tokenizer(specials: list[str], *, lower: bool, template: bool, **special_kw):
+    """Character tokenizer (``tokenizers`` WordLevel over single letters), e.g. GPN's a/c/g/t one."""
+    from tokenizers import Regex, Tokenizer, models, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    letters = [b.lower() for b in BASES] if lower else list(BASES) + ["N"]
+    vocab = {t: i for i, t in enumerate(specials + letters)}
+    tk = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
+    tk.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
+    if template:
+        tk.post_processor = processors.TemplateProcessing(
+            single="[CLS] $A [SEP]", special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])])
+    return PreTrainedTokenizerFast(tokenizer_object=tk, unk_token="[UNK]", **special_kw), vocab
+
+
+def build_nt(folder: Path, tiny: bool):
+    """ESM, rotary, 6-mer vocabulary of 4,107 (NT-v2-100M: 22 × 512, FFN 2,048, 16 heads)."""
+    from transformers import EsmConfig, EsmForMaskedLM, EsmTokenizer
+
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = ["<unk>", "<pad>", "<mask>", "<cls>", "<eos>", "<bos>"] + \
+        ["".join(p) for p in itertools.product(BASES, repeat=6)] + list(BASES) + ["N"]
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n")
+    tok = EsmTokenizer(str(folder / "vocab.txt"))
+    size = dict(hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32) if tiny else \
+        dict(hidden_size=512, num_hidden_layers=22, num_attention_heads=16, intermediate_size=2048)
+    model = EsmForMaskedLM(EsmConfig(vocab_size=len(vocab), max_position_embeddings=2050, pad_token_id=1,
+                                     mask_token_id=2, position_embedding_type="rotary", **size)).eval()
+    return model, tok
+
+
+def build_gpn(folder: Path, tiny: bool):
+    """``GPNConfig()`` defaults (25 dilated conv blocks × 512) with GPN's a/c/g/t tokenizer."""
+    import gpn
+
+    gpn.register_auto_classes()
+    from gpn.model import GPNConfig, GPNForMaskedLM
+
+    tok, vocab = _char_tokenizer(["[PAD]", "[MASK]", "[UNK]"], lower=True, template=False, pad_token="[PAD]",
+                                 mask_token="[MASK]")
+    size = dict(hidden_size=16, intermediate_size=32, num_hidden_layers=2) if tiny else {}
+    return GPNForMaskedLM(GPNConfig(vocab_size=len(vocab), **size)).eval(), tok
+
+
+def build_dnabert2(folder: Path, tiny: bool):
+    """BERT 12 × 768 with a BPE tokenizer (4,096 tokens) trained here on yeast."""
+    from tokenizers import Tokenizer, models, processors, trainers
+    from transformers import BertConfig, BertForMaskedLM, PreTrainedTokenizerFast
+
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tk = Tokenizer(models.BPE(unk_token="[UNK]"))
+    trainer = trainers.BpeTrainer(vocab_size=80 if tiny else 4096, special_tokens=specials,
+                                  initial_alphabet=list(BASES), show_progress=False)
+    train = _yeast(TRAIN_CHROM, 0, 20_000 if tiny else 800_000).replace("N", "")
+    tk.train_from_iterator([train[i:i + 1000] for i in range(0, len(train), 1000)], trainer)
+    v = tk.get_vocab()
+    tk.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", v["[CLS]"]), ("[SEP]", v["[SEP]"])])
+    tok = PreTrainedTokenizerFast(tokenizer_object=tk, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
+                                  sep_token="[SEP]", mask_token="[MASK]")
+    size = dict(hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32) if tiny else \
+        dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072)
+    model = BertForMaskedLM(BertConfig(vocab_size=len(v), max_position_embeddings=512, pad_token_id=v["[PAD]"],
+                                       **size)).eval()
+    return model, tok
+
+
+def build_gpt2(folder: Path, tiny: bool):
+    """Character GPT-2-small (12 × 768, 1,024 positions)."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    tok, vocab = _char_tokenizer(["[PAD]", "[UNK]", "[BOS]"], lower=False, template=False, pad_token="[PAD]",
+                                 bos_token="[BOS]", eos_token="[BOS]")
+    size = dict(n_embd=16, n_layer=2, n_head=2) if tiny else dict(n_embd=768, n_layer=12, n_head=12)
+    model = GPT2LMHeadModel(GPT2Config(vocab_size=len(vocab), n_positions=1024, bos_token_id=vocab["[BOS]"],
+                                       eos_token_id=vocab["[BOS]"], **size)).eval()
+    return model, tok
+
+
+# name → (builder, layout, Hugging Face id for the cache layout)
+SHAPES = {
+    "nt-v2-100m": (build_nt, "hf-cache-sharded", "bench/nt-v2-100m-like"),
+    "gpn": (build_gpn, "plain", None),
+    "dnabert2": (build_dnabert2, "plain", None),
+    "gpt2-char": (build_gpt2, "pytorch_model.bin", None),
+}
+
+
+def _save(model, tok, folder: Path, layout: str, tiny: bool) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    if layout == "pytorch_model.bin":
+        import torch
+
+        model.config.save_pretrained(folder)
+        torch.save(model.state_dict(), folder / "pytorch_model.bin")
+    elif layout == "hf-cache-sharded":
+        model.save_pretrained(folder, max_shard_size="40KB" if tiny else "100MB")
+    else:
+        model.save_pretrained(folder)
+    tok.save_pretrained(folder)
+
+
+def build(name: str, root: Path, *, tiny: bool) -> tuple[str, dict]:
+    """Build ``name`` once under ``root`` (kept); returns (the ``--model`` spec, extra environment)."""
+    import torch
+
+    fn, layout, hf_id = SHAPES[name]
+    env: dict = {}
+    if hf_id:
+        hub = root / "hub"
+        repo = hub / ("models--" + hf_id.replace("/", "--"))
+        env["HF_HUB_CACHE"] = str(hub)
+        spec = hf_id
+        ref = repo / "refs" / "main"
+        if ref.exists() and (repo / "snapshots" / ref.read_text().strip() / "config.json").exists():
+            return spec, env
+        commit = hashlib.sha1(f"{name}-{tiny}".encode()).hexdigest()
+        folder = repo / "snapshots" / commit
+    else:
+        folder = root / "plain" / name
+        spec = str(folder)
+        if (folder / "config.json").exists():
+            return spec, env
+    torch.manual_seed(0)
+    t = time.perf_counter()
+    model, tok = fn(folder, tiny)
+    _save(model, tok, folder, layout, tiny)
+    if hf_id:
+        ref.parent.mkdir(parents=True, exist_ok=True)
+        ref.write_text(folder.name)
+    n = sum(p.numel() for p in model.parameters())
+    print(f"built {name} ({n / 1e6:.1f} M parameters, {layout}) in {time.perf_counter() - t:.0f} s → {folder}",
+          flush=True)
+    return spec, env
+
+
+# ------------------------------------------------------------------------------------------- inputs
+
+def write_inputs(folder: Path, *, n_snvs: int, bp: int) -> tuple[str, Path]:
+    """The ``logits`` region (1-based) and a VCF of ``n_snvs`` SNVs on yeast chrIV (fixed seed)."""
+    import numpy as np
+
+    start = 300_001
+    region = f"{TEST_CHROM}:{start}-{start + bp - 1}"
+    rng = np.random.default_rng(0)
+    positions = np.sort(rng.choice(np.arange(400_000, 900_000), size=3 * n_snvs, replace=False))
+    lines = ["##fileformat=VCFv4.2", "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"]
+    for p in positions:
+        ref = _yeast(TEST_CHROM, int(p) - 1, int(p))
+        if ref not in BASES:
+            continue
+        alt = [b for b in BASES if b != ref][int(rng.integers(3))]
+        lines.append(f"{TEST_CHROM}\t{p}\t.\t{ref}\t{alt}\t.\tPASS\t.")
+        if len(lines) - 2 == n_snvs:
+            break
+    vcf = folder / f"snvs_{n_snvs}.vcf.gz"
+    with gzip.open(vcf, "wt") as fh:
+        fh.write("\n".join(lines) + "\n")
+    return region, vcf
+
+
+# ------------------------------------------------------------------------------------------- timing
+
+def run_cli(args: list[str], env: dict) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS in GiB, exit code) of ``python -m glm_explore ARGS`` in a child process."""
+    t = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "glm_explore", *args], cwd=ROOT, env={**os.environ, **env},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    code = os.waitstatus_to_exitcode(status)
+    if code:
+        print(f"  failed ({code}): {' '.join(args[:1])}: {err.strip().splitlines()[-1:] or ''}", flush=True)
+    return wall, usage.ru_maxrss / 2**20, code  # ru_maxrss is in KiB on Linux
+
+
+def _rows(parquet: str) -> int:
+    """Alleles with an LLR in a ``score-vcf`` output."""
+    import pandas as pd
+
+    return int(pd.read_parquet(parquet, columns=["llr"])["llr"].notna().sum())
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--tiny", action="store_true", help="tiny models of the same classes: checks the bench fast")
+    ap.add_argument("--build-only", action="store_true", help="build (or find) the models and stop")
+    ap.add_argument("--only", nargs="+", choices=list(SHAPES), help="these shapes only")
+    ap.add_argument("--cache", type=Path, default=ROOT / ".cache" / "real_size", help="where models are kept")
+    ap.add_argument("--snvs", type=int, help="SNVs for score-vcf (default 200; 20 with --tiny)")
+    ap.add_argument("--bp", type=int, help="bases for logits (default 500; 100 with --tiny)")
+    args = ap.parse_args(argv)
+    root = args.cache / ("tiny" if args.tiny else "full")
+    root.mkdir(parents=True, exist_ok=True)
+    names = args.only or list(SHAPES)
+    built = {name: build(name, root, tiny=args.tiny) for name in names}
+    if args.build_only:
+        return []
+    n_snvs = args.snvs or (20 if args.tiny else 200)
+    bp = args.bp or (100 if args.tiny else 500)
+    region, vcf = write_inputs(root, n_snvs=n_snvs, bp=bp)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="real_size_") as tmp:
+        for name in names:
+            spec, env = built[name]
+            lw, lrss, lcode = run_cli(["logits", "--genome", "yeast", "--model", spec, "--region", region,
+                                       "--out", f"{tmp}/{name}.parquet"], env)
+            vw, vrss, vcode = run_cli(["score-vcf", "--genome", "yeast", "--model", spec, "--quiet",
+                                       "--max-sv-size", "0", "--background", "none",
+                                       "--out", f"{tmp}/{name}.vcf.parquet", str(vcf)], env)
+            scored = _rows(f"{tmp}/{name}.vcf.parquet") if vcode == 0 else 0
+            rows.append({"model": name, "layout": SHAPES[name][1], "logits_s": lw, "logits_ok": lcode == 0,
+                         "scored": scored,
+                         "score_vcf_s": vw, "snvs_per_s": n_snvs / vw, "score_vcf_ok": vcode == 0,
+                         "peak_rss_gib": max(lrss, vrss)})
+            print(f"  {name}: logits {lw:.1f} s, score-vcf {vw:.1f} s", flush=True)
+    print(f"\n{'tiny models: a check of the bench, not a measurement' if args.tiny else 'real-size models'}; "
+          f"logits {bp} bp, score-vcf {n_snvs} SNVs (wall s, peak RSS of the child process)")
+    print(f"| model | layout | `logits` {bp} bp | `score-vcf` {n_snvs} SNVs | peak RSS |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        lg = f"{r['logits_s']:.1f} s" + ("" if r["logits_ok"] else " (failed)")
+        sv = f"{r['score_vcf_s']:.1f} s ({r['snvs_per_s']:.1f} SNVs/s, {r['scored']} scored)" + \
+            ("" if r["score_vcf_ok"] else " (failed)")
+        print(f"| {r['model']} | {r['layout']} | {lg} | {sv} | {r['peak_rss_gib']:.2f} GiB |")
+    (root / "last_table.json").write_text(json.dumps(rows, indent=1))
+    return rows
+
+
+if __name__ == "__main__":
+    main()
