@@ -210,8 +210,41 @@ def previous_versions(model_dir: Path) -> list[dict]:
         return []
     old = json.loads(path.read_text())
     t = old.get("training", {})
-    entry = {**old["heldout"], "version": f"{old.get('name')} ({t.get('steps')} steps, {t.get('windows_seen')} windows)"}
+    entry = {**old["heldout"], "version": f"{old.get('name')} ({t.get('steps')} steps, {t.get('windows_seen')} windows)",
+             "cpu_hours": round(sum(e.get("cpu_hours") or 0 for e in old.get("ledger") or []), 4)}
     return [*old.get("history", []), entry]
+
+
+def learning_curve(card: dict) -> list[dict]:
+    """Held-out bits against accumulated training CPU-hours, one row per shipped version (oldest first).
+
+    Rows: ``version``, ``cpu_hours`` (the ledger's total when that version was evaluated), ``model_bits``,
+    ``baseline_bits``, ``margin_bits``, ``ci_lo``, ``ci_hi`` (95 % block bootstrap of model − baseline) and
+    ``current``. Versions evaluated before cards kept ``cpu_hours`` get the ledger's cumulative CPU-hours at the
+    run that reached their step count (``None`` when no run did).
+    """
+    ledger = card.get("ledger") or []
+    cumulative = np.cumsum([e.get("cpu_hours") or 0 for e in ledger]) if ledger else np.zeros(0)
+
+    def hours_at(version: str) -> float | None:
+        import re
+
+        m = re.search(r"\((\d+) steps", version or "")
+        for i, e in enumerate(ledger):
+            if m and int(m.group(1)) == e.get("steps_to") and e.get("windows"):
+                return round(float(cumulative[i]), 4)
+        return None
+
+    versions = [*(card.get("history") or []),
+                {**card["heldout"], "version": f"{card.get('name')} (current)", "current": True,
+                 "cpu_hours": round(float(cumulative[-1]), 4) if len(cumulative) else None}]
+    rows = []
+    for v in versions:
+        hours = v.get("cpu_hours", hours_at(v.get("version", "")))
+        rows.append(dict(version=v.get("version", "?"), cpu_hours=hours, model_bits=v["model"]["bits"],
+                         baseline_bits=v["baseline"]["bits"], margin_bits=v["margin_bits"],
+                         ci_lo=v["margin_ci95"][0], ci_hi=v["margin_ci95"][1], current=bool(v.get("current"))))
+    return rows
 
 
 def card_markdown(card: dict) -> str:
@@ -276,6 +309,14 @@ def _recipe_markdown(card: dict) -> str:
             lines.append(f"| {v.get('version', '?')} | {v['model']['bits']:.4f} | {v['baseline']['bits']:.4f} | "
                          f"{v['margin_bits']:+.4f} [{v['margin_ci95'][0]:+.4f}, {v['margin_ci95'][1]:+.4f}] | "
                          f"{v['n_positions']:,} |")
+    curve = learning_curve(card)
+    if len(curve) > 1:
+        lines += ["", "**Learning curve** (held-out bits against accumulated training CPU-hours, one row per version):",
+                  "", "| version | CPU-hours | model bits | baseline bits | margin (CI) |", "|---|---|---|---|---|"]
+        for r in curve:
+            hours = "?" if r["cpu_hours"] is None else f"{r['cpu_hours']:.2f}"
+            lines.append(f"| {r['version']} | {hours} | {r['model_bits']:.4f} | {r['baseline_bits']:.4f} | "
+                         f"{r['margin_bits']:+.4f} [{r['ci_lo']:+.4f}, {r['ci_hi']:+.4f}] |")
     if card.get("vs_previous"):
         c = card["vs_previous"]
         lines += ["", f"**Against the previous version on the same positions:** {c['bits']:.4f} vs {c['other_bits']:.4f} "

@@ -217,6 +217,13 @@ def test_report_page_opens_on_the_shipped_report_and_home_tour_hands_off():
     assert any("Precomputed for exactly these weights" in s.value for s in at.success)
     assert len(at.get("plotly_chart")) >= 3 and at.dataframe
     assert len(at.dataframe[0].value) == len(shipped["tables"]["classes"]["data"])
+    from glm_explore.evaluate import learning_curve
+    from glm_explore.models.builtin import WEIGHTS_DIR
+
+    card = json.loads((WEIGHTS_DIR / "yeast-mlm" / "card.json").read_text())
+    assert "Learning curve of the default" in " ".join(s.value for s in at.subheader)
+    shown = next(d.value for d in at.dataframe if "cpu_hours" in d.value)  # the learning-curve table
+    assert list(shown["model_bits"]) == [r["model_bits"] for r in learning_curve(card)]
     at.button(key="report_go").click().run()  # the shipped sizes: served at once, nothing recomputed
     assert not at.exception and not at.error and len(at.get("plotly_chart")) >= 3
     assert len(at.dataframe[0].value) == len(shipped["tables"]["classes"]["data"])

@@ -14,10 +14,11 @@ import streamlit as st
 from dashboard import caches, navigation
 from dashboard.results_cache import session_cached
 from glm_explore import report as rp
+from glm_explore.evaluate import learning_curve
 from glm_explore.io.datasets import DATASETS
-from glm_explore.models.builtin import BUILTIN_MODELS
+from glm_explore.models.builtin import BUILTIN_MODELS, WEIGHTS_DIR
 from glm_explore.models.fingerprint import tensors_fingerprint
-from glm_explore.plots.report import class_margin_chart, llr_by_effect_chart, motif_profile_chart
+from glm_explore.plots.report import class_margin_chart, learning_curve_chart, llr_by_effect_chart, motif_profile_chart
 
 PAGES = {"Nucleotide logits": "pages/logits.py", "Attribution & motifs": "pages/attribution.py"}
 
@@ -192,6 +193,29 @@ def downloads(rep: rp.ModelReport) -> None:
                  "baseline": rep.baseline, "split": rep.split, "settings": rep.settings, "seconds": rep.timings})
 
 
+@st.cache_data(max_entries=4)
+def builtin_learning_curve(key: str) -> pd.DataFrame:
+    """Rows of :func:`glm_explore.evaluate.learning_curve` for a built-in model's shipped card (empty if none)."""
+    card = WEIGHTS_DIR / BUILTIN_MODELS[key][0] / "card.json"
+    return pd.DataFrame(learning_curve(json.loads(card.read_text()))) if card.exists() else pd.DataFrame()
+
+
+def learning_section(rep: rp.ModelReport) -> None:
+    """For a built-in model: held-out bits of each shipped version against accumulated training CPU-hours."""
+    if rep.model not in BUILTIN_MODELS:
+        return
+    curve = builtin_learning_curve(rep.model)
+    if curve.empty:
+        return
+    st.subheader("Learning curve of the default")
+    st.caption("Held-out chrXVI bits/base of every shipped version of this built-in model (model card numbers) "
+               "against the training CPU-hours accumulated so far; the dashed line is the fair count baseline on "
+               "the same positions, error bars the margin's 95 % CI. A new default ships only when it beats the "
+               "previous one with the paired CI excluding 0; the scaling curve of other sizes is in docs/scaling/.")
+    st.plotly_chart(learning_curve_chart(curve), key="report_learning_curve")
+    st.dataframe(curve, hide_index=True, key="report_learning_table")
+
+
 def show_report(rep: rp.ModelReport) -> None:
     header(rep)
     classes_section(rep)
@@ -199,6 +223,7 @@ def show_report(rep: rp.ModelReport) -> None:
     variants_section(rep)
     embedding_section(rep)
     showcase_section(rep)
+    learning_section(rep)
     downloads(rep)
 
 

@@ -72,3 +72,21 @@ def llr_by_effect_chart(scores: pd.DataFrame, *, score: str = "llr", by: str = "
                       yaxis_title="LLR (nats; < 0 = alt less likely)", showlegend=False, height=380,
                       margin=dict(l=10, r=10, t=50, b=40))
     return fig
+
+
+def learning_curve_chart(curve: pd.DataFrame) -> go.Figure:
+    """Held-out bits/base of each version of a built-in model against its accumulated training CPU-hours
+    (rows of :func:`glm_explore.evaluate.learning_curve`), with the fair count baseline of the same positions
+    and the margin's 95 % CI as error bars on the model's points. Lower is better."""
+    curve = curve.dropna(subset=["cpu_hours"]).sort_values("cpu_hours")
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=curve["cpu_hours"], y=curve["model_bits"], mode="lines+markers", name="model",
+        text=curve["version"], hovertemplate="%{text}<br>%{x:.2f} CPU-h: %{y:.4f} bits<extra></extra>",
+        error_y=dict(type="data", symmetric=False, array=curve["ci_hi"] - curve["margin_bits"],
+                     arrayminus=curve["margin_bits"] - curve["ci_lo"])))
+    fig.add_trace(go.Scatter(x=curve["cpu_hours"], y=curve["baseline_bits"], mode="lines+markers",
+                             name="count baseline (same positions)", line=dict(dash="dash")))
+    fig.update_layout(xaxis_title="accumulated training CPU-hours", yaxis_title="held-out bits/base (lower is better)",
+                      height=320, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.12))
+    return fig
