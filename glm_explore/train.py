@@ -278,7 +278,7 @@ def _train(s: TrainSettings, log: Callable[[str], None]) -> Path:
     n_params = sum(p.numel() for p in model.parameters())
     log(f"{s.objective}: {n_params:,} parameters, receptive field {config.receptive_field} bp"
         + (f", resuming at step {step}" if step else ""))
-    step0, run_t0 = step, time.time()
+    step0, run_t0, run_c0 = step, time.time(), time.process_time()
     t0 = time.time() - elapsed0
     c0 = time.process_time() - cpu0  # CPU seconds of this process (1 thread: the compute spent, whatever the load)
     budget, cpu_budget = s.max_minutes * 60, s.max_cpu_minutes * 60
@@ -307,11 +307,11 @@ def _train(s: TrainSettings, log: Callable[[str], None]) -> Path:
                        val_loss_bits=vloss / math.log(2), lr=opt.param_groups[0]["lr"])
             history.append(rec)
             log(json.dumps(rec))
-            entry = _ledger_entry(s, step0, step, time.time() - run_t0)
+            entry = _ledger_entry(s, step0, step, time.time() - run_t0, time.process_time() - run_c0)
             _save_checkpoint(ckpt_path, model, opt, step, time.time() - t0, history, [*ledger, entry], rng, trng,
                              cpu_elapsed=time.process_time() - c0)
     minutes = (time.time() - t0) / 60
-    ledger = [*ledger, _ledger_entry(s, step0, step, time.time() - run_t0)]
+    ledger = [*ledger, _ledger_entry(s, step0, step, time.time() - run_t0, time.process_time() - run_c0)]
     meta = dict(objective=s.objective, steps=step, planned_steps=s.steps, max_minutes=s.max_minutes,
                 max_cpu_minutes=s.max_cpu_minutes, cpu_minutes=round((time.process_time() - c0) / 60, 1),
                 batch_size=s.batch_size, window=s.window, windows_seen=sum(e["windows"] for e in ledger), lr=s.lr, seed=s.seed,
@@ -333,11 +333,12 @@ def _loss_weights(labels: np.ndarray, repeat_weight: float) -> np.ndarray:
     return np.where(labels == CLASS_CODE["repeat"], np.float32(repeat_weight), np.float32(1.0)).astype(np.float32)
 
 
-def _ledger_entry(s: TrainSettings, step_from: int, step_to: int, seconds: float) -> dict:
-    """One run of the ledger: what it added (steps, windows, CPU-hours) and how."""
+def _ledger_entry(s: TrainSettings, step_from: int, step_to: int, seconds: float, cpu_seconds: float) -> dict:
+    """One run of the ledger: what it added (steps, windows, CPU-hours) and how. ``cpu_hours`` is the process's CPU
+    time (all its threads), so a run that shared a busy machine is charged the compute it got, not its wall time."""
     return dict(finished=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), steps_from=step_from, steps_to=step_to,
                 windows=(step_to - step_from) * s.batch_size, seconds=round(seconds, 1),
-                cpu_hours=round(seconds * s.threads / 3600, 4), threads=s.threads, device=s.device,
+                cpu_hours=round(cpu_seconds / 3600, 4), threads=s.threads, device=s.device,
                 class_balance=s.class_balance, repeat_weight=s.repeat_weight)
 
 
