@@ -6,7 +6,7 @@ from dashboard import caches, navigation, urls
 from dashboard.errors import user_errors
 from dashboard.views import report as report_views
 from glm_explore.io.datasets import DEFAULT_DATASET
-from glm_explore.models.capabilities import capability_matrix
+from glm_explore.models.capabilities import base_tokens, capability_matrix
 from glm_explore.plots import class_counts_bar
 
 navigation.require_app()
@@ -50,7 +50,7 @@ with user_errors():
                        f"(95% CI {h['margin_ci95'][0]:+.4f} to {h['margin_ci95'][1]:+.4f}); negative = model better.")
         else:
             st.info("This model has no evaluation card yet.")
-        with st.expander("What this model supports (capability matrix)", expanded=info.tokenization != "char"):
+        with st.expander("What this model supports (capability matrix)", expanded=not base_tokens(model)):
             st.dataframe(capability_matrix(model), hide_index=True)
     with right:
         st.subheader(f"Genome: {data.name}")

@@ -207,7 +207,10 @@ def _kind_strings(tree: ast.AST) -> list[tuple[int, str]]:
     return out
 
 
-@pytest.mark.parametrize("path", LIB_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+APP_FILES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "dashboard").rglob("*.py"))]
+
+
+@pytest.mark.parametrize("path", LIB_FILES + APP_FILES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_tokenization_kinds_are_named_only_by_their_strategies(path):
     """Only glm_explore/models/tokenization/ branches on a tokenizer kind; everything else asks the strategy."""
     if TOKENIZATION_HOME in path.parents or path in NOT_TOKENIZATION:
