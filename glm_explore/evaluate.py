@@ -16,6 +16,7 @@ context, one forward per window.
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -227,8 +228,6 @@ def learning_curve(card: dict) -> list[dict]:
     cumulative = np.cumsum([e.get("cpu_hours") or 0 for e in ledger]) if ledger else np.zeros(0)
 
     def hours_at(version: str) -> float | None:
-        import re
-
         m = re.search(r"\((\d+) steps", version or "")
         for i, e in enumerate(ledger):
             if m and int(m.group(1)) == e.get("steps_to") and e.get("windows"):
@@ -240,7 +239,7 @@ def learning_curve(card: dict) -> list[dict]:
                  "cpu_hours": round(float(cumulative[-1]), 4) if len(cumulative) else None}]
     rows = []
     for v in versions:
-        hours = v.get("cpu_hours", hours_at(v.get("version", "")))
+        hours = v["cpu_hours"] if "cpu_hours" in v else hours_at(v.get("version", ""))
         rows.append(dict(version=v.get("version", "?"), cpu_hours=hours, model_bits=v["model"]["bits"],
                          baseline_bits=v["baseline"]["bits"], margin_bits=v["margin_bits"],
                          ci_lo=v["margin_ci95"][0], ci_hi=v["margin_ci95"][1], current=bool(v.get("current"))))

@@ -38,12 +38,22 @@ def token_log_likelihoods(model: GenomicLM, seqs: Sequence[str], *, batch_size: 
     for chunk in batches_by_length([len(s) for s in seqs], batch_size):
         lp = model.log_probs([seqs[k] for k in chunk], batch_size=batch_size)  # (n, 4, L)
         for row, k in enumerate(chunk):
-            codes = encode(seqs[k])
-            okc = codes < 4
-            tok = np.zeros(len(codes))
-            tok[okc] = lp[row][codes[okc], np.nonzero(okc)[0]]
-            out[k] = tok
+            out[k] = _per_base(seqs[k], lp[row])
     return out
+
+
+def _per_base(seq: str, lp: np.ndarray) -> np.ndarray:
+    """(L,) float64 log P(x_t | x_<t) of ``seq`` read from its (4, L) log-probs; 0 at N bases."""
+    codes = encode(seq)
+    ok = codes < 4
+    tok = np.zeros(len(codes))
+    tok[ok] = lp[codes[ok], np.nonzero(ok)[0]]
+    return tok
+
+
+def _reduced(tok: np.ndarray, reduce: str) -> float:
+    """Σ of per-base log-likelihoods (``"sum"``) or their mean over positions (``"mean"``)."""
+    return float(tok.sum() / (len(tok) if reduce == "mean" else 1))
 
 
 def sequence_log_likelihood(model: GenomicLM, seqs: Sequence[str], *, reduce: str = "sum",
@@ -55,7 +65,7 @@ def sequence_log_likelihood(model: GenomicLM, seqs: Sequence[str], *, reduce: st
     if reduce not in {"sum", "mean"}:
         raise ValueError(f"reduce must be 'sum' or 'mean', got {reduce!r}")
     tok = token_log_likelihoods(model, seqs, batch_size=batch_size)
-    return np.array([t.sum() / (len(t) if reduce == "mean" else 1) for t in tok], dtype=np.float64)
+    return np.array([_reduced(t, reduce) for t in tok], dtype=np.float64)
 
 
 def local_alt_totals(model: GenomicLM, refs: Sequence[str], which: np.ndarray, offsets: np.ndarray,
@@ -161,7 +171,7 @@ def _prefix_delta(model: HFAdapter, seqs: list[str], offs: np.ndarray, alts: lis
     if both_strands:
         lists += [[reverse_complement(w) for w in g] for g in lists]
     lps = model.log_probs_shared_prefix(lists, batch_size=batch_size)
-    scores = [np.array([_score(w, lp[m], reduce) for m, w in enumerate(g)]) for g, lp in zip(lists, lps)]
+    scores = [np.array([_reduced(_per_base(w, lp[m]), reduce) for m, w in enumerate(g)]) for g, lp in zip(lists, lps)]
     if both_strands:
         scores = [(f + r) / 2 for f, r in zip(scores[:len(refs)], scores[len(refs):])]
     at = {r: i for i, r in enumerate(refs)}
@@ -170,10 +180,3 @@ def _prefix_delta(model: HFAdapter, seqs: list[str], offs: np.ndarray, alts: lis
                    dtype=np.float64)
     return ref, alt
 
-
-def _score(seq: str, lp: np.ndarray, reduce: str) -> float:
-    """Σ (or mean over positions) of log P(x_t | x_<t) from (4, L) log-probs; N bases contribute nothing."""
-    codes = encode(seq)
-    ok = codes < 4
-    total = float(lp[codes[ok], np.nonzero(ok)[0]].astype(np.float64).sum())
-    return total / len(seq) if reduce == "mean" else total
