@@ -148,6 +148,18 @@ def test_variant_lane_colours_by_llr_and_greys_skipped():
     assert lane.features[1]["color"] == "#bbbbbb" and "skipped" in lane.features[1]["name"]
 
 
+def test_variant_lane_names_carry_the_percentiles_when_the_table_has_them():
+    scores = pd.DataFrame({"chrom": ["c", "c"], "pos": [5, 9], "ref": ["A", "C"], "alt": ["G", "T"],
+                           "llr": [-2.5, 0.25], "region_class": ["CDS", "intron"],
+                           "llr_pct_class": [0.031, np.nan], "llr_pct_genome": [0.042, 0.6]})
+    lane = variant_lane(scores, Region("c", 0, 100))
+    assert lane.features[0]["name"] == "A>G llr=-2.500 · 3.1 % of CDS SNVs ≤ · 4.2 % genome-wide"
+    assert lane.features[1]["name"] == "C>T llr=0.250 · 60.0 % genome-wide"
+    assert "share of possible SNVs" in lane.name
+    plain = variant_lane(scores.drop(columns=["llr_pct_class", "llr_pct_genome"]), Region("c", 0, 100))
+    assert plain.features[0]["name"] == "A>G llr=-2.500" and "share" not in plain.name
+
+
 def test_second_model_lanes_pair_with_the_first(chloroplast, tiny_mlm, tiny_clm, one_thread):
     view = gb.compute_view(chloroplast, f"{CP}:101-200", ["p_ref", "entropy"], model=tiny_mlm, model2=tiny_clm)
     assert view.track_ids == ["p_ref", "p_ref_b", "entropy", "entropy_b"]

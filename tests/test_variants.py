@@ -345,6 +345,36 @@ def test_score_vcf_table_limit_and_score_site(tmp_path, chloroplast, tiny_mlm):
     assert site["llr"].notna().all()
 
 
+def test_score_vcf_table_places_snvs_against_a_background_by_brute_force_rank(tmp_path, chloroplast, tiny_mlm):
+    """With a background, each SNV's ``llr_pct_class`` is the share of its class's background LLRs ≤ its LLR and
+    ``llr_pct_genome`` the base-share-weighted mean over classes (by hand); no background → no columns."""
+    from glm_explore.results.calibration import Background, ClassBackground
+
+    g = chloroplast.genome
+    c = g.chroms[0]
+    s = g.fetch(c, 0, 3000)
+    lines = [f"{c}\t{p}\tv{p}\t{s[p - 1]}\t{'A' if s[p - 1] != 'A' else 'C'}\t.\t.\t." for p in range(100, 2100, 150)]
+    vcf = tmp_path / "t.vcf"
+    _write_vcf(vcf, {c: g.lengths[c]}, lines)
+    settings = va.VariantScoreSettings(chunk_size=5, window=21)
+    plain, _, _ = va.score_vcf_table(tiny_mlm, chloroplast, vcf, settings)
+    assert "llr_pct_class" not in plain
+    classes = sorted(plain["region_class"].dropna().unique())
+    assert classes, "the toy genome labels its positions"
+    rng = np.random.default_rng(5)
+    pools = {k: np.sort(rng.normal(plain["llr"].mean(), 1.0, size=40 + 7 * i)) for i, k in enumerate(classes)}
+    bases = {k: 10 * (i + 1) for i, k in enumerate(classes)}
+    bg = Background("m", "mlm", "g", c, 0, 100, {k: ClassBackground(k, v, np.arange(len(v)), len(v), bases[k], bases[k])
+                                                 for k, v in pools.items()})
+    scores, _, _ = va.score_vcf_table(tiny_mlm, chloroplast, vcf, settings, background=bg)
+    np.testing.assert_allclose(scores["llr"], plain["llr"])
+    total = sum(bases.values())
+    for row in scores.itertuples():
+        assert row.llr_pct_class == np.mean(pools[row.region_class] <= row.llr)
+        hand = sum(bases[k] / total * np.mean(v <= row.llr) for k, v in pools.items())
+        assert abs(row.llr_pct_genome - hand) < 1e-12
+
+
 @pytest.mark.parametrize("content, match", [
     (b"", "empty"),
     (b"chrom\tpos\tref\talt\nchrI\t1\tA\tC\n", "not a VCF"),

@@ -200,18 +200,37 @@ def llr_color(llr: float, scale: float = 5.0) -> str:
     return f"rgb({r},{g},{b})"
 
 
+def variant_label(row, score: str = "llr") -> str:
+    """One variant's pop-up name: ``REF>ALT llr=−2.310`` plus, where the row has them (``score-vcf`` /
+    the variants page with a background), its percentiles: ``· 3.1 % of CDS SNVs ≤ · 4.2 % genome-wide``."""
+    value = getattr(row, score, np.nan)
+    if value is None or not np.isfinite(value):
+        reason = getattr(row, "reason", "")
+        return f"{row.ref}>{row.alt} skipped" + (f": {reason}" if isinstance(reason, str) and reason else "")
+    label = f"{row.ref}>{row.alt} {score}={value:.3f}"
+    pct_class, pct_genome = getattr(row, "llr_pct_class", np.nan), getattr(row, "llr_pct_genome", np.nan)
+    cls = getattr(row, "region_class", None)
+    if pct_class is not None and np.isfinite(pct_class):
+        label += f" · {100 * pct_class:.1f} % of {cls if isinstance(cls, str) and cls else 'its class'} SNVs ≤"
+    if pct_genome is not None and np.isfinite(pct_genome):
+        label += f" · {100 * pct_genome:.1f} % genome-wide"
+    return label
+
+
 def variant_lane(scores: pd.DataFrame, window: Region, *, score: str = "llr") -> FeatureTrack:
     """Scored variants (``chrom, pos`` 1-based, ``ref, alt``, ``score`` column) in ``window`` as 1-bp features
-    coloured by the score (:func:`llr_color`); variants without a score (skipped) are grey."""
+    coloured by the score (:func:`llr_color`), named by :func:`variant_label` (with the percentiles against the
+    model's SNV background when the table has them); variants without a score (skipped) are grey."""
     df = scores[(scores["chrom"] == window.chrom) & (scores["pos"] > window.start) & (scores["pos"] <= window.end)]
     feats = []
     for row in df.itertuples(index=False):
         value = getattr(row, score, np.nan)
         ok = value is not None and np.isfinite(value)
-        label = f"{row.ref}>{row.alt} " + (f"{score}={value:.3f}" if ok else f"skipped{': ' + str(row.reason) if getattr(row, 'reason', '') else ''}")
         feats.append({"chr": row.chrom, "start": int(row.pos) - 1, "end": int(row.pos) - 1 + max(1, len(str(row.ref))),
-                      "name": label, "strand": ".", "type": "variant", "color": llr_color(value) if ok else "#bbbbbb"})
-    return FeatureTrack("variants", f"Variants ({score}; red = alt less likely, grey = skipped)", tuple(feats),
+                      "name": variant_label(row, score), "strand": ".", "type": "variant",
+                      "color": llr_color(value) if ok else "#bbbbbb"})
+    pct = " · % = share of possible SNVs scoring ≤ it" if "llr_pct_class" in df else ""
+    return FeatureTrack("variants", f"Variants ({score}; red = alt less likely, grey = skipped{pct})", tuple(feats),
                         "#888888")
 
 

@@ -181,12 +181,14 @@ def score_vcf(model: GenomicLM, genome, path: str | Path, settings: VariantScore
 
 
 def score_vcf_table(model: GenomicLM, genome, path: str | Path, settings: VariantScoreSettings | None = None, *,
-                    max_skipped: int = 1000, progress: Progress | None = None, **changes
+                    max_skipped: int = 1000, progress: Progress | None = None, background=None, **changes
                     ) -> tuple[pd.DataFrame, pd.DataFrame, VcfSummary]:
     """:func:`score_vcf` collected into one table (for pages and notebooks; use the CLI for big files).
 
     Returns ``(scores, skipped, summary)``; ``skipped`` keeps at most ``max_skipped`` rows (the
-    summary counts all). Adds a ``synonymy`` column when the VCF has an ``EFFECT`` INFO field.
+    summary counts all). Adds a ``synonymy`` column when the VCF has an ``EFFECT`` INFO field, and with
+    ``background`` (a :class:`~glm_explore.results.calibration.Background`) the SNV percentiles
+    ``llr_pct_class`` / ``llr_pct_genome`` as ``score-vcf`` writes them (NaN for indels and MNVs).
     """
     s = resolve(settings, changes)
     total = count_records(path) if progress else None
@@ -203,5 +205,9 @@ def score_vcf_table(model: GenomicLM, genome, path: str | Path, settings: Varian
            else pd.DataFrame(columns=["chrom", "pos", "ref", "alt", "status", "llr"]))
     if "EFFECT" in out:
         out["synonymy"] = synonymy(out)
+    if background is not None:
+        from ..calibration.percentiles import add_percentiles
+
+        out = add_percentiles(out, background)
     bad = pd.concat(skipped, ignore_index=True) if skipped else pd.DataFrame(columns=SKIPPED_COLUMNS)
     return out, bad, summary
