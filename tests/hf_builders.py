@@ -130,3 +130,28 @@ def build_gpn(folder):
     model.save_pretrained(folder)
     tok.save_pretrained(folder)
     return model, tok
+
+
+def build_gpn_varied(folder, *, seed: int = 6, scale: float = 0.4, **config):
+    """Random-weight GPN ConvNet of a chosen shape (``config``: GPNConfig fields, e.g. ``bias``, ``depthwise``,
+    kernels and dilation schedule), every parameter redrawn at ``scale`` (LayerNorm weights around 1) so
+    predictions differ clearly from uniform; GPN's lower-case character tokenizer."""
+    import gpn
+
+    gpn.register_auto_classes()
+    from gpn.model import GPNConfig, GPNForMaskedLM
+
+    tok, vocab = char_tokenizer(["[PAD]", "[MASK]", "[UNK]"], lower=True, template=False, pad_token="[PAD]",
+                                mask_token="[MASK]")
+    shape = dict(hidden_size=16, intermediate_size=24, num_hidden_layers=4, first_kernel_size=5,
+                 rest_kernel_size=3, dilation_cycle=3)
+    shape.update(config)
+    torch.manual_seed(seed)
+    model = GPNForMaskedLM(GPNConfig(vocab_size=len(vocab), **shape)).eval()
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            is_norm_weight = name.endswith("weight") and p.dim() == 1
+            p.copy_(1 + scale * torch.randn_like(p) if is_norm_weight else scale * torch.randn_like(p))
+    model.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return model, tok

@@ -59,7 +59,7 @@ def test_info_filled_in(adapters):
         info = adapters[name].info
         assert isinstance(adapters[name], HFAdapter)
         assert (info.objective, info.tokenization, info.n_layers, info.dim) == (objective, tokenization, layers, dim)
-        assert info.receptive_field is None
+        assert info.receptive_field == (4 if name == "gpn" else None)  # GPN: (5−1)·1/2 + (3−1)·2/2
     assert adapters["kmer"].k == 6
     # max length in bases: (positions − ESM's 2 offset − <cls> <eos>) × 6; BERT: 96 − [CLS] [SEP]
     assert adapters["kmer"].info.max_len == (64 - 2 - 2) * 6

@@ -16,8 +16,10 @@ import torch
 from ...errors import InputTooLargeError, UnsupportedByModelError
 from ..adapter import BaseAdapter, batches_by_length, check_equal_lengths
 from ..base import Capabilities, ModelInfo
+from ..cone import single_mask_log_probs
 from .alignment import TokenAligner, Tokens
 from .config import hidden_dim, n_layers, token_limit
+from .gpn import gpn_cone_net, gpn_receptive_field
 
 
 class HFAdapter(BaseAdapter):
@@ -43,9 +45,10 @@ class HFAdapter(BaseAdapter):
         self.approximations = self._approximation_notes(objective)
         self._cache_kw = _cache_keyword(model)
         self.caches_prefix = objective == "clm" and self._cache_works()
+        self._cone = gpn_cone_net(model, self.aligner) if objective == "mlm" else None  # GPN ConvNet: cones
         self.info = ModelInfo(
             name=name, objective=objective, tokenization=self.tokenization, max_len=self.aligner.max_len,
-            n_layers=n_layers(cfg), dim=hidden_dim(cfg), source=source, receptive_field=None,
+            n_layers=n_layers(cfg), dim=hidden_dim(cfg), source=source, receptive_field=gpn_receptive_field(cfg),
             n_parameters=sum(p.numel() for p in model.parameters()),
             card={"hf_model_type": getattr(cfg, "model_type", ""), "k": self.k,
                   "architectures": list(getattr(cfg, "architectures", None) or []),
@@ -53,7 +56,7 @@ class HFAdapter(BaseAdapter):
             capabilities=Capabilities(
                 onehot_forward=self.supports_onehot, onehot_hidden=self.supports_onehot, one_pass_layers=False,
                 every_layer=self._exposes_every_layer(), snv_rule=self.strategy.snv_rule, k=self.k,
-                approximations=tuple(self.approximations.items())),
+                masked_sites=self._cone is not None, approximations=tuple(self.approximations.items())),
         )
 
     # -- setup helpers -------------------------------------------------------------------------
@@ -210,13 +213,17 @@ class HFAdapter(BaseAdapter):
                      ) -> np.ndarray:
         """(M, 4) log P over A,C,G,T at ``offsets[m]`` of ``seqs[row_of[m]]`` with only that base masked (MLM).
 
-        Masking a base masks its whole token, so every requested base of one token is read from one masked copy
+        A GPN ConvNet (``capabilities.masked_sites``) runs one clean pass per row plus each site's
+        receptive-field cone (:func:`~glm_explore.models.cone.single_mask_log_probs`). Other models: masking a
+        base masks its whole token, so every requested base of one token is read from one masked copy
         (:meth:`TokenAligner.masked_token_to_bases`): one copy per token, batched, instead of one per base (a
         6-mer model runs 1/6 of the forwards). Equal to :meth:`log_probs` with each base masked alone.
         """
         if self.info.objective != "mlm":
             raise ValueError("a causal LM has no mask token: masked sites need an MLM")
         row_of, offsets = np.asarray(row_of, dtype=np.int64), np.asarray(offsets, dtype=np.int64)
+        if self._cone is not None:
+            return single_mask_log_probs(self._cone, [self.aligner.tokenize(s).ids for s in seqs], row_of, offsets)
         toks = {s: self.aligner.tokenize(s) for s in set(seqs)}
         units: dict[tuple[int, int], list[int]] = {}  # (row, token index) → the sites it serves
         for m, (r, o) in enumerate(zip(row_of, offsets)):
