@@ -226,13 +226,68 @@ def nucleotide_logits(model: GenomicLM, source: str | Window, *, mode: str = "au
             raise InputTooLargeError(f"{name or 'The sequence'} is {len(seq):,} bp; the limit is {MAX_LOGITS_BP:,} bp.")
         offset, n, chrom, start, note, flank = 0, len(seq), None, 0, "", 0
     if model.info.max_len and len(seq) > model.info.max_len:
-        raise InputTooLargeError(f"{model.info.name} reads at most {model.info.max_len:,} bp; this input is "
-                                 f"{len(seq):,} bp. Choose a shorter region or sequence.")
-    lp = position_log_probs(model, seq, mode=mode, rc=rc, batch_size=batch_size,
-                            positions=np.arange(offset, offset + n), progress=progress)
-    return PositionLogits(log_probs=np.ascontiguousarray(lp[:, offset:offset + n], dtype=np.float32),
+        lp, stitch_note = stitched_log_probs(model, seq, offset, n, mode=mode, rc=rc, batch_size=batch_size,
+                                             progress=progress)
+        note = f"{note} {stitch_note}".strip()
+    else:
+        lp = position_log_probs(model, seq, mode=mode, rc=rc, batch_size=batch_size,
+                                positions=np.arange(offset, offset + n), progress=progress)[:, offset:offset + n]
+    return PositionLogits(log_probs=np.ascontiguousarray(lp, dtype=np.float32),
                           seq=seq[offset:offset + n], model=model.info.name, objective=model.info.objective,
                           mode=mode, rc=rc, chrom=chrom, start=start, name=name, flank=flank, note=note)
+
+
+def stitch_plan(length: int, start: int, n: int, max_len: int, flank: int) -> list[tuple[int, int, int, int]]:
+    """Overlapping model inputs that cover positions ``[start, start + n)`` of a ``length``-bp sequence when the
+    model reads at most ``max_len`` bp: 0-based half-open ``(in_lo, in_hi, core_lo, core_hi)`` per input, the
+    cores tiling the span in order, each input its core plus up to ``flank`` bp each side (less at the
+    sequence's ends). Raises :class:`InputTooLargeError` when ``max_len`` leaves no core beside two flanks."""
+    core = max_len - 2 * flank
+    if core < 1:
+        raise InputTooLargeError(f"A model that reads {max_len:,} bp has no room for {flank:,} bp of context on "
+                                 "each side; choose a shorter region.")
+    plan = []
+    for lo in range(start, start + n, core):
+        hi = min(start + n, lo + core)
+        plan.append((max(0, lo - flank), min(length, hi + flank), lo, hi))
+    return plan
+
+
+def stitch_flank(model: GenomicLM) -> int:
+    """Context (bp) each side of a stitched input's core: the receptive field when one is declared and leaves
+    room (stitching is then exact), else a quarter of the model's input length."""
+    rf, max_len = model.info.receptive_field, int(model.info.max_len)
+    if rf is not None and max_len - 2 * int(rf) >= max_len // 4:
+        return int(rf)
+    return max_len // 4
+
+
+def stitched_log_probs(model: GenomicLM, seq: str, start: int, n: int, *, mode: str, rc: bool = False,
+                       batch_size: int = 128, progress: Progress | None = None) -> tuple[np.ndarray, str]:
+    """(4, n) log-probs of positions ``[start, start + n)`` of ``seq``, longer than the model reads at once: the
+    span is cut into the cores of :func:`stitch_plan`, each predicted from its own input (core ± the flank of
+    :func:`stitch_flank`) and the cores joined. Returns the array and the note the page shows (exact when
+    the flank covers the model's receptive field; otherwise every base still sees ≥ the flank, or the
+    sequence's end, on each side)."""
+    flank = stitch_flank(model)
+    plan = stitch_plan(len(seq), start, n, int(model.info.max_len), flank)
+    out = np.full((4, n), np.nan)
+    for k, (a, b, lo, hi) in enumerate(plan):
+        part = None
+        if progress is not None:
+            def part(f: float, msg: str, k: int = k) -> None:
+                progress((k + f) / len(plan), f"window {k + 1}/{len(plan)}: {msg}")
+        lp = position_log_probs(model, seq[a:b], mode=mode, rc=rc, batch_size=batch_size,
+                                positions=np.arange(lo - a, hi - a), progress=part)
+        out[:, lo - start:hi - start] = lp[:, lo - a:hi - a]
+    rf = model.info.receptive_field
+    exact = rf is not None and flank >= int(rf)
+    note = (f"This input ({len(seq):,} bp with its context) is longer than {model.info.name} reads at once "
+            f"({int(model.info.max_len):,} bp), so it was predicted in {len(plan)} overlapping windows whose "
+            f"centres are stitched: each base sees {flank:,} bp of context on each side (or up to the "
+            f"sequence's end)" + (", its whole receptive field, so the values are exact." if exact else
+                                  ", not the whole input."))
+    return out, note
 
 
 def region_window(genome: Genome, region: Region | str, model: GenomicLM | None = None, *,

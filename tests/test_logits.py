@@ -281,3 +281,41 @@ def test_page_apptest_pasted_sequence_clm():
     at.button(key="logits_go").click()
     at.run()
     assert not at.exception and "FASTA header" in at.error[0].value
+
+
+def test_stitch_plan_tiles_the_span_and_every_input_fits():
+    plan = lg.stitch_plan(1000, 100, 700, 200, 30)
+    cores = [(lo, hi) for _, _, lo, hi in plan]
+    assert cores[0][0] == 100 and cores[-1][1] == 800
+    assert all(a[1] == b[0] for a, b in zip(cores, cores[1:]))  # consecutive, no gap, no overlap
+    assert all(b - a <= 200 and a == max(0, lo - 30) and b == min(1000, hi + 30) for a, b, lo, hi in plan)
+    assert len(plan) == -(-700 // 140)  # ceil(700 / (200 − 2·30))
+    assert lg.stitch_plan(50, 0, 50, 200, 30) == [(0, 50, 0, 50)]
+    with pytest.raises(InputTooLargeError, match="no room"):
+        lg.stitch_plan(1000, 0, 1000, 60, 30)
+
+
+@pytest.mark.parametrize("which, rc", [("tiny_mlm", True), ("tiny_clm", False)])
+def test_a_region_longer_than_the_model_reads_is_stitched_exactly_within_the_receptive_field(
+        request, monkeypatch, chloroplast, which, rc):
+    """A CNN with receptive field R told it reads only 60 bp: the stitched prediction of a 400-bp region equals
+    the one-pass prediction (every core sees R bp each side), and the result says how it was made."""
+    import dataclasses
+
+    model = request.getfixturevalue(which)
+    c = chloroplast.genome.chroms[0]
+    w = lg.region_window(chloroplast.genome, f"{c}:2001-2400", model)
+    full = lg.nucleotide_logits(model, w, rc=rc)
+    R = model.info.receptive_field
+    monkeypatch.setattr(model, "info", dataclasses.replace(model.info, max_len=60))
+    assert lg.stitch_flank(model) == R and 60 - 2 * R > 0
+    seen = []
+    got = lg.nucleotide_logits(model, w, rc=rc, progress=lambda f, m: seen.append(f))
+    np.testing.assert_allclose(got.log_probs, full.log_probs, atol=1e-5)
+    n_windows = len(lg.stitch_plan(len(w.seq), w.offset, 400, 60, R))
+    assert n_windows > 5 and f"{n_windows} overlapping windows" in got.note and "exact" in got.note
+    assert seen and max(seen) <= 1.0 + 1e-9
+    monkeypatch.setattr(model, "info", dataclasses.replace(model.info, receptive_field=None, max_len=4 * R + 8))
+    loose = lg.nucleotide_logits(model, w, rc=rc)
+    assert lg.stitch_flank(model) == R + 2 and "not the whole input" in loose.note
+    np.testing.assert_allclose(loose.log_probs, full.log_probs, atol=1e-5)  # undeclared, but R + 2 ≥ the real R
