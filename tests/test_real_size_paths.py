@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -162,14 +164,47 @@ def test_shared_prefix_runs_the_left_of_the_variant_once(clms, chloroplast, rng)
 def test_models_without_a_cache_take_the_full_path(clms, chloroplast, rng, monkeypatch):
     model = clms["gpt2"]
     df = _variants(chloroplast, rng)
-    monkeypatch.setattr(model, "caches_prefix", False)
+    declared = model.info
+    monkeypatch.setattr(model, "info", replace(declared, capabilities=replace(declared.capabilities,
+                                                                                caches_prefix=False)))
+    assert not model.caches_prefix
     a = va.clm_delta(model, chloroplast, df, window=41)
     groups = [["ACGTACGT", "ACGTTCGT"]]
     np.testing.assert_allclose(model.log_probs_shared_prefix(groups)[0], model.log_probs(groups[0]), atol=0)
-    monkeypatch.setattr(model, "caches_prefix", True)
+    monkeypatch.setattr(model, "info", declared)
     np.testing.assert_allclose(model.log_probs_shared_prefix(groups)[0], model.log_probs(groups[0]), atol=1e-5)
     b = va.clm_delta(model, chloroplast, df, window=41)
     assert np.abs(a["llr"] - b["llr"]).max() <= 1e-4
+
+
+def test_the_scorer_reads_the_declared_capability_not_the_adapter_class(clms, default_clm, chloroplast, rng):
+    """clm_delta takes the shared-prefix path for any model declaring ``caches_prefix`` (here a wrapper that is not
+    an HFAdapter) and BaseAdapter's default ``log_probs_shared_prefix`` is plain ``log_probs`` per group."""
+    from glm_explore.models.adapter import BaseAdapter
+
+    inner = clms["gpt2"]
+
+    class Wrapped(BaseAdapter):
+        def __init__(self):
+            self.info, self.calls = inner.info, 0
+
+        def log_probs(self, seqs, masked=None, *, batch_size=64):
+            return inner.log_probs(seqs, masked, batch_size=batch_size)
+
+        def log_probs_shared_prefix(self, groups, *, batch_size=64):
+            self.calls += 1
+            return inner.log_probs_shared_prefix(groups, batch_size=batch_size)
+
+    wrapped, df = Wrapped(), _variants(chloroplast, rng)
+    assert wrapped.info.capabilities.caches_prefix
+    got = va.clm_delta(wrapped, chloroplast, df, window=41)
+    assert wrapped.calls == 1
+    np.testing.assert_allclose(got["llr"], va.clm_delta(inner, chloroplast, df, window=41, packed=False)["llr"],
+                               atol=1e-4, rtol=0)
+    groups = [["ACGTACGT", "ACGTTCGT"], ["GGGAC"]]
+    assert not default_clm.info.capabilities.caches_prefix
+    for g, lp in zip(groups, BaseAdapter.log_probs_shared_prefix(default_clm, groups)):
+        np.testing.assert_array_equal(lp, default_clm.log_probs(g))
 
 
 # ---------------------------------------------------------------------------------- bench/real_size.py

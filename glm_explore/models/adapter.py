@@ -106,6 +106,14 @@ class BaseAdapter:
             out[m] = self.log_probs([seqs[r]], masked, batch_size=1)[0, :, o]
         return out
 
+    def log_probs_shared_prefix(self, groups: list[list[str]], *, batch_size: int = 64) -> list[np.ndarray]:
+        """For a CLM: one (n_g, 4, L) array per group of equal-length sequences, equal to ``log_probs(group)``
+        (default: every sequence in full; ``capabilities.caches_prefix`` adapters run a group's shared start once).
+        """
+        if self.info.objective != "clm":
+            raise ValueError("a shared prefix needs a causal LM")
+        return [self.log_probs(g, batch_size=batch_size) for g in groups]
+
     def snv_skip_reason(self, seq: str, offset: int, alt: str) -> str | None:
         """Why a SNV cannot be scored, or None: every valid SNV is scored unless ``capabilities.snv_rule``."""
         return None

@@ -35,6 +35,9 @@ class Capabilities:
         False every valid SNV is scored.
     masked_sites : ``masked_sites`` works: log-probs at many positions of a row, each masked alone, from
         one clean pass plus each mask's receptive-field cone (exact; the fast variant scorer uses it).
+    caches_prefix : ``log_probs_shared_prefix`` runs the tokens a group of sequences shares at its start once
+        (a causal LM's key / value cache), so a variant's ref and alt windows share the pass left of the
+        variant; when False it runs every sequence in full (same numbers, no saving).
     k : bases per token: 1 for character models, k for non-overlapping k-mers, 0 when variable (BPE).
     approximations : ``(feature, note)`` pairs saying what is not exact for this model. Features:
         ``log_probs`` (per-base predictions), ``hidden_states`` (per-base states), ``first_base``
@@ -47,6 +50,7 @@ class Capabilities:
     every_layer: bool = True
     snv_rule: bool = False
     masked_sites: bool = False
+    caches_prefix: bool = False
     k: int = 1
     approximations: tuple[tuple[str, str], ...] = ()
 
@@ -90,6 +94,8 @@ class GenomicLM(Protocol):
     * ``hidden_layers(seqs, layers)`` — always works; ``capabilities.one_pass_layers`` says whether
       it costs one forward pass or one per layer;
     * ``snv_skip_reason(seq, offset, alt)`` — None unless ``capabilities.snv_rule``;
+    * ``masked_sites(seqs, row_of, offsets)`` — always works; fast when ``capabilities.masked_sites``;
+    * ``log_probs_shared_prefix(groups)`` — always works (CLM); fast when ``capabilities.caches_prefix``;
     * ``network`` — the ``torch.nn.Module`` the adapter runs (None if not torch), registered by
       attribution targets so captum's hooks see its layers.
 
@@ -126,6 +132,10 @@ class GenomicLM(Protocol):
 
     def masked_sites(self, seqs: list[str], row_of: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """(M, 4) log-probs at ``offsets[m]`` of ``seqs[row_of[m]]``, each position masked alone (MLM)."""
+        ...
+
+    def log_probs_shared_prefix(self, groups: list[list[str]], *, batch_size: int = 64) -> list[np.ndarray]:
+        """CLM: one (n_g, 4, L_g) array per group of equal-length sequences, equal to ``log_probs(group)``."""
         ...
 
     def snv_skip_reason(self, seq: str, offset: int, alt: str) -> str | None:

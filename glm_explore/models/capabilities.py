@@ -101,6 +101,9 @@ def capability_matrix(model: GenomicLM) -> pd.DataFrame:
     if info.capabilities.masked_sites:
         rows.append(("Fast variant / track scoring", EXACT, "each site masked alone: one clean pass, then only "
                      "the site's receptive-field cone is recomputed"))
+    if info.capabilities.caches_prefix:
+        rows.append(("Fast variant scoring (shared prefix)", EXACT, "the window left of the variant runs once "
+                     "(key / value cache), then the ref and alt suffixes"))
     return pd.DataFrame(rows, columns=["what", "value", "note"])
 
 

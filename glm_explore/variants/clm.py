@@ -9,8 +9,8 @@ i changes only the terms t = i … i+R: the reference window is scored once (sha
 alternative at the site) and each alt only over bases ``i − R … i + R``, so
 ``score(alt) = score(ref) − Σ_{t=i}^{i+R} ref_t + Σ_{t=i}^{i+R} alt_t`` (``packed=True``, the default;
 ``packed=False`` scores both whole windows, the reference). With an unbounded receptive field, a
-Hugging Face CLM whose cache works (``HFAdapter.caches_prefix``: GPT-2, Llama, …) runs the window left of
-the variant once and reuses its ``past_key_values`` for the ref and alt suffixes (:func:`_prefix_delta`).
+CLM that declares ``capabilities.caches_prefix`` (Hugging Face GPT-2, Llama, … whose cache works) runs the
+window left of the variant once and reuses its ``past_key_values`` for the ref and alt suffixes (:func:`_prefix_delta`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from ..context import DEFAULT_WINDOW, variant_window
 from ..io.datasets import as_genome
 from ..models.adapter import batches_by_length
 from ..models.base import GenomicLM
-from ..models.hf import HFAdapter
 from ..sequence import encode, reverse_complement
 from .validate import OK, ChromCache, check_table
 from .windows import site_windows, tokenizer_reasons
@@ -121,7 +120,7 @@ def clm_delta(model: GenomicLM, genome, variants: pd.DataFrame, *, window: int |
         alt_b = [str(variants["alt"].iat[r]).upper() for r in rows]
         if packed and model.info.receptive_field is not None:
             ll_ref[rows], ll_alt[rows] = _local_delta(model, seqs, offs, alt_b, reduce, both_strands, batch_size)
-        elif packed and isinstance(model, HFAdapter) and model.caches_prefix:
+        elif packed and model.info.capabilities.caches_prefix:
             ll_ref[rows], ll_alt[rows] = _prefix_delta(model, seqs, offs, alt_b, reduce, both_strands, batch_size)
         else:
             alts = [s[:o] + a + s[o + 1:] for s, o, a in zip(seqs, offs, alt_b)]
@@ -157,10 +156,10 @@ def _local_delta(model: GenomicLM, seqs: list[str], offs: np.ndarray, alts: list
     return ref, alt
 
 
-def _prefix_delta(model: HFAdapter, seqs: list[str], offs: np.ndarray, alts: list[str], reduce: str,
+def _prefix_delta(model: GenomicLM, seqs: list[str], offs: np.ndarray, alts: list[str], reduce: str,
                   both_strands: bool, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
     """(n,) ref and alt window scores of :func:`clm_delta`, each reference window and its alt windows one group
-    whose shared start (left of the variant) runs once (:meth:`HFAdapter.log_probs_shared_prefix`); the reverse
+    whose shared start (left of the variant) runs once (``model.log_probs_shared_prefix``); the reverse
     strand the same way with ``both_strands``."""
     groups: dict[str, dict[str, int]] = {}  # ref window → {window: member index}, the ref first
     for s, o, a in zip(seqs, offs, alts):

@@ -27,7 +27,8 @@ class HFAdapter(BaseAdapter):
 
     What it serves is declared in ``info.capabilities``. Kept for older callers: ``k`` (k-mer size,
     1 for char, 0 for BPE), ``tokenization``, ``supports_onehot``, ``approximations`` (what is not
-    exact for this model) and ``remote_code`` (files allowed to run).
+    exact for this model), ``remote_code`` (files allowed to run) and ``caches_prefix`` (read from
+    ``info.capabilities``).
     """
 
     def __init__(self, model, tokenizer, *, objective: str, name: str, source: str,
@@ -44,7 +45,6 @@ class HFAdapter(BaseAdapter):
         self.supports_onehot = self._route is not None
         self.approximations = self._approximation_notes(objective)
         self._cache_kw = _cache_keyword(model)
-        self.caches_prefix = objective == "clm" and self._cache_works()
         self._cone = gpn_cone_net(model, self.aligner) if objective == "mlm" else None  # GPN ConvNet: cones
         self.info = ModelInfo(
             name=name, objective=objective, tokenization=self.tokenization, max_len=self.aligner.max_len,
@@ -56,8 +56,14 @@ class HFAdapter(BaseAdapter):
             capabilities=Capabilities(
                 onehot_forward=self.supports_onehot, onehot_hidden=self.supports_onehot, one_pass_layers=False,
                 every_layer=self._exposes_every_layer(), snv_rule=self.strategy.snv_rule, k=self.k,
-                masked_sites=self._cone is not None, approximations=tuple(self.approximations.items())),
+                masked_sites=self._cone is not None, caches_prefix=objective == "clm" and self._cache_works(),
+                approximations=tuple(self.approximations.items())),
         )
+
+    @property
+    def caches_prefix(self) -> bool:
+        """Whether :meth:`log_probs_shared_prefix` reuses a key / value cache (``info.capabilities.caches_prefix``)."""
+        return self.info.capabilities.caches_prefix
 
     # -- setup helpers -------------------------------------------------------------------------
     def _onehot_route(self) -> str | None:
@@ -157,12 +163,10 @@ class HFAdapter(BaseAdapter):
 
         The tokens every sequence of a group shares at its start (e.g. a variant's ref and alt windows, left of
         the variant) are run once and their keys / values (``past_key_values``) reused for each sequence's own
-        tokens. Models without a working cache (``caches_prefix`` False) run every sequence in full.
+        tokens. Models without a working cache (``capabilities.caches_prefix`` False) run every sequence in full.
         """
-        if self.info.objective != "clm":
-            raise ValueError("a shared prefix needs a causal LM")
-        if not self.caches_prefix:
-            return [self.log_probs(g, batch_size=batch_size) for g in groups]
+        if self.info.objective != "clm" or not self.info.capabilities.caches_prefix:
+            return super().log_probs_shared_prefix(groups, batch_size=batch_size)
         toks = [[self.aligner.tokenize(s) for s in g] for g in groups]
         shared = [_common_prefix([t.ids for t in ts]) for ts in toks]
         out: list[np.ndarray] = [np.empty((len(g), 4, len(g[0])), dtype=np.float32) for g in groups]
