@@ -1,0 +1,202 @@
+"""Cost before compute: how long a job will take on the loaded model, said before it starts, and an ETA while it runs.
+
+A job's time is ``fixed + per_unit × units`` (units: predicted positions, SNVs, windows). Both numbers are
+**measured on this model**: the job itself is run on a small probe of ``p`` and ``2p`` units (a straight line
+through the two times, so a one-off clean pass does not inflate the per-unit rate), and the line is kept per
+model and job shape for the rest of the process, so the second estimate is free. Forward-pass counts in the
+text come from the path the model takes (:func:`logits_passes`).
+
+Typical use (CLI and pages)::
+
+    cost = logits_cost(model, window, mode="exact", rc=True)
+    if cost.long:                      # > LONG_SECONDS
+        print(cost.text())             # "≈ 3 min: 500 positions, 84 forward passes of 1.0 kb (measured …)"
+
+:func:`eta_progress` wraps a :data:`~glm_explore.models.base.Progress` callback so its message ends with the
+time left (from the fraction done so far).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .models.base import GenomicLM, Progress
+
+LONG_SECONDS = 20.0  # estimates above this are shown before a job starts
+_LINES: dict[tuple, tuple[float, float]] = {}  # (id(model), job key) → (fixed s, s per unit)
+
+
+def duration_text(seconds: float) -> str:
+    """``≈ 40 s``, ``≈ 3 min``, ``≈ 1.5 h`` (rounded; never ``≈ 0 s``)."""
+    if seconds < 90:
+        return f"≈ {max(1, round(seconds))} s"
+    if seconds < 90 * 60:
+        return f"≈ {round(seconds / 60)} min"
+    return f"≈ {seconds / 3600:.1f} h"
+
+
+def length_text(bp: int) -> str:
+    """``512 bp``, ``1.5 kb``, ``2.0 Mb``."""
+    if bp < 1000:
+        return f"{bp} bp"
+    if bp < 1_000_000:
+        return f"{bp / 1000:.1f} kb"
+    return f"{bp / 1e6:.1f} Mb"
+
+
+@dataclass(frozen=True)
+class Cost:
+    """An estimate: ``seconds`` for ``units`` of ``unit`` (``"positions"``, ``"SNVs"``, ``"windows"``) on
+    ``model``; ``passes`` forward passes of ``pass_bp`` bases when known (0 = not counted); ``per_unit`` and
+    ``fixed`` the measured line (seconds), ``probe`` how many units it was measured on."""
+
+    seconds: float
+    units: int
+    unit: str
+    model: str
+    per_unit: float
+    fixed: float = 0.0
+    passes: int = 0
+    pass_bp: int = 0
+    probe: int = 0
+
+    @property
+    def long(self) -> bool:
+        """Worth saying before the job starts (more than :data:`LONG_SECONDS`)."""
+        return self.seconds > LONG_SECONDS
+
+    def text(self) -> str:
+        """One line: ``≈ 3 min: 500 positions, 84 forward passes of 1.0 kb (0.36 s per position, measured on
+        24 positions of default-mlm)``."""
+        head = f"{duration_text(self.seconds)}: {self.units:,} {self.unit}"
+        if self.passes:
+            head += f", {self.passes:,} forward passes of {length_text(self.pass_bp)}"
+        how = (f"{self.per_unit:.3g} s per {self.unit.rstrip('s') or self.unit}, measured on {self.probe} "
+               f"{self.unit} of {self.model}") if self.probe else f"measured on {self.model}"
+        return f"{head} ({how})"
+
+
+def fitted_line(run: Callable[[int], object], units: int, probe: int, *,
+                clock: Callable[[], float] = time.perf_counter) -> tuple[float, float, int]:
+    """``(fixed, per_unit, probe)`` seconds of ``run(k)`` (the job on its first ``k`` units) from timing
+    ``k = probe`` and ``k = 2·probe`` (fewer when ``units`` is small: then one run of ``units`` and a zero fixed
+    part). The per-unit time is never negative and the fixed part never below 0."""
+    if units <= 2 * probe:
+        t0 = clock()
+        run(max(1, units))
+        return 0.0, (clock() - t0) / max(1, units), max(1, units)
+    t0 = clock()
+    run(probe)
+    t1 = clock()
+    run(2 * probe)
+    t2 = clock()
+    a, b = t1 - t0, t2 - t1
+    per_unit = max((b - a) / probe, a / probe / 4, 0.0)  # a noisy second probe never makes units free
+    fixed = max(0.0, a - per_unit * probe)
+    return fixed, per_unit, probe
+
+
+def estimate(model: GenomicLM, key: tuple, units: int, unit: str, run: Callable[[int], object], *,
+             probe: int, passes: int = 0, pass_bp: int = 0, clock: Callable[[], float] = time.perf_counter) -> Cost:
+    """The :class:`Cost` of ``units`` from the line measured for (``model``, ``key``) — measured now with
+    :func:`fitted_line` the first time, then remembered for this process."""
+    k = (id(model), *key)
+    if k not in _LINES:
+        fixed, per, p = fitted_line(run, units, probe, clock=clock)
+        _LINES[k] = (fixed, per, p)
+    fixed, per, p = _LINES[k]
+    return Cost(fixed + per * units, int(units), unit, model.info.name, per, fixed, passes, pass_bp, p)
+
+
+def _bucket(bp: int) -> int:
+    """Window lengths within 25 % share one measured line (cost per pass grows with length)."""
+    return int(round(math.log(max(bp, 1), 1.25)))
+
+
+def logits_passes(model: GenomicLM, n: int, window_bp: int, *, mode: str, rc: bool) -> int:
+    """Forward passes of a ``window_bp`` input for ``n`` predicted positions: one per strand for ``next`` /
+    ``unmasked``; for exact masked marginals one clean pass per strand with single-mask cones
+    (``capabilities.masked_sites`` on a character model: the cones are counted in the per-position time), one
+    per token for k-mer / BPE models, one per receptive-field group for bounded models, else one per base."""
+    from .logits import mask_groups
+
+    strands = 2 if rc else 1
+    if mode in {"next", "unmasked"}:
+        return strands
+    caps = model.info.capabilities
+    if mode == "exact" and caps.masked_sites and caps.k == 1:
+        return strands
+    if mode == "exact" and caps.k != 1:
+        return strands * math.ceil(n / max(1, caps.k))
+    rf = model.info.receptive_field if mode == "exact" else None
+    return strands * len(mask_groups(n, rf))
+
+
+def logits_cost(model: GenomicLM, seq: str, offset: int, n: int, *, mode: str, rc: bool = False,
+                batch_size: int = 128, probe: int = 24) -> Cost:
+    """Cost of predicting positions ``[offset, offset + n)`` of ``seq`` (a region with its context) in ``mode``
+    (:func:`glm_explore.logits.position_log_probs`), measured on the first ``probe`` / ``2·probe`` positions
+    with the same context length. ``next`` / ``unmasked`` cost one pass whatever ``n``: measured once."""
+    from .logits import position_log_probs
+
+    def run(k: int) -> None:
+        position_log_probs(model, seq, mode=mode, rc=rc, batch_size=batch_size,
+                           positions=np.arange(offset, offset + min(k, n)))
+
+    passes = logits_passes(model, n, len(seq), mode=mode, rc=rc)
+    if mode in {"next", "unmasked"}:
+        return estimate(model, ("logits", mode, rc, _bucket(len(seq))), 1, "passes", run, probe=1,
+                        passes=passes, pass_bp=len(seq))
+    return estimate(model, ("logits", mode, rc, _bucket(len(seq)), batch_size), n, "positions", run, probe=probe,
+                    passes=passes, pass_bp=len(seq))
+
+
+def variants_cost(model: GenomicLM, genome, variants: pd.DataFrame, settings=None, *, probe: int = 6) -> Cost:
+    """Cost of :func:`glm_explore.variants.score_variants` on ``variants`` (rows: SNVs or events), measured on
+    its first ``probe`` / ``2·probe`` rows."""
+    from .variants.score import score_variants
+    from .variants.settings import VariantScoreSettings
+
+    s = settings or VariantScoreSettings()
+
+    def run(k: int) -> None:
+        score_variants(model, genome, variants.iloc[:k], s)
+
+    return estimate(model, ("variants", s), len(variants), "variants", run, probe=probe)
+
+
+def embed_cost(model: GenomicLM, seqs: list[str], settings=None, *, probe: int = 4) -> Cost:
+    """Cost of :func:`glm_explore.embed.embed_windows` on ``seqs`` (windows of one length), measured on the first
+    ``probe`` / ``2·probe`` windows: one forward pass per window."""
+    from .embed import EmbedSettings, embed_windows
+
+    s = settings or EmbedSettings()
+    bp = len(seqs[0]) if seqs else 0
+
+    def run(k: int) -> None:
+        embed_windows(model, list(seqs[:k]), s)
+
+    return estimate(model, ("embed", s, _bucket(bp)), len(seqs), "windows", run, probe=probe,
+                    passes=len(seqs), pass_bp=bp)
+
+
+def eta_progress(progress: Progress, *, clock: Callable[[], float] = time.perf_counter,
+                 min_fraction: float = 0.02) -> Progress:
+    """``progress`` with ``· about 2 min left`` appended to each message once ``min_fraction`` is done (time left
+    = elapsed × (1 − f) / f)."""
+    t0 = clock()
+
+    def wrapped(fraction: float, message: str) -> None:
+        f = min(1.0, max(0.0, float(fraction)))
+        if f >= min_fraction and f < 1.0:
+            left = (clock() - t0) * (1 - f) / f
+            message = f"{message} · {duration_text(left).replace('≈', 'about')} left"
+        progress(f, message)
+
+    return wrapped

@@ -1,0 +1,117 @@
+"""Cost before compute (glm_explore.cost): the measured line, the pass counts, the text, the ETA — against hand
+values with a fake clock (no wall-time assertions)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from glm_explore import cost
+from glm_explore import logits as lg
+
+
+class FakeJob:
+    """A job whose run(k) takes ``fixed + per · k`` seconds on a fake clock; records the k it was asked."""
+
+    def __init__(self, fixed: float, per: float) -> None:
+        self.now, self.fixed, self.per, self.calls = 0.0, fixed, per, []
+
+    def clock(self) -> float:
+        return self.now
+
+    def run(self, k: int) -> None:
+        self.calls.append(k)
+        self.now += self.fixed + self.per * k
+
+
+def test_fitted_line_recovers_fixed_and_per_unit_time_from_two_probes():
+    job = FakeJob(fixed=3.0, per=0.5)
+    fixed, per, probe = cost.fitted_line(job.run, 1000, 10, clock=job.clock)
+    assert job.calls == [10, 20] and probe == 10
+    assert fixed == pytest.approx(3.0) and per == pytest.approx(0.5)
+    small = FakeJob(fixed=3.0, per=0.5)
+    fixed, per, probe = cost.fitted_line(small.run, 15, 10, clock=small.clock)  # ≤ 2 probes: just run it
+    assert small.calls == [15] and fixed == 0 and per == pytest.approx((3 + 7.5) / 15) and probe == 15
+
+
+def test_a_noisy_second_probe_never_makes_units_free():
+    times = iter([0.0, 10.0, 10.0, 19.0])  # the 2p run took less than the p run
+    fixed, per, _ = cost.fitted_line(lambda k: None, 1000, 10, clock=lambda: next(times))
+    assert per == pytest.approx(10 / 10 / 4) and fixed == pytest.approx(10 - per * 10)
+
+
+def test_estimate_measures_once_per_model_and_job_and_says_so(tiny_mlm):
+    job = FakeJob(fixed=2.0, per=0.25)
+    key = ("test-job", object())
+    c = cost.estimate(tiny_mlm, key, 400, "positions", job.run, probe=8, passes=12, pass_bp=1500,
+                      clock=job.clock)
+    assert c.seconds == pytest.approx(2.0 + 0.25 * 400) and c.long and c.probe == 8
+    assert c.text() == ("≈ 2 min: 400 positions, 12 forward passes of 1.5 kb (0.25 s per position, measured on 8 "
+                        "positions of tiny-mlm)")
+    again = cost.estimate(tiny_mlm, key, 40, "positions", job.run, probe=8, clock=job.clock)
+    assert job.calls == [8, 16] and again.seconds == pytest.approx(12.0) and not again.long
+
+
+@pytest.mark.parametrize("seconds, text", [(0.2, "≈ 1 s"), (44.6, "≈ 45 s"), (200, "≈ 3 min"), (7200, "≈ 2.0 h")])
+def test_duration_text(seconds, text):
+    assert cost.duration_text(seconds) == text
+
+
+def test_length_text():
+    assert [cost.length_text(b) for b in (512, 1500, 2_000_000)] == ["512 bp", "1.5 kb", "2.0 Mb"]
+
+
+def test_logits_passes_follow_the_path_the_model_takes(tiny_mlm, tiny_clm):
+    assert tiny_mlm.info.capabilities.masked_sites and tiny_mlm.info.capabilities.k == 1
+    assert cost.logits_passes(tiny_mlm, 500, 600, mode="exact", rc=True) == 2  # cones: one clean pass a strand
+    R = tiny_mlm.info.receptive_field
+    assert cost.logits_passes(tiny_mlm, 500, 600, mode="brute", rc=False) == 500  # one mask per copy
+    assert cost.logits_passes(tiny_clm, 500, 600, mode="next", rc=False) == 1
+    assert len(lg.mask_groups(500, R)) == R + 1  # the grouped path, for reference
+
+
+def test_logits_passes_count_tokens_for_kmer_models(tmp_path):
+    from hf_builders import build_kmer_esm
+
+    from glm_explore.models import load_model
+
+    build_kmer_esm(tmp_path / "kmer")
+    kmer = load_model(str(tmp_path / "kmer"))
+    k = kmer.info.capabilities.k
+    assert k == 6
+    assert cost.logits_passes(kmer, 120, 300, mode="exact", rc=True) == 2 * 20
+
+
+def test_logits_cost_runs_the_real_job_on_a_probe(chloroplast, tiny_mlm):
+    """The probe runs the same function on the first positions; the estimate scales it to all of them."""
+    c = chloroplast.genome.chroms[0]
+    w = lg.region_window(chloroplast.genome, f"{c}:1001-1400", tiny_mlm)
+    est = cost.logits_cost(tiny_mlm, w.seq, w.offset, 400, mode="exact", rc=True)
+    assert est.units == 400 and est.unit == "positions" and est.passes == 2 and est.pass_bp == len(w.seq)
+    assert est.seconds == pytest.approx(est.fixed + est.per_unit * 400) and est.seconds > 0
+    assert 0 < est.probe <= 24
+
+
+def test_eta_progress_appends_the_time_left():
+    now = [0.0]
+    seen = []
+    wrapped = cost.eta_progress(lambda f, m: seen.append((f, m)), clock=lambda: now[0])
+    wrapped(0.0, "start")
+    now[0] = 10.0
+    wrapped(0.25, "window 1/4")
+    wrapped(1.0, "done")
+    assert seen == [(0.0, "start"), (0.25, "window 1/4 · about 30 s left"), (1.0, "done")]
+
+
+def test_variants_and_embed_costs_measure_their_job(chloroplast, tiny_mlm):
+    import pandas as pd
+
+    c = chloroplast.genome.chroms[0]
+    s = chloroplast.genome.fetch(c, 0, 2000)
+    snvs = pd.DataFrame({"chrom": c, "pos": np.arange(100, 1900, 60),
+                         "ref": [s[p - 1] for p in range(100, 1900, 60)],
+                         "alt": ["A" if s[p - 1] != "A" else "C" for p in range(100, 1900, 60)]})
+    v = cost.variants_cost(tiny_mlm, chloroplast, snvs)
+    assert v.units == len(snvs) == 30 and v.unit == "variants" and v.probe == 6
+    e = cost.embed_cost(tiny_mlm, [s[i:i + 200] for i in range(0, 1800, 100)])
+    assert e.units == 18 and e.passes == 18 and e.pass_bp == 200 and e.seconds > 0
