@@ -48,9 +48,12 @@ if fd is not None:
     views.show_headline(fd)
     views.show_table(fd)
     with user_errors():
+        views.show_concept_search(model, data, fd)
+    with user_errors():
         params.seed(FeaturesParams(), {"feature": list(range(fd.n_features))})
         st.selectbox("Feature", list(range(fd.n_features)), key="features_feature",
                      format_func=lambda f: f"{f}: {fd.table['best_name'].iloc[f]} (q {fd.table['best_q'].iloc[f]:.2g})"
                      + (" ★" if fd.table["beats_both"].iloc[f] else ""))
         urls.link_box(params.from_widgets(FeaturesParams))
         views.show_card(fd, int(st.session_state["features_feature"]))
+        views.show_track(model, data, fd, int(st.session_state["features_feature"]))

@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import caches, navigation
 from dashboard import params as pp
 from dashboard.results_cache import session_cached
+from dashboard.views import features as features_views
 from glm_explore import dependency
 from glm_explore import logits as lg
 from glm_explore.errors import InputTooLargeError
@@ -103,6 +104,7 @@ def show_result(run: pp.Run, data):
     notes(res)
     metrics(table)
     picked = tracks(res, table, data, p.logo)
+    features_views.logits_overlay(res)  # opt-in (a checkbox): nothing is computed by default
     if res.chrom:
         to_variants(res, picked)
     if res.length < 2:  # a 1-bp input has no pairs (and a slider needs min < max)

@@ -27,7 +27,7 @@ from . import controls, describe
 from .activations import channel_width, check_block, conv_channels, layer_activations, sample_windows, site_span
 from .baseline import kmer_class_auroc, score_auroc
 from .landmarks import LANDMARKS, best_landmark, landmark_table, landmark_windows, z_profiles
-from .sae import SAEFit, SAESettings, fit_sae
+from .sae import SAEFit, SAESettings, encoder_arrays, fit_sae
 
 SOURCES = ("channels", "sae")
 
@@ -123,6 +123,7 @@ def describe_run(label: str, acts_train: np.ndarray, seqs_train: list[str], acts
                                      "described": n_sites >= settings.min_sites}), names, best], axis=1)
     table["auroc"] = [score_auroc(means_test[:, f], labels_test == c) if isinstance(c, str) else np.nan
                       for f, c in enumerate(table["best_class"])]
+    table["fimo_fraction"] = describe.fimo_fraction(sites, describe.fimo_mask(seqs_train, motifs), F)
     run = FeatureRun(label=label, table=table, pfms=pfms)
     m, c = controls.scores(table, settings.q)
     run.table["motif_score"], run.table["class_score"] = m, c
@@ -190,9 +191,11 @@ def build_dictionary(model, data, settings: FeatureSettings = FeatureSettings(),
     cache = Path(cache) if cache is not None else None
     trained, sites, enrichment, fit = one(model, "trained", 0.0, seq_tr, seq_te, None,
                                           None if cache is None else cache / "sae-trained")
+    encoder = None
     if fit is not None:
         sae_info = {"fve": fit.fve, "l0": fit.l0, "dead": fit.dead, "n_features": fit.n_features, "k": fit.settings.k,
                     "steps": fit.steps_done}
+        encoder = encoder_arrays(fit)
     profiles: dict = {}
     if settings.landmarks and getattr(data, "annotation", None) is not None:
         say(0.3, "landmark profiles (start, stop, 5′ splice site, promoter)")
@@ -227,6 +230,8 @@ def build_dictionary(model, data, settings: FeatureSettings = FeatureSettings(),
     trained.table["beats_kmer"] = trained.table["auroc"] > trained.table["kmer_auroc"]
     table, headline = controls.compare(trained, random, shuffled, settings.q)
     headline["kmer_auroc"] = {c: round(v, 4) for c, v in kmer.items()}
+    lo_c, hi_c = max(off, before), min(off + settings.center, settings.length - after)
+    headline["fimo_background"] = round(float(describe.fimo_mask(seq_tr, motifs)[:, lo_c:hi_c].mean()), 4)
     headline["beats_kmer"] = controls.count_ci(int((table["beats_kmer"] & table["described"]).sum()),
                                                int(table["described"].sum()))
     top = sites.groupby("feature", sort=False).head(settings.n_top_sites).copy()
@@ -242,4 +247,4 @@ def build_dictionary(model, data, settings: FeatureSettings = FeatureSettings(),
         model=model_key or model.info.name, genome=genome_key or data.name, source=settings.describe_source(),
         settings=asdict(settings), fingerprint=tensors_fingerprint(model), table=table, trained=trained,
         random=random, shuffled=shuffled, enrichment=enrichment, sites=top, headline=headline, sae=sae_info, landmarks=profiles,
-        notes=tuple(notes), seconds=time.perf_counter() - t0)
+        notes=tuple(notes), seconds=time.perf_counter() - t0, encoder=encoder)

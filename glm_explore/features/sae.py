@@ -181,3 +181,25 @@ def fit_sae(x: np.ndarray, settings: SAESettings = SAESettings(), *, eval_x: np.
             "settings": asdict(settings), "steps_done": settings.steps, "fingerprint": fp, "mean": mean.tolist(),
             "scale": scale, "fve": fve, "l0": l0, "dead": dead}, indent=1))
     return fit
+
+
+def encoder_arrays(fit: SAEFit) -> dict:
+    """What encoding needs, as plain arrays: ``W_enc`` (F, D), ``b_enc`` (F,), ``b_dec`` (D,), ``mean`` (D,) and
+    the scalars ``scale``, ``k`` (what a :class:`~glm_explore.results.features.FeatureDictionary` carries)."""
+    sd = fit.sae.state_dict()
+    return {"W_enc": sd["W_enc"].numpy().copy(), "b_enc": sd["b_enc"].numpy().copy(),
+            "b_dec": sd["b_dec"].numpy().copy(), "mean": np.asarray(fit.mean, np.float32), "scale": float(fit.scale),
+            "k": int(fit.settings.k)}
+
+
+def fit_from_encoder(enc: dict) -> SAEFit:
+    """An :class:`SAEFit` that encodes like the one :func:`encoder_arrays` read (decoder = encoderᵀ, unused; quality
+    numbers NaN)."""
+    w = torch.as_tensor(np.asarray(enc["W_enc"], np.float32))
+    n_features, dim = w.shape
+    sae = TopKSAE(dim, n_features, int(enc["k"]))
+    sae.load_state_dict({"W_enc": w, "W_dec": w.t().contiguous(), "b_enc": torch.as_tensor(np.asarray(enc["b_enc"], np.float32)),
+                         "b_dec": torch.as_tensor(np.asarray(enc["b_dec"], np.float32))})
+    settings = SAESettings(n_features=n_features, k=int(enc["k"]))
+    return SAEFit(sae=sae.eval(), mean=np.asarray(enc["mean"], np.float32), scale=float(enc["scale"]), settings=settings,
+                  steps_done=0, fve=float("nan"), l0=float("nan"), dead=-1, fingerprint="")

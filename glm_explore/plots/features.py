@@ -1,6 +1,7 @@
 """Learned features: the headline against the controls, a feature's PFM logo, class enrichment and landmark profile.
 
-Fed by: :func:`glm_explore.features.build_dictionary` (a :class:`~glm_explore.results.features.FeatureDictionary`;
+Fed by: :mod:`glm_explore.features.query` (a :class:`~glm_explore.results.features.FeatureTrack`, the concept search's
+frame) and :func:`glm_explore.features.build_dictionary` (a :class:`~glm_explore.results.features.FeatureDictionary`;
 ``headline``, ``trained.pfms``, :meth:`feature_enrichment`, :meth:`profile`).
 """
 
@@ -10,7 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..results.features import FeatureDictionary
+from ..results.features import FeatureDictionary, FeatureTrack
 from ..results.logits import logo_heights
 from .common import logo_traces
 
@@ -76,4 +77,32 @@ def landmark_profile(profile: pd.DataFrame, *, height: int = 260) -> go.Figure:
     fig.update_layout(height=height, xaxis=dict(title="offset from landmark (bp, 5′→3′)"),
                       yaxis=dict(title="mean activation (z)"), plot_bgcolor="white",
                       margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h"))
+    return fig
+
+
+def feature_track(track: FeatureTrack, *, height: int = 180, title: str | None = None) -> go.Figure:
+    """One feature's activation at every base of a region (x = 1-based position), a zero line."""
+    fig = go.Figure(go.Scatter(x=track.positions, y=track.values, mode="lines", name=track.label,
+                               line=dict(color="#2ca02c"),
+                               hovertemplate="%{x}: %{y:.3g}<extra>" + track.label + "</extra>"))
+    fig.add_hline(y=0, line_color="#bbb", line_width=1)
+    fig.update_layout(title=title if title is not None else f"Feature {track.label} — {track.source}",
+                      height=height, plot_bgcolor="white", showlegend=False,
+                      xaxis=dict(title=f"{track.chrom} position (1-based)"), yaxis=dict(title="activation"),
+                      margin=dict(l=10, r=10, t=40, b=10))
+    return fig
+
+
+def concept_chart(hits: pd.DataFrame, *, height: int = 280) -> go.Figure:
+    """The concept search's features: held-out AUROC per feature (★ = beats both controls), the k-mer
+    baseline's AUROC for the same concept as a dashed line, chance (0.5) dotted."""
+    labels = [f"{f} {n}{' ★' if b else ''}" for f, n, b in zip(hits["feature"], hits["name"], hits["beats_both"])]
+    fig = go.Figure(go.Bar(x=labels, y=hits["auroc"], marker_color=np.where(hits["beats_kmer"], "#1f77b4", "#aaa"),
+                           name="feature AUROC", hovertemplate="%{x}: AUROC %{y:.3f}<extra></extra>"))
+    if len(hits):
+        k = float(hits["kmer_auroc"].iloc[0])
+        fig.add_hline(y=k, line_dash="dash", line_color="#d62728", annotation_text=f"k-mer baseline {k:.3f}")
+    fig.add_hline(y=0.5, line_dash="dot", line_color="#999")
+    fig.update_layout(height=height, plot_bgcolor="white", yaxis=dict(title="held-out AUROC", range=[0, 1]),
+                      xaxis=dict(title="feature", type="category"), margin=dict(l=10, r=10, t=10, b=10))
     return fig

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,8 +36,47 @@ def _records(df: pd.DataFrame | None, digits: int = 4) -> list | None:
     return json.loads(out.to_json(orient="records"))
 
 
+def _encoder_json(enc: dict | None) -> dict | None:
+    """Arrays as base64 (``W_enc`` float16, the rest float32, little-endian) with their shapes; scalars as is."""
+    if enc is None:
+        return None
+    out = {}
+    for k, v in enc.items():
+        if isinstance(v, np.ndarray):
+            dt = "<f2" if k == "W_enc" else "<f4"
+            out[k] = {"dtype": dt, "shape": list(v.shape), "b64": base64.b64encode(v.astype(dt).tobytes()).decode()}
+        else:
+            out[k] = v
+    return out
+
+
+def _encoder_from(d: dict | None) -> dict | None:
+    if not d:
+        return None
+    return {k: (np.frombuffer(base64.b64decode(v["b64"]), dtype=v["dtype"]).astype(np.float32).reshape(v["shape"])
+                if isinstance(v, dict) else v) for k, v in d.items()}
+
+
 def _landmarks_from(d: dict) -> dict:
     return {**d, "profiles": {k: np.asarray(v, dtype=float) for k, v in d["profiles"].items()}} if d else {}
+
+
+@dataclass(frozen=True)
+class FeatureTrack:
+    """One feature's activation along a genome region: ``values`` (L,) at bases ``start .. start + L − 1``
+    (0-based) of ``chrom``; ``label`` names the feature, ``source`` its dictionary."""
+
+    feature: int
+    label: str
+    chrom: str
+    start: int
+    values: np.ndarray
+    source: str = ""
+
+    @property
+    def positions(self) -> np.ndarray:
+        """(L,) 1-based positions."""
+        return np.arange(self.start + 1, self.start + 1 + len(self.values))
 
 
 @dataclass(frozen=True)
@@ -83,6 +123,10 @@ class FeatureDictionary:
     k-mer logistic baseline's for that class (:mod:`glm_explore.features.baseline`).
     ``enrichment``: feature × class odds ratios (held-out windows). ``sites``: top genome sites per feature
     (``feature, rank, chrom, start, end, activation, sequence``; 0-based half-open receptive fields).
+    ``encoder``: an SAE dictionary's encoder (``W_enc`` (F, D), ``b_enc`` (F,), ``b_dec`` (D,), ``mean`` (D,),
+    ``scale``, ``k``; saved as base64 little-endian float16 / float32) so activations can be recomputed; None for
+    convolution channels. ``fimo_fraction``: the fraction of a feature's sites inside a JASPAR FIMO hit (chance:
+    ``headline["fimo_background"]``).
     ``landmarks``: ``{"span": s, "n": {landmark: windows}, "profiles": {landmark: (F, 2s + 1) z-scored mean
     activation at offsets −s..s}}`` (:mod:`glm_explore.features.landmarks`), empty when not computed. ``headline``: counts with 95 % Clopper–Pearson CIs.
     """
@@ -103,6 +147,7 @@ class FeatureDictionary:
     sae: dict | None = None
     notes: tuple[str, ...] = ()
     seconds: float = float("nan")
+    encoder: dict | None = None
 
     @property
     def n_features(self) -> int:
@@ -141,7 +186,7 @@ class FeatureDictionary:
                 "shuffled": self.shuffled.to_dict(pfms=False), "enrichment": _records(self.enrichment),
                 "sites": _records(self.sites), "headline": self.headline,
                 "landmarks": self._landmarks_json(), "sae": self.sae, "notes": list(self.notes),
-                "seconds": self.seconds}
+                "seconds": self.seconds, "encoder": _encoder_json(self.encoder)}
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
@@ -161,4 +206,5 @@ class FeatureDictionary:
                    random=None if d["random"] is None else FeatureRun.from_dict(d["random"]),
                    shuffled=FeatureRun.from_dict(d["shuffled"]), enrichment=_frame(d["enrichment"]),
                    sites=_frame(d["sites"]), headline=d["headline"], landmarks=_landmarks_from(d.get("landmarks") or {}),
-                   sae=d.get("sae"), notes=tuple(d.get("notes", ())), seconds=float(d.get("seconds") or "nan"))
+                   sae=d.get("sae"), notes=tuple(d.get("notes", ())), seconds=float(d.get("seconds") or "nan"),
+                   encoder=_encoder_from(d.get("encoder")))
