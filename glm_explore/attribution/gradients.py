@@ -16,6 +16,7 @@ from torch import nn
 
 from ..errors import GlmExploreError
 from ..models.base import Progress
+from ..models.runtime import batch_size_for
 from ..results import Attributions
 from ..sequence import one_hot
 from .baselines import BASELINES, make_baselines
@@ -107,8 +108,9 @@ def attribute(target: nn.Module, seq: str, *, method: str = "integrated_gradient
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # captum's "setting forward/backward hooks" chatter
                 if method == "integrated_gradients":
+                    fits = batch_size_for(getattr(target, "lm", None), x.shape[-1], requested=batch_size, grad=True)
                     g = explainer.attribute(x, baselines=bt, n_steps=n_steps,
-                                            internal_batch_size=inputs_per_call(target, batch_size))
+                                            internal_batch_size=inputs_per_call(target, fits))
                 else:
                     g = explainer.attribute(x, baselines=bt)
             g = g.detach().numpy()[0]

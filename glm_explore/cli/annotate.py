@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         raise GlmExploreError("--epochs applies to the conv head only; drop it or add --head conv.")
     data = load_genome_arg(args.genome)
     region = _check_region(data, args.region) if args.region else None
-    model = load_model_arg(args.model)
+    model = load_model_arg(args.model, fast=args.fast)
     layers = normalize_layers(model, args.layers)  # a bad layer fails before any work
     out = Path(args.out)
     out.mkdir(exist_ok=True)

@@ -71,7 +71,7 @@ def _check_input(args: argparse.Namespace) -> tuple[int, int]:
 
 def run(args: argparse.Namespace) -> int:
     _check_input(args)
-    model = load_model_arg(args.model)
+    model = load_model_arg(args.model, fast=args.fast)
     require_attention(model)  # before the genome is loaded
     chrom, start, seq = None, 0, args.sequence
     if args.region is not None:

@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
                                    correct=args.correct, ism=args.ism, probe_class=args.probe_class)
     probe = LinearProbe.load(args.probe) if args.probe else None
     lib = motifs.jaspar_motifs(args.jaspar)
-    data, model = load_genome_arg(args.genome), load_model_arg(args.model)
+    data, model = load_genome_arg(args.genome), load_model_arg(args.model, fast=args.fast)
     attr, ism = attribute_region(model, data.genome, args.region, settings, probe=probe)
     main = attr if attr is not None else ism
     print(f"# {main.label} {model.info.name} target: {main.target}")

@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("give --sites or --all, not both (--all scores every possible SNV)")
     sites_per_class = None if args.all else (args.sites or DEFAULT_SITES)
     data = load_genome_arg(args.genome)
-    model = load_model_arg(args.model)
+    model = load_model_arg(args.model, fast=args.fast)
     rc = args.rc == "on"
     span = heldout_span(data)
     sites, _ = background_sites(data, *span, sites_per_class=sites_per_class, seed=args.seed)

@@ -50,8 +50,8 @@ def run(args: argparse.Namespace) -> int:
     data = load_genome_arg(args.genome)
     model = model2 = None
     if wants_model(args.tracks):
-        model = load_model_arg(args.model)
-        model2 = load_model_arg(args.model2) if args.model2 else None
+        model = load_model_arg(args.model, fast=args.fast)
+        model2 = load_model_arg(args.model2, fast=args.fast) if args.model2 else None
     view = compute_view(data, args.region, args.tracks, model=model, model2=model2, rc=args.rc, stored=args.stored,
                         progress=stderr_progress() if model is not None else None)
     Path(args.out).write_text(handout_html(view), encoding="utf-8")

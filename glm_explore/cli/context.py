@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     if args.no_curve and args.dependency_region is None:
         raise RegionError("--no-curve leaves nothing to compute; give --dependency-region chrom:start-end too.")
     data = load_genome_arg(args.genome)
-    model = load_model_arg(args.model)
+    model = load_model_arg(args.model, fast=args.fast)
     truncation = resolve_truncation(model, args.truncation)
     widths = None if args.widths is None else check_widths(args.widths, model, cap=args.cap)
     window = None

@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         seq, what = data.genome.fetch(region.chrom, region.start, region.end), str(region)
     else:
         seq, what = args.sequence, "--sequence"
-    model = None if args.objective == "motif" else load_model_arg(args.model)
+    model = None if args.objective == "motif" else load_model_arg(args.model, fast=args.fast)
     if args.objective == "class" and probe is None:
         from ..embed import fit_region_probe
 

@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
                                      "the centre must fit in the window.")
     opts = engine_options(args, also=("shard_size",))
     data = load_genome_arg(args.genome)
-    model = load_model_arg(args.model)
+    model = load_model_arg(args.model, fast=args.fast)
     layers = normalize_layers(model, args.layers)  # a bad layer fails before any window is embedded
     chroms = [c for c in args.chroms.split(",") if c.strip()] or None
     ws = make_windows(data, length=args.length, stride=args.stride, center=args.center, chroms=chroms,

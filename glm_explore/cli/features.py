@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
         raise GlmExploreError(f"--k ({args.k}) must not exceed --n-features ({args.n_features}).")
     settings.check()  # before anything is loaded
-    model = load_model_arg(args.model)
+    model = load_model_arg(args.model, fast=args.fast)
     if args.source == "channels":
         from ..features.activations import check_block
 

@@ -97,7 +97,7 @@ def _check_objective(args: argparse.Namespace, objective: str, name: str) -> Non
 
 def run(args: argparse.Namespace) -> int:
     _check_combination(args)
-    model = load_model_arg(args.model)
+    model = load_model_arg(args.model, fast=args.fast)
     name = model.info.name
     _check_objective(args, model.info.objective, name)
     common = dict(n=args.n, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p, seed=args.seed,

@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from ..variants import indel_view, length_bias
 
     data = load_genome_arg(args.genome)
-    model = load_model_arg(args.model)
+    model = load_model_arg(args.model, fast=args.fast)
     rc = None if args.rc == "auto" else args.rc == "on"
     if args.variant is not None:
         chrom, pos, ref, alt = args.variant

@@ -56,7 +56,7 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.record and not args.fasta:
         raise GlmExploreError("--record names a record of --fasta; give --fasta FILE too (or drop --record).")
-    model = load_model_arg(args.model)
+    model = load_model_arg(args.model, fast=args.fast)
     mode = resolve_mode(model, args.mode)
     data = None
     if args.region is not None:

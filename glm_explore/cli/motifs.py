@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         pt.check_settings(_settings(args))  # before anything is loaded
     probe = LinearProbe.load(args.probe) if args.probe else None
     lib = motifs.jaspar_motifs(args.jaspar)
-    data, model = load_genome_arg(args.genome), load_model_arg(args.model)
+    data, model = load_genome_arg(args.genome), load_model_arg(args.model, fast=args.fast)
     if args.target == "probe":
         if probe is not None:
             ws = make_windows(data, length=probe.window_length, center=probe.center, seed=args.seed)

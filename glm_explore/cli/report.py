@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from ..models.fingerprint import tensors_fingerprint
 
     data = load_genome_arg(args.genome)
-    model = load_model_arg(args.model)
+    model = load_model_arg(args.model, fast=args.fast)
     settings = ReportSettings(windows_per_class=args.windows_per_class, window=args.window,
                               snvs_per_class=args.snvs_per_class, embed_cap=args.embed_cap, seed=args.seed,
                               sections=tuple(args.sections))

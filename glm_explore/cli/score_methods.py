@@ -39,8 +39,8 @@ def run(args: argparse.Namespace) -> int:
     from ..report.variant_sanity import heldout_snvs
 
     data = load_genome_arg(args.genome)
-    model = load_model_arg(args.model)
-    clm = load_model_arg(args.clm) if args.clm else None
+    model = load_model_arg(args.model, fast=args.fast)
+    clm = load_model_arg(args.clm, fast=args.fast) if args.clm else None
     chrom, start, end = heldout_span(data)
     snvs = heldout_snvs(data, chrom, start, end, per_class=args.per_class, seed=args.seed)
     note(f"{len(snvs):,} held-out SNVs on {chrom}:{start + 1:,}-{end:,}: "

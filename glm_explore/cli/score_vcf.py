@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
                                 progress=shard_progress(not args.quiet))
         ray_note = f"; {ray_run.line()}"
     else:
-        model = load_model_arg(args.model)
+        model = load_model_arg(args.model, fast=args.fast)
     background = background_of(args.background, args.model, model, data)
     total = None if args.quiet or opts is not None else count_records(vcf)
     with tqdm(total=total, unit="rec", disable=args.quiet or opts is not None, file=sys.stderr) as bar:

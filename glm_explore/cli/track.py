@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     regions = read_regions_bed(args.regions, data.genome) if args.regions else None
     chunks = plan_chunks(data.genome, chroms=chrom_list(args.chrom), regions=regions, chunk_bp=args.chunk_bp)
     store = ChunkStore(writable_dir(args.out))
-    model = load_model_arg(args.model)
+    model = load_model_arg(args.model, fast=args.fast)
     total = sum(c.length for c in chunks)
     reused = sum(store.done(c) for c in chunks)
     with tqdm(total=total, unit="bp", unit_scale=True, disable=args.quiet, file=sys.stderr) as bar:

@@ -101,6 +101,8 @@ def capability_matrix(model: GenomicLM) -> pd.DataFrame:
     if info.capabilities.masked_sites:
         rows.append(("Fast variant / track scoring", EXACT, "each site masked alone: one clean pass, then only "
                      "the site's receptive-field cone is recomputed"))
+    if info.card.get("int8"):
+        rows.append(("Fast inference (int8)", APPROX, info.capabilities.note("int8")))
     if info.capabilities.caches_prefix:
         rows.append(("Fast variant scoring (shared prefix)", EXACT, "the window left of the variant runs once "
                      "(key / value cache), then the ref and alt suffixes"))

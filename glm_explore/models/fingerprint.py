@@ -12,10 +12,26 @@ def _with_tensors(h, model: GenomicLM) -> str:
     import torch
 
     net = model.network
-    for name, tensor in (net.state_dict().items() if net is not None else []):
+    for name, value in (net.state_dict().items() if net is not None else []):
         h.update(name.encode())
-        h.update(tensor.detach().cpu().reshape(-1).contiguous().view(torch.uint8).numpy().tobytes())
+        _feed(h, value, torch)
     return h.hexdigest()[:16]
+
+
+def _feed(h, value, torch) -> None:
+    """A state-dict entry's bytes: a tensor's (a quantized one's integers, scale and zero point), each member
+    of a tuple (int8 layers' packed weight and bias), else its text (e.g. a dtype)."""
+    if isinstance(value, torch.Tensor):
+        t = value.detach().cpu()
+        if t.is_quantized:
+            h.update(f"{t.q_scale() if t.qscheme() == torch.per_tensor_affine else ''}".encode())
+            t = t.int_repr()
+        h.update(t.reshape(-1).contiguous().view(torch.uint8).numpy().tobytes())
+    elif isinstance(value, (tuple, list)):
+        for v in value:
+            _feed(h, v, torch)
+    else:
+        h.update(repr(value).encode())
 
 
 def tensors_fingerprint(model: GenomicLM) -> str:

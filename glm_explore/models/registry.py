@@ -59,13 +59,18 @@ def loader_for(spec: str) -> Loader:
     raise ModelLoadError(f"Cannot load model {spec!r}: use {', '.join(BUILTIN_MODELS)} or a local model directory.")
 
 
-def load_model(spec: str, **options) -> GenomicLM:
+def load_model(spec: str, *, fast: bool = False, **options) -> GenomicLM:
     """Load a model by ``spec``: built-in key, ConvLM directory, or a Hugging Face folder / cached id.
 
     ``default`` is an alias of the default MLM. ``options`` go to the loader (the Hugging Face loader
-    takes ``trust_remote_code``; the built-in loaders ignore them).
+    takes ``trust_remote_code``; the built-in loaders ignore them). ``fast``: int8 dynamic quantization of
+    the Linear layers (:func:`~glm_explore.models.runtime.make_fast`; labelled ``· int8`` in the name).
     """
-    return loader_for(spec).load(spec, **options)
+    from .runtime import configure_threads, make_fast
+
+    configure_threads()  # once per process: torch threads from the cores (GLM_EXPLORE_THREADS overrides)
+    model = loader_for(spec).load(spec, **options)
+    return make_fast(model) if fast else model
 
 
 # ------------------------------------------------------------------------------- built-in families

@@ -17,6 +17,7 @@ from ...errors import InputTooLargeError, UnsupportedByModelError
 from ..adapter import BaseAdapter, batches_by_length, check_equal_lengths
 from ..base import Capabilities, ModelInfo
 from ..cone import single_mask_log_probs
+from ..runtime import batch_size_for
 from .alignment import TokenAligner, Tokens
 from .config import hidden_dim, n_layers, token_limit
 from .gpn import gpn_cone_net, gpn_receptive_field
@@ -107,6 +108,11 @@ class HFAdapter(BaseAdapter):
             notes["first_base"] = "no BOS token: the first base gets a uniform prediction"
         return notes
 
+    def _fit(self, batch_size: int, seq_len: int) -> int:
+        """``batch_size`` windows of ``seq_len`` bases, fewer when their activations would not fit in free memory
+        (:func:`~glm_explore.models.runtime.batch_size_for`; the results do not depend on the batching)."""
+        return batch_size_for(self, seq_len, requested=batch_size)
+
     # -- tokens --------------------------------------------------------------------------------
     def tokenize(self, seq: str) -> Tokens:
         """Token ids (with specials) and the base ↔ token map of one sequence."""
@@ -145,7 +151,7 @@ class HFAdapter(BaseAdapter):
             masked = np.zeros((len(seqs), L), dtype=bool)
         toks = {s: self.aligner.tokenize_cached(s) for s in set(seqs)}
         out = np.empty((len(seqs), 4, L), dtype=np.float32)
-        for chunk in batches_by_length([len(toks[s].ids) for s in seqs], batch_size):
+        for chunk in batches_by_length([len(toks[s].ids) for s in seqs], self._fit(batch_size, L)):
             ids = np.stack([toks[seqs[n]].ids for n in chunk]).copy()
             if mlm:
                 for r, n in enumerate(chunk):
@@ -169,6 +175,7 @@ class HFAdapter(BaseAdapter):
             return super().log_probs_shared_prefix(groups, batch_size=batch_size)
         toks = [[self.aligner.tokenize(s) for s in g] for g in groups]
         shared = [_common_prefix([t.ids for t in ts]) for ts in toks]
+        batch_size = self._fit(batch_size, max(len(s) for g in groups for s in g)) if groups else batch_size
         out: list[np.ndarray] = [np.empty((len(g), 4, len(g[0])), dtype=np.float32) for g in groups]
         by_len: dict[int, list[int]] = {}
         for k, p in enumerate(shared):
@@ -234,6 +241,7 @@ class HFAdapter(BaseAdapter):
             units.setdefault((int(r), int(toks[seqs[r]].base_tok[o])), []).append(m)
         keys = list(units)
         out = np.zeros((len(offsets), 4), dtype=np.float64)
+        batch_size = self._fit(batch_size, max((len(s) for s in seqs), default=0))
         for chunk in batches_by_length([len(toks[seqs[r]].ids) for r, _ in keys], batch_size):
             ids = np.stack([toks[seqs[keys[i][0]]].ids for i in chunk]).copy()
             ids[np.arange(len(chunk)), [keys[i][1] for i in chunk]] = self.aligner.mask_id
@@ -258,6 +266,7 @@ class HFAdapter(BaseAdapter):
             raise UnsupportedByModelError(f"{self.info.name} exposes only its last layer; choose layer -1.")
         toks = [self.aligner.tokenize(s) for s in seqs]
         out: list[np.ndarray | None] = [None] * len(seqs)
+        batch_size = self._fit(batch_size, max((len(s) for s in seqs), default=0))
         for chunk in batches_by_length([len(t.ids) for t in toks], batch_size):
             h = self._layer_states(torch.from_numpy(np.stack([toks[i].ids for i in chunk])), upto)
             for r, i in enumerate(chunk):

@@ -155,6 +155,14 @@ def detect_objective(config, trust_remote_code: bool) -> str:
                          f"(architectures: {archs or 'none'}); glm-explore needs a language-model head.")
 
 
+def _supports_sdpa(auto, config) -> bool:
+    """Whether the model class ``auto`` picks for ``config`` offers SDPA attention (False when unknown)."""
+    try:
+        return bool(getattr(auto._model_mapping[type(config)], "_supports_sdpa", False))
+    except Exception:  # remote code, or a mapping that cannot say: transformers' own default
+        return False
+
+
 def load_hf_model(spec: str, *, trust_remote_code: bool = False) -> HFAdapter:
     """Load a Hugging Face DNA LM from a local folder or the local HF cache, offline.
 
@@ -186,6 +194,8 @@ def load_hf_model(spec: str, *, trust_remote_code: bool = False) -> HFAdapter:
         config = AutoConfig.from_pretrained(path, **kw)
         objective = detect_objective(config, trust_remote_code)
         auto = AutoModelForMaskedLM if objective == "mlm" else AutoModelForCausalLM
+        if _supports_sdpa(auto, config):  # PyTorch's fused scaled-dot-product attention where offered
+            kw["attn_implementation"] = "sdpa"
         model = auto.from_pretrained(path, use_safetensors=has_safetensors, **kw)
     except ModelLoadError:
         raise
