@@ -18,6 +18,7 @@ time left (from the fraction done so far).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -145,6 +146,11 @@ def logits_cost(model: GenomicLM, seq: str, offset: int, n: int, *, mode: str, r
     with the same context length. ``next`` / ``unmasked`` cost one pass whatever ``n``: measured once."""
     from .logits import position_log_probs
 
+    if model.info.max_len and len(seq) > model.info.max_len:  # stitched: probe one window's worth
+        cut = int(model.info.max_len)
+        offset = min(offset, cut // 4)
+        seq = seq[:cut]
+
     def run(k: int) -> None:
         position_log_probs(model, seq, mode=mode, rc=rc, batch_size=batch_size,
                            positions=np.arange(offset, offset + min(k, n)))
@@ -169,6 +175,21 @@ def variants_cost(model: GenomicLM, genome, variants: pd.DataFrame, settings=Non
         score_variants(model, genome, variants.iloc[:k], s)
 
     return estimate(model, ("variants", s), len(variants), "variants", run, probe=probe)
+
+
+def vcf_cost(model: GenomicLM, genome, vcf_path, settings=None, *, records: int, probe: int = 6) -> Cost:
+    """Cost of scoring a VCF of ``records`` records: :func:`variants_cost` measured on the first scorable rows of
+    its first chunk, scaled to ``records`` (one allele per record assumed)."""
+    from .variants.settings import VariantScoreSettings
+    from .variants.vcf import VcfChunks
+
+    s = settings or VariantScoreSettings()
+    first = next((ok for _, ok, _, _ in VcfChunks(vcf_path, genome, dataclasses.replace(s, limit=2 * probe, chunk_size=2 * probe))
+                  if len(ok)), None)
+    if first is None:
+        return Cost(0.0, int(records), "variants", model.info.name, 0.0)
+    c = variants_cost(model, genome, first[["chrom", "pos", "ref", "alt"]].reset_index(drop=True), s, probe=probe)
+    return Cost(c.fixed + c.per_unit * records, int(records), "variants", c.model, c.per_unit, c.fixed, probe=c.probe)
 
 
 def embed_cost(model: GenomicLM, seqs: list[str], settings=None, *, probe: int = 4) -> Cost:

@@ -115,3 +115,34 @@ def test_variants_and_embed_costs_measure_their_job(chloroplast, tiny_mlm):
     assert v.units == len(snvs) == 30 and v.unit == "variants" and v.probe == 6
     e = cost.embed_cost(tiny_mlm, [s[i:i + 200] for i in range(0, 1800, 100)])
     assert e.units == 18 and e.passes == 18 and e.pass_bp == 200 and e.seconds > 0
+
+
+def _vcf(path, genome, positions):
+    c = genome.chroms[0]
+    s = genome.fetch(c, 0, max(positions) + 10)
+    body = "".join(f"{c}\t{p}\tv{p}\t{s[p - 1]}\t{'A' if s[p - 1] != 'A' else 'C'}\t.\t.\t.\n" for p in positions)
+    path.write_text(f"##fileformat=VCFv4.2\n##contig=<ID={c},length={genome.lengths[c]}>\n"
+                    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" + body)
+    return path
+
+
+@pytest.mark.parametrize("command", ["logits", "score-vcf", "embed"])
+def test_the_cli_says_the_cost_of_a_long_job_before_it_starts(tmp_path, capsys, monkeypatch, chloroplast, command):
+    """With the threshold at 0 s every job counts as long: the estimate line comes first on stderr, with the
+    units of the job and how to stop it; results still go to stdout / the output file."""
+    from glm_explore.cli import main
+
+    monkeypatch.setattr(cost, "LONG_SECONDS", 0.0)
+    cost._LINES.clear()
+    c = chloroplast.genome.chroms[0]
+    common = ["--genome", "chloroplast", "--model", "default-mlm"]
+    args = {"logits": ["logits", *common, "--region", f"{c}:3001-3100", "--out", str(tmp_path / "l.parquet")],
+            "score-vcf": ["score-vcf", str(_vcf(tmp_path / "v.vcf", chloroplast.genome, range(300, 3300, 150))),
+                          *common, "--out", str(tmp_path / "v.parquet")],
+            "embed": ["embed", *common, "--cap", "2", "--no-umap", "--no-metrics", "--out", str(tmp_path / "e.parquet")]}
+    assert main(args[command]) == 0
+    err = capsys.readouterr().err
+    unit = {"logits": "100 positions", "score-vcf": "20 variants", "embed": "windows"}[command]
+    said = err.index("This will take ≈")
+    assert "\r" not in err[:said]  # before any progress line: the cost comes before the work
+    assert unit in err and "Ctrl-C stops it" in err and "Traceback" not in err

@@ -143,7 +143,16 @@ def note(message: str) -> None:
 
 
 def stderr_progress() -> Callable[[float, str], None]:
-    """A ``progress(fraction, message)`` callback drawing one self-overwriting stderr line."""
+    """A ``progress(fraction, message)`` callback drawing one self-overwriting stderr line, with the time left
+    (:func:`glm_explore.cost.eta_progress`)."""
+    from ..cost import eta_progress
+
     def progress(frac: float, msg: str) -> None:
-        print(f"\r{msg} {frac:5.0%}", end="", file=sys.stderr, flush=True)
-    return progress
+        print(f"\r{msg} {frac:5.0%}\033[K", end="", file=sys.stderr, flush=True)
+    return eta_progress(progress)
+
+
+def say_cost(cost) -> None:
+    """Before a long job (:attr:`glm_explore.cost.Cost.long`): its estimate on stderr, and how to stop it."""
+    if cost.long:
+        note(f"This will take {cost.text()}. Ctrl-C stops it.")

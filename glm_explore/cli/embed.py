@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from .. import reduce
+from ..cost import embed_cost
 from ..embed import DEFAULT_POOLING, POOLINGS, EmbedSettings, embed_windows, normalize_layers, window_frame
 from ..errors import RegionError
 from ..region_windows import make_windows
@@ -16,6 +17,7 @@ from .common import (
     load_model_arg,
     note,
     output_path,
+    say_cost,
     stderr_progress,
 )
 from .engine_args import add_engine_args, engine_options, shard_progress
@@ -90,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
                              rc=None if args.rc == "auto" else args.rc == "on", batch_size=args.batch_size
                              ).resolved(model)
     if opts is None:
+        say_cost(embed_cost(model, ws.sequences, settings))
         emb = embed_windows(model, ws.sequences, settings, progress=stderr_progress())
     else:
         emb = _embed_ray(args, opts, model, ws.sequences, settings)

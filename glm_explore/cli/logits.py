@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..cost import logits_cost
 from ..dependency import MAX_DEPENDENCY_BP, dependency_map
 from ..errors import GlmExploreError, InputTooLargeError
 from ..io.fasta import fasta_records
@@ -28,6 +29,8 @@ from .common import (
     load_model_arg,
     note,
     output_path,
+    say_cost,
+    stderr_progress,
     write_table,
 )
 
@@ -75,7 +78,13 @@ def run(args: argparse.Namespace) -> int:
     if args.dependency and n > MAX_DEPENDENCY_BP:
         raise InputTooLargeError(f"--dependency is limited to {MAX_DEPENDENCY_BP} bp; this input is {n:,} bp. "
                                  "Drop --dependency or choose a shorter region.")
-    result = nucleotide_logits(model, source, mode=mode, rc=args.rc, batch_size=args.batch_size, name=name)
+    seq, offset = (source.seq, source.offset) if isinstance(source, Window) else (source, 0)
+    cost = logits_cost(model, seq, offset, n, mode=mode, rc=args.rc, batch_size=args.batch_size)
+    say_cost(cost)
+    result = nucleotide_logits(model, source, mode=mode, rc=args.rc, batch_size=args.batch_size, name=name,
+                               progress=stderr_progress() if cost.long else None)
+    if cost.long:
+        note("")
     df = position_table(result, data)
     write_table(df, args.out)
     msg = f"wrote {len(df)} positions of {result.label} ({result.mode_label}, {model.info.name}) to {args.out}"
