@@ -17,17 +17,23 @@ from glm_explore.models.fingerprint import weights_fingerprint
 from .model_keys import HF_CHOICE, ModelKey
 
 MODEL_STATE, GENOME_STATE = "model_key", "dataset_key"  # the sidebar pickers' session-state keys
+FAST_STATE = "fast_int8"  # the sidebar's fast-inference (int8) toggle
 USER_DATASET = "upload"  # genome picker choice: the genome uploaded in this session
 
 
+def cached_model(text: str, fast: bool | None = None) -> GenomicLM:
+    """The model a picker's text names (:class:`~dashboard.model_keys.ModelKey`); never mutated. ``fast``: its
+    int8 copy (labelled ``· int8``); None: as the sidebar's fast-inference toggle says."""
+    return _cached_model(text, bool(st.session_state.get(FAST_STATE, False)) if fast is None else bool(fast))
+
+
 @st.cache_resource(show_spinner="Loading model…", max_entries=4)
-def cached_model(text: str) -> GenomicLM:
-    """The model a picker's text names (:class:`~dashboard.model_keys.ModelKey`); never mutated."""
+def _cached_model(text: str, fast: bool = False) -> GenomicLM:
     key = ModelKey.parse(text)
-    if key.hf:
+    if key.hf or fast:
         from glm_explore.models import load_model
 
-        return load_model(key.name, trust_remote_code=key.trust_remote_code)
+        return load_model(key.name, fast=fast, **({"trust_remote_code": key.trust_remote_code} if key.hf else {}))
     return load_builtin(key.name)
 
 

@@ -8,7 +8,7 @@ from glm_explore.io.datasets import DATASETS, DEFAULT_DATASET
 from glm_explore.models.builtin import BUILTIN_MODELS
 from glm_explore.models.capabilities import capability_matrix
 
-from .caches import GENOME_STATE, MODEL_STATE, USER_DATASET, current_model, kept_key
+from .caches import FAST_STATE, GENOME_STATE, MODEL_STATE, USER_DATASET, current_model, kept_key
 from .errors import user_errors
 from .model_keys import HF_CHOICE, ModelKey, is_hf_text
 from .uploads import handle_genome_upload
@@ -104,6 +104,9 @@ def sidebar() -> None:
     st.sidebar.selectbox("Model", list(models), format_func=models.get, key=MODEL_STATE)
     if is_hf_text(st.session_state[MODEL_STATE]):
         hf_model_inputs("hf")
+    st.sidebar.toggle("Fast inference (int8)", key=FAST_STATE,
+                      help="Int8 dynamic quantization of the model's Linear layers on CPU: faster on large models, "
+                           "slightly different numbers, every result labelled '· int8'; no gradient attributions.")
     model_capabilities()
     # The genome picker is drawn above the upload form but created after it: a successful upload sets
     # dataset_key, which Streamlit forbids once the widget with that key exists in this run.
