@@ -7,6 +7,8 @@ from typing import Any
 
 import streamlit as st
 
+from glm_explore.cost import eta_progress
+
 Progress = Callable[[float, str], None]
 
 
@@ -19,7 +21,7 @@ def session_cached(store: str, key: Hashable, fn: Callable[[Progress], Any], *, 
     cache = st.session_state.setdefault(store, {})
     if key not in cache:
         bar = st.progress(0.0, message)
-        cache[key] = fn(lambda f, msg: bar.progress(min(1.0, max(0.0, f)), msg))
+        cache[key] = fn(eta_progress(lambda f, msg: bar.progress(f, msg)))
         bar.empty()
         while len(cache) > max_entries:
             cache.pop(next(iter(cache)))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ import pandas as pd
 
 from .models.base import GenomicLM, Progress
 
-LONG_SECONDS = 20.0  # estimates above this are shown before a job starts
+LONG_SECONDS = float(os.environ.get("GLM_EXPLORE_LONG_SECONDS", 20))  # shown before a job starts above this (s)
 _LINES: dict[tuple, tuple[float, float]] = {}  # (id(model), job key) → (fixed s, s per unit)
 
 

@@ -146,3 +146,31 @@ def test_the_cli_says_the_cost_of_a_long_job_before_it_starts(tmp_path, capsys, 
     said = err.index("This will take ≈")
     assert "\r" not in err[:said]  # before any progress line: the cost comes before the work
     assert unit in err and "Ctrl-C stops it" in err and "Traceback" not in err
+
+
+def test_the_embedding_page_shows_the_estimate_and_waits_for_run_anyway(tmp_path, monkeypatch):
+    """AppTest: with every job counted as long, pressing *Embed windows* shows the measured estimate and no
+    result; *Run anyway* starts it and the numbers appear; the same run is not asked about again."""
+    from helpers import app_on_page
+
+    import glm_explore.reduce
+
+    monkeypatch.setenv("HOME", str(tmp_path))  # a fresh persisted st.cache_data
+    monkeypatch.setattr(glm_explore.reduce, "warm_umap", lambda: None)
+    monkeypatch.setattr(cost, "LONG_SECONDS", 0.0)
+    at = app_on_page("embeddings", timeout=240)
+    at.number_input(key="embeddings_cap").set_value(3)
+    at.button(key="embeddings_go").click()
+    at.run()
+    assert not at.exception and not at.error
+    warning = " ".join(w.value for w in at.warning)
+    assert "This will take ≈" in warning and "windows" in warning and "Stop" in warning
+    assert not at.dataframe and not at.get("plotly_chart")  # nothing computed yet
+    at.button(key="embeddings_cost_go").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert "default-mlm" in list(at.dataframe[0].value["features"])
+    at.radio(key="embeddings_color").set_value("gc")
+    at.run()  # a view change on the agreed run: no second question
+    assert not at.exception and not any("This will take" in w.value for w in at.warning)
+    assert len(at.get("plotly_chart")) == 2

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from dashboard import caches, navigation, probe, warmup
+from dashboard import caches, costs, navigation, probe, warmup
 from dashboard import params as pp
+from glm_explore import cost as gc
 from glm_explore import embed as em
 from glm_explore import reduce as rd
 from glm_explore import region_windows as wn
@@ -21,7 +22,7 @@ def windows(data_key, wp, _data):
 def embeddings(model_key, data_key, wp, ep, _model, _ws):
     bar = st.progress(0.0, "Embedding windows…")  # inside: replayed (then emptied) on a cache hit
     out = em.embed_windows(_model, _ws.sequences, em.EmbedSettings(**ep, center=wp["center"]),
-                           progress=lambda f, m: bar.progress(f, m))
+                           progress=gc.eta_progress(lambda f, m: bar.progress(f, m)))
     bar.empty()
     return out
 
@@ -143,6 +144,9 @@ def show_result(run: pp.Run, view: pp.PageParams, model, data):
     ws = windows(data_key, wp, data)
     st.info(ws.split_note + " " + " ".join(ws.notes))
     ep = dict(pooling=p.pooling, rc=p.rc, layers="all" if em.one_pass_layers(model) else list(layers))
+    cost = gc.embed_cost(model, ws.sequences, em.EmbedSettings(**ep, center=wp["center"]))
+    if not costs.confirm_cost(cost, (model_key, data_key, wp, ep), key="embeddings_cost_go"):
+        return
     emb = embeddings(model_key, data_key, wp, ep, model, ws)
     keys = (model_key, data_key, wp, ep)
     seps, pca = numbers(*keys, layers, p.k, emb, ws)

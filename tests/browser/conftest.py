@@ -117,6 +117,14 @@ def fresh_server(request):
     yield from _served(ARTIFACTS / f"streamlit-server-{name}.log")
 
 
+@pytest.fixture()
+def long_jobs_server(monkeypatch):
+    """A server for this test alone where every job counts as long (``GLM_EXPLORE_LONG_SECONDS=0``): pages show
+    their cost estimate before any Run."""
+    monkeypatch.setenv("GLM_EXPLORE_LONG_SECONDS", "0")
+    yield from _served(ARTIFACTS / "streamlit-server-long-jobs.log")
+
+
 @pytest.fixture(scope="session")
 def playwright_session():
     if not Path(CHROMIUM).exists():
