@@ -208,6 +208,14 @@ def embed_cost(model: GenomicLM, seqs: list[str], settings=None, *, probe: int =
                     passes=len(seqs), pass_bp=bp)
 
 
+def units_within(cost: Cost, seconds: float = 60.0) -> int:
+    """How many units of ``cost``'s job finish in ``seconds`` on its measured line (``(seconds − fixed) /
+    per_unit``, floored, ≥ 0); all of them when units are free."""
+    if cost.per_unit <= 0:
+        return cost.units
+    return max(0, int((seconds - cost.fixed) // cost.per_unit))
+
+
 def eta_progress(progress: Progress, *, clock: Callable[[], float] = time.perf_counter,
                  min_fraction: float = 0.02) -> Progress:
     """``progress`` with ``· about 2 min left`` appended to each message once ``min_fraction`` is done (time left

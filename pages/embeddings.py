@@ -44,7 +44,8 @@ run = None  # stays None if loading the model or genome fails below
 with user_errors():
     model, data = caches.current_model(), caches.current_data()
     n = model.info.n_layers
-    params.seed(EmbeddingsParams(layers=(n,), rc=model.info.is_mlm),
+    cap, cap_note = views.default_cap(caches.current_model_text(), caches.genome_key(), model, data)
+    params.seed(EmbeddingsParams(layers=(n,), rc=model.info.is_mlm, cap=cap),
                 {"chroms": data.genome.chroms, "layers": range(n + 1)})
     with st.form("embeddings_form"):
         c1, c2, c3 = st.columns(3)
@@ -62,6 +63,8 @@ with user_errors():
             st.checkbox("De-duplicate: no two windows overlap", key="embeddings_dedup")
             st.number_input("Seed", 0, 10_000, key="embeddings_seed")
         go = st.form_submit_button("Embed windows", type="primary", key="embeddings_go")
+    if cap_note:
+        st.caption(cap_note)
     view = params.from_widgets(EmbeddingsParams)
     urls.link_box(view)
     if go:

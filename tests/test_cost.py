@@ -174,3 +174,29 @@ def test_the_embedding_page_shows_the_estimate_and_waits_for_run_anyway(tmp_path
     at.run()  # a view change on the agreed run: no second question
     assert not at.exception and not any("This will take" in w.value for w in at.warning)
     assert len(at.get("plotly_chart")) == 2
+
+
+def test_units_within_a_budget_by_hand():
+    c = cost.Cost(seconds=0, units=1000, unit="windows", model="m", per_unit=0.5, fixed=4.0)
+    assert cost.units_within(c, 60.0) == 112  # (60 − 4) / 0.5
+    assert cost.units_within(c, 3.0) == 0
+    assert cost.units_within(cost.Cost(0, 7, "windows", "m", per_unit=0.0), 1.0) == 7
+
+
+def test_a_big_model_gets_an_embedding_cap_measured_to_fit_the_budget(tmp_path, monkeypatch):
+    """AppTest: a model above the size threshold (here: any) gets the cap that fits the time budget (here a
+    tiny one, so the floor of 2), and the page says the default was scaled and why."""
+    from helpers import app_on_page
+
+    import dashboard.views.embeddings as ev
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setattr(ev, "SCALE_ABOVE", 0)
+    monkeypatch.setattr(ev, "BUDGET_SECONDS", 1e-6)
+    ev.default_cap.clear()
+    at = app_on_page("embeddings", timeout=240)
+    assert not at.exception
+    assert at.number_input(key="embeddings_cap").value == 2
+    note = " ".join(c.value for c in at.caption)
+    assert "Default cap scaled to default-mlm" in note and "2 windows per class and split" in note
+    ev.default_cap.clear()
