@@ -32,6 +32,7 @@ import pandas as pd
 
 from ..errors import GlmExploreError
 from ..io.annotation import CLASSES
+from ..region_windows import region_string
 from ..results.features import FeatureDictionary, FeatureTrack
 from .activations import conv_channels, layer_activations, sample_windows
 from .baseline import kmer_class_auroc, score_auroc
@@ -247,7 +248,7 @@ def features_changed_by_allele(model, fd: FeatureDictionary, genome, variant, *,
 
     Columns :data:`ALLELE_COLUMNS`: ``delta`` alt − ref activation where |alt − ref| is largest, ``offset`` that
     base relative to the variant (bp, + = 3′ on the forward strand), ``ref_peak`` / ``alt_peak`` the two
-    activations there. Sorted by |Δ|, largest first; ``top=None`` keeps all. ``attrs["region"]``: the window.
+    activations there. Sorted by |Δ|, largest first; ``top=None`` keeps all. ``attrs["region"]``: the window (1-based text).
     """
     from ..io.datasets import as_genome
     from ..variants.windows import variant_windows
@@ -263,6 +264,6 @@ def features_changed_by_allele(model, fd: FeatureDictionary, genome, variant, *,
                        "ref_peak": r, "alt_peak": a,
                        "beats_both": t["beats_both"].to_numpy(bool) if "beats_both" in t else False})
     df = df.sort_values(["abs_delta", "feature"], ascending=[False, True], ignore_index=True)
-    df.attrs["region"] = region
+    df.attrs["region"] = region_string(region.chrom, region.start, region.end)
     df.attrs["variant"] = str(variant)
     return df if top is None else df.head(top)

@@ -36,3 +36,67 @@ def test_features_deep_link_card_and_click_to_logits(app):
     region_box = app.page.locator(".st-key-logits_region input").first
     assert region_box.input_value() == want
     app.screenshot("features-to-logits")
+
+
+def _until(app, pred, what: str, timeout_s: float = 120) -> list[dict]:
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        figs = app.figures()
+        if pred(figs):
+            return figs
+        time.sleep(0.3)
+    app.screenshot("missing-" + what)
+    raise AssertionError(f"no {what} drawn; figures titled {[f['title'] for f in app.figures()]}")
+
+
+def test_features_concept_search_and_activation_track(app):
+    from glm_explore.features.dictionary import shipped_dictionary
+    from glm_explore.features.query import concept_search, region_track
+    from glm_explore.io.datasets import load_dataset
+    from glm_explore.models import load_model
+    from glm_explore.models.fingerprint import tensors_fingerprint
+
+    model, data = load_model("default-mlm"), load_dataset("yeast")
+    fd = shipped_dictionary("default-mlm", "yeast", FeatureSettings(source="channels", layer=1),
+                            tensors_fingerprint(model))
+    star = int(fd.table.loc[fd.table["beats_both"], "feature"].iloc[0])
+    app.open("features", f"dict=block1&feature={star}")
+    app.wait_charts(4)
+
+    app.radio("Concept kind", "landmark")
+    app.select("Concept", "start codon")
+    app.press("Search features")
+    want = concept_search(model, data, fd, "landmark", "start codon")
+    figs = _until(app, lambda fs: any(t["type"] == "bar" and t["name"] == "feature AUROC" for f in fs
+                                      for t in f["traces"]), "concept chart")
+    bars = next(t for f in figs for t in f["traces"] if t["name"] == "feature AUROC")
+    assert bars["n"] == len(want) == 20
+    assert bars["y"] == pytest.approx(want["auroc"].tolist(), abs=1e-9)
+    assert f"k-mer baseline AUROC {want.attrs['kmer_auroc']:.3f}" in app.main().inner_text()
+    app.screenshot("features-concept-search")
+
+    region = app.page.locator(".st-key-features_track_region input").first.input_value()
+    app.press("Draw activation track")
+    track = region_track(model, data.genome, fd, region, star, flank=100)
+    figs = _until(app, lambda fs: any(f"Feature {star}: " in f["title"] for f in fs), "activation track")
+    line = next(f for f in figs if f"Feature {star}: " in f["title"])["traces"][0]  # (titles come wrapped in <b>)
+    assert line["x"][0] == track.positions[0] and line["n"] == len(track.values)
+    assert line["y"] == pytest.approx(track.values.astype(float).tolist(), rel=1e-5, abs=1e-5)
+    assert not app.errors()
+    app.screenshot("features-activation-track")
+
+
+def test_logits_feature_overlay_is_opt_in(app):
+    app.open("logits", "region=chrI:1001-1060")
+    app.press("Compute predictions")
+    n = len(app.wait_charts(1))
+    assert "Overlay a learned feature" in app.main().inner_text()
+    app.page.get_by_text("Overlay a learned feature", exact=True).click()
+    app.wait_idle()
+    figs = _until(app, lambda fs: len(fs) > n and any("Feature " in f["title"] for f in fs), "feature overlay")
+    line = next(f for f in figs if "Feature " in f["title"])["traces"][0]  # (titles come wrapped in <b>)
+    assert line["n"] == 60 and line["x"][0] == 1001 and "★" in line["name"]
+    assert not app.errors()
+    app.screenshot("logits-feature-overlay")
