@@ -28,7 +28,7 @@ st.markdown(
     "held-out SNVs, how well embeddings separate region classes, and the windows where the model shines. "
     "Every number has a confidence interval; the definitions are in SCIENCE.md.")
 
-run = rep = None
+run = rep = model = data = None
 with user_errors():
     model, data = caches.current_model(), caches.current_data()
     genome = caches.picked(caches.GENOME_STATE, DEFAULT_DATASET)
@@ -61,4 +61,4 @@ with user_errors():
 
 if rep is not None:
     with user_errors():
-        views.show_report(rep)
+        views.show_report(rep, model, data)

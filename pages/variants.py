@@ -26,7 +26,7 @@ class VariantParams(params.PageParams):
     rc: bool = True
     src: str = params.param(SOURCES[0], choices=SOURCES)
     limit: int = params.param(300, lo=1, hi=20_000)
-    sv: int = params.param(0, lo=0, hi=100_000)  # VCF: score indels / SVs up to this size (bp); 0 = SNVs only
+    sv: int = params.param(50, lo=0, hi=100_000)  # VCF: indels / SVs up to this size (bp), as --max-sv-size; 0 = SNVs
     ichrom: str = ""
     ipos: int = params.param(1000, lo=1)
     iref: str = ""
@@ -67,7 +67,8 @@ with user_errors():
         st.radio("VCF", SOURCES, horizontal=True, key="variants_src")
         upload = st.file_uploader("VCF (.vcf or bgzipped .vcf.gz)", type=["vcf", "gz"], key="variants_upload")
         st.number_input("Score at most this many alleles", 1, 20_000, key="variants_limit")
-        st.number_input("Also score indels / SVs up to this size (bp; 0 = SNVs only)", 0, 100_000, key="variants_sv")
+        st.number_input("Also score indels / SVs up to this size (bp; 0 = SNVs only; 50 like score-vcf's "
+                        "--max-sv-size)", 0, 100_000, key="variants_sv")
         go_batch = st.form_submit_button("Score VCF", type="primary", key="variants_batch_go")
     if go or go_batch or go_indel:
         st.session_state["variants_tab"] = "single" if go else "indel" if go_indel else "batch"
@@ -103,3 +104,7 @@ if model is not None and data is not None:
 if batch:
     with batch_tab, user_errors():
         views.show_batch(batch, model, data)
+
+if model is not None and data is not None:
+    with user_errors():
+        views.which_score_expander(model, data)

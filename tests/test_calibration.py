@@ -241,7 +241,7 @@ def test_method_aurocs_equal_scikit_learns_and_the_ranking_follows_them():
 
 def test_method_scores_of_the_neighbour_oracle_follow_their_closed_forms(toy):
     """LLR as score_variants; IC from the oracle's table (both strands averaged in log space, renormalised);
-    entropy-weighted = LLR · IC / 2; one-hot hidden states → pooled L2 shift √2 / window length."""
+    entropy-weighted = LLR · IC / 2; one-hot hidden states → pooled L2 shift √2 / window length; dependency row 0."""
     from glm_explore.calibration.methods import method_scores
     from glm_explore.context import variant_window
     from glm_explore.variants.score import score_variants
@@ -267,6 +267,8 @@ def test_method_scores_of_the_neighbour_oracle_follow_their_closed_forms(toy):
     np.testing.assert_allclose(got["entropy_weighted_llr"], got["llr"] * np.array(ic) / 2, atol=1e-9)
     np.testing.assert_allclose(got["embedding_l2"], -np.sqrt(2) / variant_window(model), atol=1e-9)
     assert "clm_delta_ll" not in got
+    # unmasked, the oracle predicts each base from itself alone: a substitution moves no other position's prediction
+    np.testing.assert_allclose(got["dependency_row"], 0.0, atol=1e-12)
 
 
 def test_background_for_computes_once_then_reads_its_cache(toy, tmp_path):

@@ -13,6 +13,7 @@ import streamlit as st
 
 from dashboard import caches, navigation
 from dashboard.results_cache import session_cached
+from dashboard.views.score_methods import which_score
 from glm_explore import report as rp
 from glm_explore.evaluate import learning_curve
 from glm_explore.io.datasets import DATASETS
@@ -162,6 +163,12 @@ def variants_section(rep: rp.ModelReport) -> None:
     right.dataframe(rep.table("effect_summary"), hide_index=True, key="report_effects")
 
 
+def which_score_section(model, data) -> None:
+    """"Which score?": the variant-score methods ranked per class pair (AUROC with CI), best per pair in a sentence."""
+    st.subheader("Which score?")
+    which_score(model, data, key="report_methods")
+
+
 def embedding_section(rep: rp.ModelReport) -> None:
     emb = _section(rep, "Embedding separation", "embedding",
                    "Region-class probe on held-out windows with the embed command's defaults (the Embedding "
@@ -216,11 +223,14 @@ def learning_section(rep: rp.ModelReport) -> None:
     st.dataframe(curve, hide_index=True, key="report_learning_table")
 
 
-def show_report(rep: rp.ModelReport) -> None:
+def show_report(rep: rp.ModelReport, model=None, data=None) -> None:
+    """Every section of ``rep``; with the loaded ``model`` and ``data`` also "Which score?" after the variants."""
     header(rep)
     classes_section(rep)
     motifs_section(rep)
     variants_section(rep)
+    if model is not None and data is not None:
+        which_score_section(model, data)
     embedding_section(rep)
     showcase_section(rep)
     learning_section(rep)

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import params as pp
 from dashboard.results_cache import session_cached
+from dashboard.views.score_methods import which_score
 from glm_explore import variants as va
 from glm_explore.calibration import background_for, describe
 from glm_explore.io.annotation import CLASSES
@@ -177,3 +178,9 @@ def show_length_bias(model, data):
             st.markdown(f"**{bias.sentence()}**")
             st.plotly_chart(length_bias_plot(bias), key="variants_bias_chart")
             st.dataframe(bias.fits, hide_index=True)
+
+
+def which_score_expander(model, data):
+    """"Which score should I use?": the scoring methods ranked per variant-class pair for the loaded model."""
+    with st.expander("Which score should I use?"):
+        which_score(model, data, key="variants_methods")

@@ -18,10 +18,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..io.annotation import CLASS_CODE
+from ..io.annotation import CLASS_CODE, _introns
 from ..io.datasets import GenomeData
 from ..models.base import GenomicLM
-from ..sequence import encode
+from ..sequence import encode, reverse_complement
 from ..variants.effects import SO_TERMS, coding_transcripts, transcript_snvs
 from ..variants.score import score_variants
 from ..variants.settings import VariantScoreSettings
@@ -30,6 +30,16 @@ from ..variants.stats import score_summary
 EFFECT_CLASSES = ("stop_gained", "missense", "synonymous", "intergenic")
 SNV_COLUMNS = ["chrom", "pos", "ref", "alt", "effect", "gene", "aa"]
 DEFAULT_PAIRS = (("synonymous", "missense"), ("synonymous", "stop_gained"), ("intergenic", "missense"))
+ANNOTATION_CLASSES = ("splice_region", "promoter_motif")
+METHOD_CLASSES = EFFECT_CLASSES + ANNOTATION_CLASSES
+# the pairs of the methods comparison (glm_explore.calibration.methods): the report's three, plus the two
+# annotation classes against intergenic DNA (the milder class first)
+METHOD_PAIRS = DEFAULT_PAIRS + (("intergenic", "splice_region"), ("intergenic", "promoter_motif"))
+# splice-region bases, intron coordinates on the transcript strand: the 6 first (yeast donor GTATGT, canonical GT
+# at +1/+2) and the 3 last (acceptor YAG, canonical AG at −2/−1)
+DONOR_BP, ACCEPTOR_BP = 6, 3
+MIN_INTRON_BP = 30  # shorter "introns" in the annotation are frameshift / sequencing-gap artefacts (1 bp in yeast)
+MOTIF_MIN_BITS = 1.0  # promoter-motif sites: motif columns with at least this information content
 SIGN_TEXT = ("AUROC = P(LLR of {a} > LLR of {b}), ties ½; LLR = log P(alt) − log P(ref) (natural log), "
              "negative = alt less likely = predicted more deleterious; > 0.5 = {b} scored more deleterious.")
 
@@ -85,6 +95,118 @@ def heldout_snvs(data: GenomeData, chrom: str, start: int, end: int, *, per_clas
     out["pos"] = out["pos0"].astype(np.int64) + 1
     out = out.sort_values(["pos", "effect"], ignore_index=True)
     return out[SNV_COLUMNS]
+
+
+def splice_sites(data: GenomeData, chrom: str, start: int, end: int) -> pd.DataFrame:
+    """The splice-region bases of the annotated introns lying wholly inside ``chrom[start:end]`` (0-based half-open).
+
+    Introns: :mod:`glm_explore.io.annotation`'s rule (gaps between consecutive exons, else CDS parts, of one
+    transcript), each interval once, at least :data:`MIN_INTRON_BP` long, canonical GT…AG on the transcript's
+    strand. Sites: intron bases +1…+:data:`DONOR_BP` (donor) and −:data:`ACCEPTOR_BP`…−1 (acceptor), counted on
+    the transcript strand (a minus-strand intron's donor is its right end). Columns ``pos0`` (0-based genome
+    position), ``site`` (e.g. ``donor+2``, ``acceptor-1``), ``intron`` (``start-end``, 0-based half-open,
+    strand); by position. Empty without an annotation.
+    """
+    cols = ["pos0", "site", "intron"]
+    if data.annotation is None:
+        return pd.DataFrame(columns=cols)
+    chrom = data.genome.resolve(chrom)
+    f = data.annotation.features
+    iv = _introns(f)
+    iv = iv.assign(Strand=f.loc[iv.index, "Strand"].to_numpy())
+    iv = iv[(iv["Chromosome"] == chrom) & (iv["Start"] >= start) & (iv["End"] <= end)
+            & (iv["End"] - iv["Start"] >= MIN_INTRON_BP)].drop_duplicates(["Start", "End", "Strand"])
+    rows = []
+    for s0, e0, strand in zip(iv["Start"].astype(int), iv["End"].astype(int), iv["Strand"].astype(str)):
+        seq = data.genome.fetch(chrom, s0, e0).upper()
+        tx = reverse_complement(seq) if strand == "-" else seq
+        if not (tx.startswith("GT") and tx.endswith("AG")):
+            continue
+        offsets = [(k, f"donor+{k + 1}") for k in range(DONOR_BP)] + [
+            (len(tx) - ACCEPTOR_BP + k, f"acceptor-{ACCEPTOR_BP - k}") for k in range(ACCEPTOR_BP)]
+        for k, name in offsets:
+            pos0 = e0 - 1 - k if strand == "-" else s0 + k
+            rows.append((pos0, name, f"{s0}-{e0}{strand}"))
+    out = pd.DataFrame(rows, columns=cols).drop_duplicates("pos0")
+    return out.sort_values("pos0", ignore_index=True)
+
+
+def motif_sites(data: GenomeData, chrom: str, start: int, end: int, *, motifs=None, threshold: float = 1e-4,
+                min_bits: float = MOTIF_MIN_BITS, seed: int = 0) -> pd.DataFrame:
+    """Bases of JASPAR motif instances in the promoters of ``chrom[start:end]`` (0-based half-open).
+
+    Instances: FIMO hits (p ≤ ``threshold``, both strands, wholly inside promoter-labelled bases) from
+    :func:`glm_explore.report.motif_profile.promoter_motif_hits` (``motifs`` default: JASPAR CORE fungi). Sites:
+    the hit's bases at motif columns with information content ≥ ``min_bits`` (2 − H of the column, bits; a
+    minus-strand hit's column k sits at ``end − 1 − k``). Columns ``pos0``, ``site`` (``motif col k``), ``p_value``;
+    a base in several hits keeps the strongest (lowest p); by position.
+    """
+    from ..motifs import jaspar_motifs
+    from .motif_profile import promoter_motif_hits
+
+    cols = ["pos0", "site", "p_value"]
+    motifs = jaspar_motifs() if motifs is None else tuple(motifs)
+    hits = promoter_motif_hits(data, chrom, start, end, motifs=motifs, threshold=threshold, seed=seed)
+    if hits.empty:
+        return pd.DataFrame(columns=cols)
+    bits = {}
+    for m in motifs:
+        p = np.clip(np.asarray(m.pwm, dtype=float), 1e-12, 1)
+        bits[m.matrix_id] = 2 + (p * np.log2(p)).sum(axis=0)
+    rows = []
+    for h in hits.itertuples():
+        for k in np.flatnonzero(bits[h.motif_id] >= min_bits):
+            pos0 = int(h.end) - 1 - int(k) if h.strand == "-" else int(h.start) + int(k)
+            rows.append((pos0, f"{h.motif} ({h.motif_id}) col {k + 1}{h.strand}", float(h.p_value)))
+    out = pd.DataFrame(rows, columns=cols).sort_values(["pos0", "p_value"], kind="stable")
+    return out.drop_duplicates("pos0").reset_index(drop=True)
+
+
+def annotation_snvs(data: GenomeData, chrom: str, start: int, end: int, *, per_class: int = 150, seed: int = 0,
+                    classes: tuple[str, ...] = ANNOTATION_CLASSES, motifs=None) -> pd.DataFrame:
+    """Up to ``per_class`` SNVs at splice-region sites (:func:`splice_sites`) and at promoter-motif sites
+    (:func:`motif_sites`) inside ``chrom[start:end]``: a seeded uniform sample of the class's A/C/G/T sites
+    (one SNV per site), ALT uniform among the other three (``numpy.random.default_rng([seed, 26])``, so the
+    coding / intergenic draw of :func:`heldout_snvs` with the same seed is unchanged).
+
+    Columns :data:`SNV_COLUMNS` plus ``site`` (``donor+2``, ``MCM1 (MA0331.1) col 3+``, …); ``gene`` and ``aa``
+    are None; sorted by ``pos``.
+    """
+    chrom = data.genome.resolve(chrom)
+    rng = np.random.default_rng([seed, 26])
+    parts = []
+    for name in classes:
+        if name == "splice_region":
+            sites = splice_sites(data, chrom, start, end)
+        elif name == "promoter_motif":
+            sites = motif_sites(data, chrom, start, end, motifs=motifs, seed=seed)
+        else:
+            raise ValueError(f"unknown annotation SNV class {name!r}; choose from {ANNOTATION_CLASSES}")
+        if sites.empty:
+            continue
+        refs = np.array([data.genome.fetch(chrom, p, p + 1).upper() for p in sites["pos0"]])
+        sites = sites[np.isin(refs, list("ACGT"))].assign(ref=refs[np.isin(refs, list("ACGT"))])
+        pick = np.sort(rng.choice(len(sites), size=min(per_class, len(sites)), replace=False))
+        sites = sites.iloc[pick]
+        alts = ["ACGT".replace(r, "")[k] for r, k in zip(sites["ref"], rng.integers(0, 3, len(sites)))]
+        parts.append(pd.DataFrame({"chrom": chrom, "pos": sites["pos0"].to_numpy(np.int64) + 1,
+                                   "ref": sites["ref"].to_numpy(), "alt": alts, "effect": name, "gene": None,
+                                   "aa": None, "site": sites["site"].to_numpy()}))
+    if not parts:
+        return pd.DataFrame(columns=[*SNV_COLUMNS, "site"])
+    return pd.concat(parts, ignore_index=True).sort_values(["pos", "effect"], ignore_index=True)
+
+
+def method_snvs(data: GenomeData, chrom: str, start: int, end: int, *, per_class: int = 150, seed: int = 0,
+                motifs=None) -> pd.DataFrame:
+    """The SNVs of the methods comparison: :func:`heldout_snvs` (the report's four classes) and
+    :func:`annotation_snvs` (splice-region, promoter-motif), ``per_class`` each, seeded; columns
+    :data:`SNV_COLUMNS` + ``site``; sorted by ``pos``."""
+    coding = heldout_snvs(data, chrom, start, end, per_class=per_class, seed=seed).assign(site=None)
+    extra = annotation_snvs(data, chrom, start, end, per_class=per_class, seed=seed, motifs=motifs)
+    parts = [p for p in (coding, extra) if len(p)]
+    out = pd.concat(parts, ignore_index=True) if parts else coding
+    return out.sort_values(["pos", "effect"], ignore_index=True)
 
 
 def effect_scores(model: GenomicLM, data: GenomeData, snvs: pd.DataFrame,

@@ -160,3 +160,45 @@ class MethodComparison:
         """The best method per class pair (``"a vs b"`` → method)."""
         top = self.ranking[self.ranking["rank"] == 1]
         return dict(zip(top["pair"], top["method"]))
+
+    def best_sentence(self, pair: str) -> str:
+        """One sentence on the best method of ``pair`` (``"a vs b"``): its AUROC and CI, and whether its CI
+        overlaps the runner-up's AUROC (then the two are not told apart by this sample)."""
+        g = self.ranking[self.ranking["pair"] == pair]
+        if g.empty:
+            return f"{pair}: no method could be scored (a class has no SNV)."
+        top = g.iloc[0]
+        a, b = pair.split(" vs ")
+        an = {c: "an" if c[:1] in "aeiou" else "a" for c in (a, b)}
+        text = (f"**{pair}**: best is **{top['label']}**, AUROC {top['auroc']:.3f} (95 % CI {top['ci_lo']:.3f}–"
+                f"{top['ci_hi']:.3f}; P(score of {an[a]} {a} SNV > {an[b]} {b} SNV), 0.5 = chance)")
+        if len(g) > 1:
+            second = g.iloc[1]
+            tie = second["auroc"] >= top["ci_lo"]
+            text += (f"; runner-up {second['label']} {second['auroc']:.3f}"
+                     + (", inside the best one's CI, so the two are not separated by this sample" if tie else ""))
+        if top["ci_lo"] <= 0.5:
+            text += "; its CI includes 0.5 (chance)"
+        return text + "."
+
+    def save(self, path: str | Path) -> None:
+        """Write one JSON file: model, objective, methods, notes, and the three tables (records; floats kept to
+        6 significant digits)."""
+        def records(df: pd.DataFrame) -> list[dict]:
+            return json.loads(df.to_json(orient="records", double_precision=6))
+
+        doc = {"version": FORMAT_VERSION, "model": self.model, "objective": self.objective,
+               "methods": list(self.methods), "notes": self.notes, "scores": records(self.scores),
+               "aurocs": records(self.aurocs), "ranking": records(self.ranking)}
+        Path(path).write_text(json.dumps(doc, separators=(",", ":")))
+
+    @classmethod
+    def load(cls, path: str | Path) -> MethodComparison:
+        """Read a file written by :meth:`save`; :class:`~glm_explore.errors.CalibrationError` if it is not one."""
+        try:
+            doc = json.loads(Path(path).read_text())
+            return cls(doc["model"], doc["objective"], tuple(doc["methods"]), pd.DataFrame(doc["scores"]),
+                       pd.DataFrame(doc["aurocs"]), pd.DataFrame(doc["ranking"]), dict(doc.get("notes", {})))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise CalibrationError(f"{path} is not a method comparison (JSON written by `python -m glm_explore "
+                                   f"score-methods --save`): {exc}") from exc
