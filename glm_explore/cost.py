@@ -67,6 +67,7 @@ class Cost:
     passes: int = 0
     pass_bp: int = 0
     probe: int = 0
+    also: str = ""  # a second part of the job, said after the units (e.g. "ISM of 100 positions")
 
     @property
     def long(self) -> bool:
@@ -79,6 +80,8 @@ class Cost:
         head = f"{duration_text(self.seconds)}: {self.units:,} {self.unit}"
         if self.passes:
             head += f", {self.passes:,} forward passes of {length_text(self.pass_bp)}"
+        if self.also:
+            head += f" + {self.also}"
         how = (f"{self.per_unit:.3g} s per {self.unit.rstrip('s') or self.unit}, measured on {self.probe} "
                f"{self.unit} of {self.model}") if self.probe else f"measured on {self.model}"
         return f"{head} ({how})"
@@ -206,6 +209,53 @@ def embed_cost(model: GenomicLM, seqs: list[str], settings=None, *, probe: int =
 
     return estimate(model, ("embed", s, _bucket(bp)), len(seqs), "windows", run, probe=probe,
                     passes=len(seqs), pass_bp=bp)
+
+
+def attribution_cost(model: GenomicLM, genome, region, settings, *, probe=None, probe_steps: int = 3) -> Cost:
+    """Cost of :func:`glm_explore.attribution.attribute_region` with ``settings``: Integrated Gradients as
+    gradient passes (``n_steps`` × the baselines: the line measured on runs of ``probe_steps`` / 2× steps with
+    one baseline), plus ISM as 3 forward passes per position (measured on a ``probe_steps``-bp region at the
+    same place, so a slightly shorter input). Saliency, input × gradient and DeepLift take one or a few
+    gradient passes: measured by running them."""
+    from .attribution import attribute_region
+    from .io.genome import Region, parse_region
+
+    s = settings
+    region = parse_region(region) if isinstance(region, str) else region
+    total = fixed = per = 0.0
+    units, unit, probed, also = 0, "gradient passes", 0, ""
+    if s.method == "integrated_gradients":
+        n_b = 1 if s.baseline in {"zeros", "uniform"} else int(s.n_baselines)
+
+        def run_ig(k: int) -> None:
+            attribute_region(model, genome, region, dataclasses.replace(s, n_steps=max(1, k), n_baselines=1,
+                                                                         ism=False), probe=probe)
+
+        c = estimate(model, ("ig", region.length, s.target, s.target_spec, s.flank, s.batch_size), s.n_steps * n_b,
+                     "gradient passes", run_ig, probe=probe_steps)
+        total, fixed, per, units, probed = c.seconds, c.fixed, c.per_unit, c.units, c.probe
+    elif s.method != "ism":
+        c = estimate(model, ("grad", s.method, s.baseline, s.n_baselines, region.length, s.target_spec), 1,
+                     "gradient passes", lambda k: attribute_region(model, genome, region,
+                                                                   dataclasses.replace(s, ism=False), probe=probe),
+                     probe=1)
+        total, fixed, per, units, probed = c.seconds, c.fixed, c.per_unit, c.units, c.probe
+    if s.ism or s.method == "ism":
+        mid = region.start + region.length // 2
+        small = Region(region.chrom, max(region.start, mid - probe_steps), mid + probe_steps)
+
+        def run_ism(k: int) -> None:
+            sub = Region(small.chrom, small.start, min(small.end, small.start + max(1, k)))
+            attribute_region(model, genome, sub, dataclasses.replace(s, method="ism", target_spec=""), probe=probe)
+
+        c = estimate(model, ("ism", s.target, s.flank, s.batch_size), region.length, "positions", run_ism,
+                     probe=probe_steps)
+        total += c.seconds
+        if not units:
+            fixed, per, units, unit, probed = c.fixed, c.per_unit, c.units, "ISM positions", c.probe
+        else:
+            also = f"ISM of {region.length:,} positions"
+    return Cost(total, units, unit, model.info.name, per, fixed, probe=probed, also=also)
 
 
 def units_within(cost: Cost, seconds: float = 60.0) -> int:

@@ -200,3 +200,39 @@ def test_a_big_model_gets_an_embedding_cap_measured_to_fit_the_budget(tmp_path, 
     note = " ".join(c.value for c in at.caption)
     assert "Default cap scaled to default-mlm" in note and "2 windows per class and split" in note
     ev.default_cap.clear()
+
+
+def test_attribution_cost_counts_gradient_passes_and_ism(chloroplast, tiny_mlm):
+    from glm_explore.attribution import AttributionSettings
+
+    c = chloroplast.genome.chroms[0]
+    ig = cost.attribution_cost(tiny_mlm, chloroplast.genome, f"{c}:2001-2040",
+                               AttributionSettings(n_steps=20, baseline="shuffle", n_baselines=3))
+    assert ig.units == 60 and ig.unit == "gradient passes" and ig.probe == 3 and ig.seconds > 0
+    both = cost.attribution_cost(tiny_mlm, chloroplast.genome, f"{c}:2001-2040",
+                                 AttributionSettings(n_steps=20, baseline="zeros", ism=True))
+    assert both.units == 20 and both.also == "ISM of 40 positions" and both.seconds > both.fixed + both.per_unit * 20
+    assert "20 gradient passes + ISM of 40 positions" in both.text()
+    ism = cost.attribution_cost(tiny_mlm, chloroplast.genome, f"{c}:2001-2040", AttributionSettings(method="ism"))
+    assert ism.units == 40 and ism.unit == "ISM positions"
+
+
+def test_the_attribution_page_shows_the_estimate_before_integrated_gradients(monkeypatch, chloroplast):
+    """AppTest: with every job long, Compute attributions shows the IG estimate in gradient passes (steps ×
+    baselines) and no chart; Run anyway computes it."""
+    from helpers import app_on_page
+
+    monkeypatch.setattr(cost, "LONG_SECONDS", 0.0)
+    c = chloroplast.genome.chroms[0]
+    at = app_on_page("attribution")
+    at.text_input(key="attribution_region").set_value(f"{c}:1001-1040")
+    at.slider(key="attribution_steps").set_value(20)
+    at.button(key="attribution_go").click()
+    at.run()
+    assert not at.exception and not at.error
+    warning = " ".join(w.value for w in at.warning)
+    assert "This will take ≈" in warning and "20 gradient passes" in warning
+    assert not at.get("plotly_chart")
+    at.button(key="attribution_cost_go").click()
+    at.run()
+    assert not at.exception and not at.error and len(at.get("plotly_chart")) >= 1

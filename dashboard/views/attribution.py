@@ -3,10 +3,11 @@
 import numpy as np
 import streamlit as st
 
-from dashboard import caches, probe, warmup
+from dashboard import caches, costs, probe, warmup
 from dashboard import params as pp
 from dashboard.results_cache import session_cached
 from glm_explore import attribution as at
+from glm_explore import cost as gc
 from glm_explore import motifs as mf
 from glm_explore.plots import attribution_tracks, motif_pair_logos
 
@@ -15,11 +16,17 @@ SEQLET_COLUMNS = ["pos_start", "pos_end", "sequence", "score", "match_1_id", "ma
 
 
 def results(run: pp.Run, held: dict | None):
-    """Results kept in session state (not st.cache_data: the progress bar must not be replayed)."""
+    """Results kept in session state (not st.cache_data: the progress bar must not be replayed); None while a
+    long run waits for *Run anyway* (its measured cost shown)."""
     p = run.params
     settings = at.AttributionSettings(target=p.target, target_spec=p.spec, method=p.method, baseline=p.baseline,
                                       n_steps=p.steps, n_baselines=p.nbase, correct=p.correct, ism=p.ism,
                                       probe_class=p.probe_class or None)
+    if run not in st.session_state.get("attribution_results", {}):
+        cost = gc.attribution_cost(caches.cached_model(run.model), caches.current_data().genome, p.region, settings,
+                                   probe=held and held["probe"])
+        if not costs.confirm_cost(cost, run, key="attribution_cost_go"):
+            return None
     return session_cached("attribution_results", run, lambda progress: at.attribute_region(
         caches.cached_model(run.model), caches.current_data().genome, p.region, settings,
         probe=held and held["probe"], progress=progress))
@@ -82,7 +89,10 @@ def seqlets(table, attr, ism_res, lib):
 
 def show_result(run: pp.Run, held, data):
     """Everything under the form for a Run."""
-    attr, ism_res = results(run, held)
+    computed = results(run, held)
+    if computed is None:
+        return
+    attr, ism_res = computed
     shown, p = attr if attr is not None else ism_res, run.params
     notes(run, attr, ism_res, shown)
     lib = mf.jaspar_motifs(p.tax)
