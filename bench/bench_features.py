@@ -3,10 +3,12 @@
 Times, separately: (1) reading last-layer hidden states of the training windows, (2) the TopK SAE fit on their
 centre positions (``--steps``, 256 latents, k = 8), (3) feature annotation — :func:`build_dictionary` for block-1
 convolution channels, i.e. sites → PFMs → TOMTOM, class enrichment, landmark profiles, and both controls (random
-weights, dinucleotide-shuffled windows). Wall times on whatever else the machine runs at the moment: not idle figures
-(print the load average beside them).
+weights, dinucleotide-shuffled windows). With ``--query``, instead: the page's on-request parts on the shipped
+dictionaries (block-1 channels, last-layer SAE) — concept search for one class / motif / landmark, a 2-kb activation
+track, "features most changed by this allele", and the FIMO mask behind the overlap column. Wall times on whatever
+else the machine runs at the moment: not idle figures (print the load average beside them).
 
-    OMP_NUM_THREADS=2 .venv/bin/python bench/bench_features.py [--per-class 60] [--steps 1500]
+    OMP_NUM_THREADS=2 .venv/bin/python bench/bench_features.py [--per-class 60] [--steps 1500] [--query]
 """
 
 from __future__ import annotations
@@ -29,9 +31,12 @@ def main() -> None:
     ap.add_argument("--per-class", type=int, default=60)
     ap.add_argument("--steps", type=int, default=1500)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--query", action="store_true", help="time concept search, tracks and allele effects instead")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     model, data = load_model("default-mlm"), load_dataset("yeast")
+    if args.query:
+        return query_bench(model, data)
     settings = FeatureSettings(per_class=args.per_class)
     ws = sample_windows(data, length=settings.length, center=settings.center, per_class=args.per_class)
     train = ws.table[ws.table["split"] == "train"]["sequence"].tolist()
@@ -49,6 +54,36 @@ def main() -> None:
           f"(FVE {fit.fve:.3f}, L0 {fit.l0:.1f}, dead {fit.dead})")
     print(f"block-1 channel annotation with both controls and landmarks: {t3 - t2:.1f} s "
           f"({fd.headline['beats_both']['k']}/{fd.headline['beats_both']['n']} beat both controls)")
+
+
+def query_bench(model, data) -> None:
+    from glm_explore.features.describe import fimo_mask
+    from glm_explore.features.dictionary import shipped_dictionary
+    from glm_explore.features.query import concept_search, features_changed_by_allele, region_track
+    from glm_explore.models.fingerprint import tensors_fingerprint
+    from glm_explore.motifs import jaspar_motifs
+    from glm_explore.results import Variant
+
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    fp = tensors_fingerprint(model)
+    for settings in (FeatureSettings(source="channels", layer=1), FeatureSettings(source="sae", layer=-1)):
+        fd = shipped_dictionary("default-mlm", "yeast", settings, fp)
+        for kind, concept in (("region class", "CDS"), ("motif", "MA0265.3"), ("landmark", "start codon")):
+            t = time.perf_counter()
+            hits = concept_search(model, data, fd, kind, concept)
+            print(f"{fd.source}: concept search {kind} {concept}: {time.perf_counter() - t:.1f} s "
+                  f"(best AUROC {hits['auroc'].iloc[0]:.3f} vs k-mer {hits.attrs['kmer_auroc']:.3f})")
+        t = time.perf_counter()
+        region_track(model, data.genome, fd, "chrI:1001-3000", 0, flank=100)
+        print(f"{fd.source}: 2-kb activation track {time.perf_counter() - t:.2f} s")
+        t = time.perf_counter()
+        features_changed_by_allele(model, fd, data.genome, Variant("chrI", 5001, "A", "G"))
+        print(f"{fd.source}: features changed by one allele {time.perf_counter() - t:.2f} s")
+    ws = sample_windows(data, per_class=60)
+    seqs = ws.table[ws.table["split"] == "train"]["sequence"].tolist()
+    t = time.perf_counter()
+    fimo_mask(seqs, jaspar_motifs("fungi"))
+    print(f"FIMO mask (all JASPAR fungi motifs) over {len(seqs)} windows × 300 bp: {time.perf_counter() - t:.2f} s")
 
 
 if __name__ == "__main__":
