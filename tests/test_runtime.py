@@ -70,15 +70,18 @@ def test_gpn_counts_no_attention(tmp_path):
     assert (shape.layers, shape.dim, shape.inner, shape.heads, shape.special_tokens) == (2, 16, 32, 0, 0)
 
 
-def test_threads_from_the_environment(monkeypatch):
+def test_threads_from_the_environment_and_the_cores(monkeypatch):
     before = torch.get_num_threads()
+    cores = runtime.available_cores()
     try:
         monkeypatch.setenv(runtime.THREADS_ENV, "1")
         assert runtime.configure_threads(force=True) == 1
         monkeypatch.delenv(runtime.THREADS_ENV)
-        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
-        assert runtime.configure_threads(force=True) == runtime.available_cores()
+        torch.set_num_threads(cores + 3)
+        assert runtime.configure_threads(force=True) == cores  # more threads than usable cores: lowered
         torch.set_num_threads(1)
+        assert runtime.configure_threads(force=True) == 1  # a lower count someone chose (a Ray actor): kept
+        monkeypatch.setenv(runtime.THREADS_ENV, "2")
         assert runtime.configure_threads() == 1  # once per process: a later call changes nothing
     finally:
         torch.set_num_threads(before)

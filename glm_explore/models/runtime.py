@@ -1,7 +1,7 @@
 """How models run on this machine: torch threads, batch sizes that fit in free memory, int8 inference.
 
-* :func:`configure_threads` — torch's intra-op threads from the cores this process may use, once per process
-  (``GLM_EXPLORE_THREADS`` overrides; an ``OMP_NUM_THREADS`` the user set is left alone).
+* :func:`configure_threads` — torch's intra-op threads at most the cores this process may use, once per process
+  (``GLM_EXPLORE_THREADS`` overrides; a lower count set by the user or a caller is kept).
 * :func:`batch_size_for` — how many windows of ``seq_len`` bases one forward (or forward + backward) may carry
   so its activations fit in a share of the free memory, from the model's shape (:func:`window_bytes`). The
   adapters cap every batch with it, so an 8 GiB laptop and a 24 GiB machine both run the same calls, only in
@@ -35,10 +35,12 @@ def available_cores() -> int:
 
 
 def configure_threads(force: bool = False) -> int:
-    """Set torch's intra-op threads once per process and return the count in use.
+    """Torch's intra-op threads from this machine's cores, once per process; returns the count in use.
 
-    ``GLM_EXPLORE_THREADS`` (a positive integer) wins; else an ``OMP_NUM_THREADS`` set by the user is left as
-    torch read it; else :func:`available_cores`. Later calls change nothing unless ``force``.
+    ``GLM_EXPLORE_THREADS`` (a positive integer) wins. Otherwise a count above :func:`available_cores` (torch's
+    default can count cores this process may not use) is lowered to it, and a lower count — set by the user's
+    ``OMP_NUM_THREADS`` or by a caller that reserved fewer cores, e.g. a Ray actor — is kept. Later calls change
+    nothing unless ``force``.
     """
     global _threads_done
     if _threads_done and not force:
@@ -47,7 +49,7 @@ def configure_threads(force: bool = False) -> int:
     wanted = os.environ.get(THREADS_ENV, "").strip()
     if wanted.isdigit() and int(wanted) > 0:
         torch.set_num_threads(int(wanted))
-    elif not os.environ.get("OMP_NUM_THREADS"):
+    elif torch.get_num_threads() > available_cores():
         torch.set_num_threads(available_cores())
     return torch.get_num_threads()
 
