@@ -190,3 +190,20 @@ def test_allele_features_view_matches_the_library():
     bad = AppTest.from_function(_allele_script, args=("C",), default_timeout=120)
     bad.run()
     assert not bad.exception and len(bad.error) == 1 and "chrI" in bad.error[0].value
+
+
+def test_logits_overlay_on_a_pasted_sequence():
+    from glm_explore.features.query import activation_track
+
+    seq = "ACGTTGCAAGGCTTACGATCGGATCCATTTGAAATTTTGC"
+    at = app_on_page("logits", dataset="yeast")
+    at.radio(key="logits_input").set_value("Pasted sequence").run()
+    at.text_area(key="logits_paste").set_value(seq)
+    at.button(key="logits_go").click().run()
+    at.checkbox(key="logits_feature_overlay").check().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    model, fd = _shipped_block1()
+    f = int(at.selectbox(key="logits_feature_pick_block1").value)
+    fig = _chart(at, "logits_feature_chart")
+    np.testing.assert_array_equal(_arr(fig["data"][0]["x"]), np.arange(1, len(seq) + 1))
+    np.testing.assert_array_equal(_arr(fig["data"][0]["y"]), activation_track(model, fd, seq, f))
