@@ -236,3 +236,25 @@ def test_the_attribution_page_shows_the_estimate_before_integrated_gradients(mon
     at.button(key="attribution_cost_go").click()
     at.run()
     assert not at.exception and not at.error and len(at.get("plotly_chart")) >= 1
+
+
+def test_the_logits_page_shows_the_estimate_first(monkeypatch, chloroplast):
+    """AppTest: with every job long, Run shows the measured estimate in positions and forward passes and no
+    table; Run anyway computes the 60 positions; a view change does not ask again."""
+    from helpers import app_on_page
+
+    monkeypatch.setattr(cost, "LONG_SECONDS", 0.0)
+    c = chloroplast.genome.chroms[0]
+    at = app_on_page("logits")
+    at.text_input(key="logits_region").set_value(f"{c}:1001-1060")
+    at.button(key="logits_go").click()
+    at.run()
+    assert not at.exception and not at.error
+    warning = " ".join(w.value for w in at.warning)
+    assert "This will take ≈" in warning and "60 positions" in warning and "forward passes" in warning
+    assert not at.dataframe
+    at.button(key="logits_cost_go").click()
+    at.run()
+    assert not at.exception and not at.error and len(at.dataframe[0].value) == 60
+    at.run()
+    assert not any("This will take" in w.value for w in at.warning)

@@ -2,14 +2,16 @@
 
 import streamlit as st
 
-from dashboard import caches, navigation
+from dashboard import caches, costs, navigation
 from dashboard import params as pp
 from dashboard.results_cache import session_cached
 from dashboard.views import features as features_views
+from glm_explore import cost as gc
 from glm_explore import dependency
 from glm_explore import logits as lg
 from glm_explore.errors import InputTooLargeError
 from glm_explore.plots import dependency_heatmap, logits_comparison, logits_tracks
+from glm_explore.sequence import clean_sequence
 
 
 def compute(model_text, genome_key, source, payload, mode, rc, progress=None):
@@ -25,6 +27,18 @@ def compute_dependency(model_text, genome_key, source, payload):
     model, data = caches.cached_model(model_text), caches.current_data()
     inp = lg.region_window(data.genome, payload, model) if source == "region" else payload
     return dependency.dependency_map(model, inp, name=source)
+
+
+def cost_agreed(model_text, genome_key, source, payload, mode, rc) -> bool:
+    """Whether the Run may compute now: already computed, short, or agreed to after its measured estimate."""
+    key = (model_text, genome_key, source, payload, mode, rc)
+    if key in st.session_state.get("logits_cache", {}):
+        return True
+    model, data = caches.cached_model(model_text), caches.current_data()
+    inp = lg.region_window(data.genome, payload, model) if source == "region" else clean_sequence(payload)
+    seq, offset, n = (inp.seq, inp.offset, inp.region.length) if source == "region" else (inp, 0, len(inp))
+    cost = gc.logits_cost(model, seq, offset, n, mode=lg.resolve_mode(model, mode), rc=rc)
+    return costs.confirm_cost(cost, key, key="logits_cost_go")
 
 
 def results(model_text, genome_key, source, payload, mode, rc):
@@ -100,6 +114,8 @@ def mlm_vs_clm(run: pp.Run, source, payload):
 def show_result(run: pp.Run, data):
     """Everything under the form for a Run (``run.extra`` is its checked (source, payload))."""
     p, (source, payload) = run.params, run.extra
+    if not cost_agreed(run.model, run.genome, source, payload, p.mode, p.rc):
+        return
     res, table = results(run.model, run.genome, source, payload, p.mode, p.rc)
     notes(res)
     metrics(table)
