@@ -119,6 +119,8 @@ def test_dictionary_has_fimo_fraction_and_the_planted_channel_sits_in_hits(plant
     _, _, fd = planted
     assert "fimo_fraction" in fd.table and 0 <= fd.headline["fimo_background"] <= 1
     assert fd.table["fimo_fraction"].dropna().between(0, 1).all()
+    # one chromosome (the chloroplast): landmark profiles come from its training part, before the held-out cut
+    assert fd.landmarks and sum(fd.landmarks["n"].values()) > 0
 
 
 def test_activation_track_and_region_track_read_the_same_channel(planted):

@@ -199,7 +199,9 @@ def build_dictionary(model, data, settings: FeatureSettings = FeatureSettings(),
     profiles: dict = {}
     if settings.landmarks and getattr(data, "annotation", None) is not None:
         say(0.3, "landmark profiles (start, stop, 5′ splice site, promoter)")
-        lm = landmark_table(data.annotation, exclude=tuple({ws.params["heldout"]}))
+        lm = landmark_table(data.annotation)
+        heldout, cut = ws.params["heldout"], int(ws.params.get("heldout_start") or 0)
+        lm = lm[(lm["chrom"] != heldout) | (lm["pos"] < cut - settings.length // 2)]  # one chromosome: its first part
         lm = lm.groupby("landmark", sort=False).sample(frac=1.0, random_state=settings.seed)
         lm = lm.groupby("landmark", sort=False).head(settings.n_landmarks).reset_index(drop=True)
         lm, lseqs = landmark_windows(data.genome, lm, settings.length)
