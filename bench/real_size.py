@@ -15,7 +15,11 @@ with the public configurations and tokenizers — random weights cost exactly wh
 
 Then times, through the CLI in a subprocess, ``logits`` over 500 bp of yeast and ``score-vcf`` on 200 SNVs
 (yeast chrIV), and prints one table with each command's wall time and peak RSS (the child's ``ru_maxrss``
-from ``os.wait4``, i.e. ``getrusage`` of that one child). ``--tiny`` builds tiny versions of the same classes
+from ``os.wait4``, i.e. ``getrusage`` of that one child). ``--int8`` adds a second table: the fast switch
+(``--fast``, int8 dynamic quantization of Linear layers) against full precision on held-out windows (yeast
+chrIV, away from the timed region and SNVs) — its speed-up and the max |Δ log P| and Spearman ρ of
+log P(reference base): MLMs at 32 single-mask sites per 512-bp window (``masked_sites``), CLMs the next-base
+log-probs of each window (one pass), in a child process per model. ``--tiny`` builds tiny versions of the same classes
 and tokenizers (same layouts) and runs the table end to end in a minute or two: a check of the bench itself,
 not a measurement. The real-size build needs ~2 GB of disk and a few minutes; the timings several CPU-hours
 on 2 cores — run it on an idle machine.
@@ -232,6 +236,54 @@ def _rows(parquet: str) -> int:
     return int(pd.read_parquet(parquet, columns=["llr"])["llr"].notna().sum())
 
 
+INT8_WINDOWS, INT8_BP, INT8_SITES = 4, 512, 32
+
+
+def int8_one(spec: str) -> dict:
+    """Full precision vs ``--fast`` (int8) on held-out windows, in this process: seconds of each, max |Δ log P|
+    and Spearman ρ of log P(reference base) (see the module docstring)."""
+    import numpy as np
+    from scipy.stats import spearmanr
+
+    from glm_explore.models import load_model
+
+    seqs = [_yeast(TEST_CHROM, s, s + INT8_BP) for s in range(100_000, 100_000 + 60_000 * INT8_WINDOWS, 60_000)]
+    seqs = [s.replace("N", "A") for s in seqs]
+    sites = np.linspace(0, INT8_BP - 1, INT8_SITES).astype(np.int64)
+
+    def ref_logp(model) -> tuple[np.ndarray, float]:
+        t = time.perf_counter()
+        if model.info.is_mlm:
+            row_of = np.repeat(np.arange(len(seqs)), len(sites))
+            lp = model.masked_sites(seqs, row_of, np.tile(sites, len(seqs)))  # (M, 4)
+            ref = np.array(["ACGT".index(seqs[r][o]) for r, o in zip(row_of, np.tile(sites, len(seqs)))])
+            vals = lp[np.arange(len(ref)), ref]
+        else:
+            lp = np.concatenate([model.log_probs([s]) for s in seqs])  # (n, 4, L)
+            ref = np.array([["ACGT".index(c) for c in s] for s in seqs])
+            vals = np.take_along_axis(lp, ref[:, None, :], axis=1)[:, 0].ravel()
+        return vals, time.perf_counter() - t
+
+    full = load_model(spec)
+    ref_logp(full)  # warm-up (first-call allocations, tokenizer caches)
+    a, ta = ref_logp(full)
+    fast = load_model(spec, fast=True)
+    ref_logp(fast)
+    b, tb = ref_logp(fast)
+    return {"full_s": ta, "int8_s": tb, "speedup": ta / tb, "max_abs_dlogp": float(np.abs(a - b).max()),
+            "spearman": float(spearmanr(a, b)[0]), "values": int(len(a)), "name": fast.info.name}
+
+
+def run_int8(spec: str, env: dict) -> dict | None:
+    """:func:`int8_one` in a child process (its own environment, e.g. the HF cache of a cache-layout model)."""
+    proc = subprocess.run([sys.executable, __file__, "--int8-one", spec], cwd=ROOT, env={**os.environ, **env},
+                          capture_output=True, text=True)
+    if proc.returncode:
+        print(f"  int8 comparison failed: {proc.stderr.strip().splitlines()[-1:]}", flush=True)
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def main(argv: list[str] | None = None) -> list[dict]:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tiny", action="store_true", help="tiny models of the same classes: checks the bench fast")
@@ -240,7 +292,13 @@ def main(argv: list[str] | None = None) -> list[dict]:
     ap.add_argument("--cache", type=Path, default=ROOT / ".cache" / "real_size", help="where models are kept")
     ap.add_argument("--snvs", type=int, help="SNVs for score-vcf (default 200; 20 with --tiny)")
     ap.add_argument("--bp", type=int, help="bases for logits (default 500; 100 with --tiny)")
+    ap.add_argument("--int8", action="store_true", help="also compare the --fast (int8) switch to full precision")
+    ap.add_argument("--int8-only", action="store_true", help="only the int8 comparison (no CLI timings)")
+    ap.add_argument("--int8-one", metavar="SPEC", help=argparse.SUPPRESS)  # the child of --int8
     args = ap.parse_args(argv)
+    if args.int8_one:
+        print(json.dumps(int8_one(args.int8_one)))
+        return []
     root = args.cache / ("tiny" if args.tiny else "full")
     root.mkdir(parents=True, exist_ok=True)
     names = args.only or list(SHAPES)
@@ -250,6 +308,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
     n_snvs = args.snvs or (20 if args.tiny else 200)
     bp = args.bp or (100 if args.tiny else 500)
     region, vcf = write_inputs(root, n_snvs=n_snvs, bp=bp)
+    if args.int8 or args.int8_only:
+        int8_table(names, built, tiny=args.tiny, root=root)
+    if args.int8_only:
+        return []
     rows = []
     with tempfile.TemporaryDirectory(prefix="real_size_") as tmp:
         for name in names:
@@ -275,6 +337,27 @@ def main(argv: list[str] | None = None) -> list[dict]:
             ("" if r["score_vcf_ok"] else " (failed)")
         print(f"| {r['model']} | {r['layout']} | {lg} | {sv} | {r['peak_rss_gib']:.2f} GiB |")
     (root / "last_table.json").write_text(json.dumps(rows, indent=1))
+    return rows
+
+
+def int8_table(names: list[str], built: dict, *, tiny: bool, root: Path) -> list[dict]:
+    """The int8 comparison of every shape, printed as one table (and kept in ``int8_table.json``)."""
+    rows = []
+    for name in names:
+        r = run_int8(*built[name])
+        if r is not None:
+            rows.append({"model": name, **r})
+            print(f"  {name} int8: ×{r['speedup']:.2f}, max |Δ log P| {r['max_abs_dlogp']:.3f}, "
+                  f"ρ {r['spearman']:.4f}", flush=True)
+    print(f"\n{'tiny models: a check of the bench, not a measurement' if tiny else 'real-size models'}; --fast "
+          f"(int8 Linear layers) vs full precision, {INT8_WINDOWS} held-out {INT8_BP}-bp windows (yeast {TEST_CHROM}); "
+          f"MLM: {INT8_SITES} single-mask sites per window, CLM: every base")
+    print("| model | full s | int8 s | speed-up | max abs Δ log P(ref) | Spearman ρ |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['model']} | {r['full_s']:.2f} | {r['int8_s']:.2f} | ×{r['speedup']:.2f} | "
+              f"{r['max_abs_dlogp']:.3f} | {r['spearman']:.4f} |")
+    (root / "int8_table.json").write_text(json.dumps(rows, indent=1))
     return rows
 
 

@@ -243,3 +243,16 @@ def test_bench_layouts_load_with_the_weights_saved(tmp_path, monkeypatch, name, 
     for key, value in reference.state_dict().items():
         torch.testing.assert_close(loaded[key], value, atol=0, rtol=0)
     assert model.info.objective == ("mlm" if name == "nt-v2-100m" else "clm")
+
+
+@pytest.mark.parametrize("name", ["gpn", "gpt2-char"])
+def test_bench_int8_comparison_on_tiny_models(tmp_path, name):
+    """The bench's --int8 row: full precision vs --fast on held-out windows, labelled, close (loose: 0.5 nats,
+    ρ ≥ 0.9 on these tiny random models) — an MLM through masked_sites, a CLM through its next-base log-probs."""
+    bench = _bench()
+    spec, _ = bench.build(name, tmp_path, tiny=True)
+    r = bench.int8_one(spec)
+    assert r["name"].endswith("· int8")
+    assert r["values"] == bench.INT8_WINDOWS * (bench.INT8_SITES if name == "gpn" else bench.INT8_BP)
+    assert 0 < r["max_abs_dlogp"] <= 0.5 and r["spearman"] >= 0.9
+    assert r["full_s"] > 0 and r["int8_s"] > 0 and r["speedup"] == pytest.approx(r["full_s"] / r["int8_s"])
