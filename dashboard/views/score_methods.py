@@ -28,8 +28,10 @@ INTRO = ("Held-out SNVs of known classes (stop-gained / missense / synonymous fr
          "score of a *b* SNV), ties ½: 0.5 = chance, higher = the method ranks the harsher class *b* as more "
          "deleterious. 95 % CIs: stratified bootstrap, 1,000 resamples. Methods: LLR (masked LLR / CLM Δ "
          "log-likelihood), entropy-weighted LLR (LLR · IC / 2), embedding shift (−cosine / −L2 distance of pooled "
-         "last-layer embeddings), the default CLM's Δ log-likelihood, and the dependency row (−max |Δ log-odds| of "
-         f"the model's predictions within ±{DEPENDENCY_BAND} bp of the site).")
+         "last-layer embeddings), the dependency row (−max |Δ log-odds| of the model's predictions within "
+         f"±{DEPENDENCY_BAND} bp of the site) and, for the shipped default MLM, the default CLM's Δ log-likelihood. "
+         "Coding classes differ in codon position too (synonymous SNVs are mostly third positions), so a method can "
+         "separate them partly by position.")
 
 
 def cache_dir() -> Path:
