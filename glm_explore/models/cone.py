@@ -222,7 +222,7 @@ def _shrink(net: ConeNet, plan: ConePlan, windows: torch.Tensor) -> torch.Tensor
 def _cone(net: ConeNet, plan: ConePlan, codes: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
     """One row of codes (L,) and masked offsets (M,) → log-probs (M, 4), each site masked alone."""
     L = codes.shape[0]
-    pad = plan.receptive_field + max(plan.spans)
+    pad = max(w + s for w, s in zip(plan.cone, plan.spans))  # the widest block input a site reads, each side
     padded = [torch.nn.functional.pad(s, (0, 0, pad, pad)) for s in net.clean_states(codes)]  # zero beyond the row
     masked_input = net.masked_input()  # (D,)
     out = []
