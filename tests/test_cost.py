@@ -40,7 +40,8 @@ def test_a_noisy_second_probe_never_makes_units_free():
     assert per == pytest.approx(10 / 10 / 4) and fixed == pytest.approx(10 - per * 10)
 
 
-def test_estimate_measures_once_per_model_and_job_and_says_so(tiny_mlm):
+def test_estimate_measures_once_per_model_and_job_and_says_so(tiny_mlm, monkeypatch):
+    monkeypatch.setattr(cost, "LONG_SECONDS", 20.0)  # the product's default (the tests' conftest raises it)
     job = FakeJob(fixed=2.0, per=0.25)
     key = ("test-job", object())
     c = cost.estimate(tiny_mlm, key, 400, "positions", job.run, probe=8, passes=12, pass_bp=1500,
@@ -258,3 +259,24 @@ def test_the_logits_page_shows_the_estimate_first(monkeypatch, chloroplast):
     assert not at.exception and not at.error and len(at.dataframe[0].value) == 60
     at.run()
     assert not any("This will take" in w.value for w in at.warning)
+
+
+def test_the_variants_page_shows_the_vcf_estimate_first(monkeypatch):
+    """AppTest: with every job long, scoring the demo VCF shows the measured estimate for its records and no
+    table; Run anyway scores it."""
+    from helpers import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setattr(cost, "LONG_SECONDS", 0.0)
+    at = AppTest.from_file(str(ROOT / "pages" / "variants.py"), default_timeout=240)
+    at.session_state["dataset_key"] = "yeast"
+    at.run()
+    at.number_input(key="variants_limit").set_value(12)
+    at.button(key="variants_batch_go").click().run()
+    assert not at.exception and not at.error
+    warning = " ".join(w.value for w in at.warning)
+    assert "This will take ≈" in warning and "12 variants" in warning
+    assert not any("scored" in m.value for m in at.markdown)
+    at.button(key="variants_cost_go").click().run()
+    assert not at.exception and not at.error
+    assert any("12 scored" in m.value for m in at.markdown)

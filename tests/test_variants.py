@@ -656,6 +656,16 @@ def test_page_batch_demo_vcf_on_yeast():
     assert any("12 scored" in m.value and "REF mismatch: 1" in m.value for m in at.markdown)
     scores = at.dataframe[2].value
     assert len(scores) == 12 and scores["llr"].notna().all() and "region_class" in scores
+    # SNVs are placed against the shipped default-mlm background, as score-vcf writes them
+    from glm_explore.calibration import shipped_background
+
+    bg = shipped_background("default-mlm", "yeast")
+    snv = scores[scores["kind"].fillna("SNV") == "SNV"] if "kind" in scores else scores
+    assert len(snv) and snv["llr_pct_genome"].between(0, 1).all()
+    for row in snv.itertuples():
+        if row.region_class in bg.classes:
+            assert row.llr_pct_class == bg.classes[row.region_class].fraction_at_or_below(row.llr)
+    assert any("llr_pct_class" in c.value for c in at.caption)
 
 
 def test_parquet_schema_comes_from_the_declared_columns():

@@ -5,13 +5,16 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard import costs
 from dashboard import params as pp
 from dashboard.results_cache import session_cached
+from dashboard.views.allele_features import render_allele_features
 from dashboard.views.score_methods import which_score
+from glm_explore import cost as gc
 from glm_explore import variants as va
 from glm_explore.calibration import background_for, describe
 from glm_explore.io.annotation import CLASSES
-from glm_explore.io.vcf import VcfRecords
+from glm_explore.io.vcf import VcfRecords, count_records
 from glm_explore.plots import synonymy_comparison, variant_score_histogram, variant_tracks
 from glm_explore.plots.variants import indel_tracks, length_bias_plot
 
@@ -41,6 +44,7 @@ def show_single(single: pp.Run, model, data):
     st.plotly_chart(variant_tracks(tracks, emb), key="variants_tracks_chart")
     st.caption(f"Tracks: {tracks.ref.mode_label}; the variant column is masked in both, so its delta is 0. "
                "Pooled embeddings barely move for one base; the last row shows where the representation changes.")
+    render_allele_features(v)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -64,12 +68,28 @@ def percentile_reading(model, data, v: va.Variant, llr: float, rc: bool):
     st.caption(detail + strand)
 
 
-def batch_scores(batch: pp.Run, model, data):
-    """(scores, skipped, summary) of a VCF, kept in session state under a progress bar."""
+def batch_settings(batch: pp.Run) -> va.VariantScoreSettings:
     sv = batch.params.sv or None  # 0 = SNVs only
-    settings = va.VariantScoreSettings(limit=batch.params.limit, chunk_size=100, max_sv_size=sv)
+    return va.VariantScoreSettings(limit=batch.params.limit, chunk_size=100, max_sv_size=sv)
+
+
+def batch_agreed(batch: pp.Run, model, data) -> bool:
+    """Whether the VCF may be scored now: already scored, short, or agreed to after its measured estimate."""
+    if batch in st.session_state.get("variants_batch_cache", {}):
+        return True
+    settings = batch_settings(batch)
+    records = count_records(batch.extra)
+    cost = gc.vcf_cost(model, data, batch.extra, settings,
+                       records=min(records, settings.limit) if settings.limit else records)
+    return costs.confirm_cost(cost, batch, key="variants_cost_go")
+
+
+def batch_scores(batch: pp.Run, model, data):
+    """(scores, skipped, summary) of a VCF, kept in session state under a progress bar; SNVs gain their
+    percentiles against the model's background when it has one (as ``score-vcf`` writes them)."""
+    bg = _background(model, data, model.info.name, data.name)
     return session_cached("variants_batch_cache", batch, lambda cb: va.score_vcf_table(
-        model, data, batch.extra, settings, progress=cb),
+        model, data, batch.extra, batch_settings(batch), progress=cb, background=bg),
         message="Scoring…", max_entries=4)
 
 
@@ -109,8 +129,14 @@ def show_batch(batch: pp.Run, model, data):
     if Path(batch.extra) == va.DEMO_VCF:
         st.warning(va.DEMO_NOTE + (" It belongs to the yeast genome: pick Yeast in the sidebar."
                                    if "yeast" not in data.name.lower() else ""))
+    if not batch_agreed(batch, model, data):
+        return
     scores, skipped, summary = batch_scores(batch, model, data)
     st.markdown(f"**{summary.line()}**")
+    if "llr_pct_class" in scores:
+        st.caption("`llr_pct_class` / `llr_pct_genome`: the share of possible SNVs in the variant's region class / "
+                   "in the whole held-out span whose LLR is at or below this one (0.03 = lower than 97 % of them). "
+                   "Indels and MNVs have no SNV background (empty).")
     with st.expander("Skipped records by reason"):
         st.dataframe(summary.table(), hide_index=True)
         st.dataframe(skipped, hide_index=True)
