@@ -258,6 +258,39 @@ def attribution_cost(model: GenomicLM, genome, region, settings, *, probe=None, 
     return Cost(total, units, unit, model.info.name, per, fixed, probe=probed, also=also)
 
 
+def features_cost(model: GenomicLM, data, settings, *, probe: int = 4) -> Cost:
+    """Cost of :func:`glm_explore.features.build_dictionary` with ``settings`` (a ``FeatureSettings``): its forward
+    passes — the sampled windows on the trained model, on the random-weights control and dinucleotide-shuffled,
+    plus the landmark windows — at the per-window time measured on ``probe`` / ``2·probe`` windows of the same
+    length, plus (SAE dictionaries) two SAE fits timed on 20 steps and scaled to ``settings.steps``. TOMTOM,
+    enrichment and the baselines are not counted (about 30 s on 2 cores for the default)."""
+    from .features.activations import conv_channels, layer_activations, sample_windows
+    from .features.sae import SAESettings, fit_sae
+
+    ws = sample_windows(data, length=settings.length, center=settings.center, per_class=settings.per_class,
+                        seed=settings.seed)
+    seqs = ws.table["sequence"].tolist()
+    n_land = 4 * settings.n_landmarks if settings.landmarks and getattr(data, "annotation", None) is not None else 0
+    windows = 3 * len(seqs) + n_land
+
+    def run(k: int) -> None:
+        if settings.source == "channels":
+            conv_channels(model, seqs[:k], settings.layer)
+        else:
+            layer_activations(model, seqs[:k], settings.layer)
+
+    c = estimate(model, ("features", settings.source, settings.layer, _bucket(settings.length)), windows, "windows",
+                 run, probe=probe, passes=windows, pass_bp=settings.length)
+    if settings.source != "sae":
+        return c
+    dim = int(model.info.dim)
+    rows = np.random.default_rng(0).normal(size=(4096, dim)).astype(np.float32)
+    t0 = time.perf_counter()
+    fit_sae(rows, SAESettings(n_features=settings.n_features, k=settings.k, steps=20, seed=settings.seed))
+    sae = 2 * (time.perf_counter() - t0) * settings.steps / 20
+    return dataclasses.replace(c, seconds=c.seconds + sae, also=f"2 SAE fits of {settings.steps:,} steps")
+
+
 def units_within(cost: Cost, seconds: float = 60.0) -> int:
     """How many units of ``cost``'s job finish in ``seconds`` on its measured line (``(seconds − fixed) /
     per_unit``, floored, ≥ 0); all of them when units are free."""

@@ -280,3 +280,32 @@ def test_the_variants_page_shows_the_vcf_estimate_first(monkeypatch):
     at.button(key="variants_cost_go").click().run()
     assert not at.exception and not at.error
     assert any("12 scored" in m.value for m in at.markdown)
+
+
+def test_the_features_page_shows_the_cost_of_computing_a_dictionary(tmp_path, monkeypatch):
+    """AppTest: a model with no shipped dictionary; with every job long, Compute shows the measured estimate of
+    the dictionary's forward passes (trained, random-weights and shuffled windows) before anything is built."""
+    import torch
+    from helpers import ROOT
+    from safetensors.torch import save_file
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.model_keys import ModelKey
+    from glm_explore.models.convnet import ConvLM, ConvLMConfig
+
+    monkeypatch.setattr(cost, "LONG_SECONDS", 0.0)
+    torch.manual_seed(0)
+    cfg = ConvLMConfig(objective="mlm", width=8, kernel_sizes=[9], dilations=[1])
+    (tmp_path / "config.json").write_text(cfg.to_json())
+    save_file({k: v.contiguous() for k, v in ConvLM(cfg).state_dict().items()}, str(tmp_path / "model.safetensors"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.session_state["dataset_key"] = "chloroplast"
+    at.session_state["model_key"] = ModelKey.of_hf(str(tmp_path)).text
+    at.run()
+    at.switch_page("pages/features.py").run()
+    at.button(key="features_go").click().run()
+    assert not at.exception and not at.error
+    warning = " ".join(w.value for w in at.warning)
+    assert "This will take ≈" in warning and "forward passes of 300 bp" in warning
+    assert not at.metric  # nothing built yet
+    assert at.button(key="features_cost_go")

@@ -186,3 +186,25 @@ def test_auroc_equals_sklearn_and_kmer_baseline_separates_composition():
     labels = np.array(["CDS"] * 40 + ["intron"] * 40)
     auc = kmer_class_auroc(gc[:40] + at[:40], labels, gc[40:] + at[40:], labels, ["CDS", "intron"], k=2)
     assert auc["CDS"] > 0.95 and auc["intron"] > 0.95
+
+
+@pytest.mark.parametrize("builder", ["build_char_bert", "build_char_gpt2"])
+def test_random_weights_control_exists_for_hugging_face_models(tmp_path, builder):
+    """A Hugging Face model's control has its architecture, config and tokenizer but fresh weights: same
+    parameter names and shapes, other values, other predictions; the same seed gives the same control."""
+    import hf_builders
+
+    from glm_explore.features.controls import random_like
+    from glm_explore.models import load_model
+
+    getattr(hf_builders, builder)(tmp_path / "m")
+    model = load_model(str(tmp_path / "m"))
+    a, b = random_like(model, seed=3), random_like(model, seed=3)
+    trained, fresh = model.network.state_dict(), a.network.state_dict()
+    assert {k: v.shape for k, v in trained.items()} == {k: v.shape for k, v in fresh.items()}
+    weights = [k for k, v in trained.items() if v.ndim == 2 and v.is_floating_point()]
+    assert weights and all(not torch.equal(trained[k], fresh[k]) for k in weights)
+    assert all(torch.equal(fresh[k], b.network.state_dict()[k]) for k in fresh)
+    assert a.info.objective == model.info.objective and a.info.name.endswith("(random weights)")
+    seq = "ACGTTGCAAGCTAGCTAGGATCCA"
+    assert np.abs(a.log_probs([seq]) - model.log_probs([seq])).max() > 1e-3

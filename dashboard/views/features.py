@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import caches, navigation
+from dashboard import caches, costs, navigation
 from dashboard import params as pp
 from dashboard.results_cache import session_cached
+from glm_explore import cost as gc
 from glm_explore.features import FeatureSettings, build_dictionary
 from glm_explore.features.dictionary import shipped_dictionary
 from glm_explore.features.query import (
@@ -58,8 +59,13 @@ def shipped(model, which: str) -> FeatureDictionary | None:
     return _shipped(text, genome, which, tensors_fingerprint(model))
 
 
-def computed(run: pp.Run, model, data) -> FeatureDictionary:
-    """A dictionary computed in this session (minutes), under a progress bar."""
+def computed(run: pp.Run, model, data) -> FeatureDictionary | None:
+    """A dictionary computed in this session (minutes), under a progress bar; None while the run waits for
+    *Run anyway* after its measured cost."""
+    if run not in st.session_state.get("features_results", {}):
+        cost = gc.features_cost(model, data, SETTINGS[run.params.which])
+        if not costs.confirm_cost(cost, run, key="features_cost_go"):
+            return None
     return session_cached("features_results", run, lambda progress: build_dictionary(
         model, data, SETTINGS[run.params.which], progress=progress), message="Building the feature dictionary…",
         max_entries=2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..cost import features_cost
 from ..features import SOURCES, FeatureSettings, build_dictionary
 from ..motifs import JASPAR_TAX_GROUPS
 from .common import (
@@ -14,6 +15,7 @@ from .common import (
     load_model_arg,
     note,
     output_dir,
+    say_cost,
     stderr_progress,
     write_table,
 )
@@ -63,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         model.layer_index(args.layer)
     data = load_genome_arg(args.genome)
+    say_cost(features_cost(model, data, settings))
     fd = build_dictionary(model, data, settings, model_key=args.model, genome_key=args.genome,
                           cache=args.out / "cache", progress=stderr_progress())
     note("")

@@ -26,8 +26,18 @@ from .activations import convnet_of
 PERCENTILE = 95.0
 
 
-def random_like(model, seed: int = 0) -> ConvLMAdapter:
-    """A built-in model's architecture with fresh random weights (PyTorch's default initialisation, ``seed``)."""
+def random_like(model, seed: int = 0):
+    """The model's architecture with fresh random weights (``seed``): a built-in CNN with PyTorch's default
+    initialisation, a Hugging Face model from its own config with its class's ``_init_weights`` (same
+    tokenizer, same adapter). :class:`UnsupportedByModelError` for any other model."""
+    from ..models.hf.adapter import HFAdapter
+
+    if isinstance(model, HFAdapter):
+        torch.manual_seed(seed)
+        fresh = type(model.model)(model.model.config).eval()
+        return HFAdapter(fresh, model.tokenizer, objective=model.info.objective,
+                         name=f"{model.info.name} (random weights)", source="random initialisation",
+                         remote_code=model.remote_code)
     net = convnet_of(model)
     torch.manual_seed(seed)
     fresh = ConvLM(net.config)

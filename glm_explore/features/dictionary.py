@@ -214,7 +214,7 @@ def build_dictionary(model, data, settings: FeatureSettings = FeatureSettings(),
         rnd_model = controls.random_like(model, seed=settings.seed + 1)
     except UnsupportedByModelError:
         rnd_model = None
-        notes.append("No random-weights control: only the built-in CNNs can be re-initialised here.")
+        notes.append("No random-weights control: only built-in CNNs and Hugging Face models can be re-initialised here.")
     random = None
     if rnd_model is not None:
         random, _, _, rfit = one(rnd_model, "random weights", 0.35, seq_tr, seq_te, None,
