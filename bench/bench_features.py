@@ -8,7 +8,7 @@ dictionaries (block-1 channels, last-layer SAE) — concept search for one class
 track, "features most changed by this allele", and the FIMO mask behind the overlap column. Wall times on whatever
 else the machine runs at the moment: not idle figures (print the load average beside them).
 
-    OMP_NUM_THREADS=2 .venv/bin/python bench/bench_features.py [--per-class 60] [--steps 1500] [--query]
+    OMP_NUM_THREADS=2 .venv/bin/python bench/bench_features.py [--per-class 60] [--steps 1500] [--query | --big]
 """
 
 from __future__ import annotations
@@ -32,8 +32,12 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=1500)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--query", action="store_true", help="time concept search, tracks and allele effects instead")
+    ap.add_argument("--big", action="store_true", help="only the measured cost of a last-layer SAE dictionary for "
+                    "a ~100 M parameter random-weight ESM (what the CLI and the page show before they start)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    if args.big:
+        return big_bench(args)
     model, data = load_model("default-mlm"), load_dataset("yeast")
     if args.query:
         return query_bench(model, data)
@@ -54,6 +58,27 @@ def main() -> None:
           f"(FVE {fit.fve:.3f}, L0 {fit.l0:.1f}, dead {fit.dead})")
     print(f"block-1 channel annotation with both controls and landmarks: {t3 - t2:.1f} s "
           f"({fd.headline['beats_both']['k']}/{fd.headline['beats_both']['n']} beat both controls)")
+
+
+def big_bench(args) -> None:
+    """The cost a user is shown before a 100 M-parameter model's SAE dictionary (glm_explore.cost.features_cost),
+    and the default's for comparison; the dictionary itself is not built (hours on 2 cores)."""
+    import tempfile
+    from pathlib import Path
+
+    from bench_background import big_model  # this folder is on sys.path when run as a script
+
+    from glm_explore.cost import features_cost
+
+    data = load_dataset("yeast")
+    settings = FeatureSettings(source="sae", layer=-1, per_class=args.per_class, steps=args.steps)
+    folder = Path(tempfile.mkdtemp(prefix="bench_features_big_"))
+    n_params = big_model(folder)
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs, torch threads {args.threads}")
+    for name, model in (("default-mlm", load_model("default-mlm")), (f"random ESM {n_params / 1e6:.0f} M", load_model(str(folder)))):
+        t0 = time.perf_counter()
+        c = features_cost(model, data, settings)
+        print(f"{name}: estimate took {time.perf_counter() - t0:.1f} s → {c.text()}")
 
 
 def query_bench(model, data) -> None:

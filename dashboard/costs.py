@@ -37,3 +37,11 @@ def confirm_cost(cost: gc.Cost, run: Hashable, *, key: str) -> bool:
         agreed.add(tag)
         st.rerun()
     return False
+
+
+def gate(store: str, run: Hashable, cost_of, *, key: str) -> bool:
+    """Whether ``run`` may compute now: its result is already in the session store ``store`` (no estimate), or
+    ``cost_of()`` (a :class:`~glm_explore.cost.Cost`, measured only when needed) passes :func:`confirm_cost`."""
+    if run in st.session_state.get(store, {}):
+        return True
+    return confirm_cost(cost_of(), run, key=key)

@@ -88,23 +88,30 @@ class Cost:
 
 
 def fitted_line(run: Callable[[int], object], units: int, probe: int, *,
-                clock: Callable[[], float] = time.perf_counter) -> tuple[float, float, int]:
+                clock: Callable[[], float] = time.perf_counter, min_seconds: float = 0.5) -> tuple[float, float, int]:
     """``(fixed, per_unit, probe)`` seconds of ``run(k)`` (the job on its first ``k`` units) from timing
-    ``k = probe`` and ``k = 2·probe`` (fewer when ``units`` is small: then one run of ``units`` and a zero fixed
-    part). The per-unit time is never negative and the fixed part never below 0."""
-    if units <= 2 * probe:
+    ``k = p`` and ``k = 2·p``. ``p`` starts at ``probe`` and grows ×4 while a run takes under ``min_seconds`` (so
+    a fast model is timed at the batch sizes the real job uses, a slow one on a few units). When ``units`` is at
+    most ``2·p``: one run of ``units`` and a zero fixed part. The per-unit time is never negative and the fixed
+    part never below 0."""
+    p = max(1, probe)
+    while True:
+        if units <= 2 * p:
+            t0 = clock()
+            run(max(1, units))
+            return 0.0, (clock() - t0) / max(1, units), max(1, units)
         t0 = clock()
-        run(max(1, units))
-        return 0.0, (clock() - t0) / max(1, units), max(1, units)
-    t0 = clock()
-    run(probe)
+        run(p)
+        a = clock() - t0
+        if a >= min_seconds or units <= 8 * p:
+            break
+        p *= 4
     t1 = clock()
-    run(2 * probe)
-    t2 = clock()
-    a, b = t1 - t0, t2 - t1
-    per_unit = max((b - a) / probe, a / probe / 4, 0.0)  # a noisy second probe never makes units free
-    fixed = max(0.0, a - per_unit * probe)
-    return fixed, per_unit, probe
+    run(2 * p)
+    b = clock() - t1
+    per_unit = max((b - a) / p, a / p / 4, 0.0)  # a noisy second probe never makes units free
+    fixed = max(0.0, a - per_unit * p)
+    return fixed, per_unit, p
 
 
 def estimate(model: GenomicLM, key: tuple, units: int, unit: str, run: Callable[[int], object], *,
@@ -262,10 +269,13 @@ def features_cost(model: GenomicLM, data, settings, *, probe: int = 4) -> Cost:
     """Cost of :func:`glm_explore.features.build_dictionary` with ``settings`` (a ``FeatureSettings``): its forward
     passes — the sampled windows on the trained model, on the random-weights control and dinucleotide-shuffled,
     plus the landmark windows — at the per-window time measured on ``probe`` / ``2·probe`` windows of the same
-    length, plus (SAE dictionaries) two SAE fits timed on 20 steps and scaled to ``settings.steps``. TOMTOM,
-    enrichment and the baselines are not counted (about 30 s on 2 cores for the default)."""
+    length; the description of every feature (sites, PFMs, TOMTOM, FIMO, enrichment) in its three runs, timed
+    on 4 and 8 stand-in features over the same windows; and (SAE dictionaries) two SAE fits, the line of a
+    fit's time against its steps measured on 10 and 20 steps."""
     from .features.activations import conv_channels, layer_activations, sample_windows
+    from .features.dictionary import describe_run
     from .features.sae import SAESettings, fit_sae
+    from .motifs import jaspar_motifs
 
     ws = sample_windows(data, length=settings.length, center=settings.center, per_class=settings.per_class,
                         seed=settings.seed)
@@ -273,22 +283,64 @@ def features_cost(model: GenomicLM, data, settings, *, probe: int = 4) -> Cost:
     n_land = 4 * settings.n_landmarks if settings.landmarks and getattr(data, "annotation", None) is not None else 0
     windows = 3 * len(seqs) + n_land
 
-    def run(k: int) -> None:
+    def acts(k: int) -> np.ndarray:
         if settings.source == "channels":
-            conv_channels(model, seqs[:k], settings.layer)
-        else:
-            layer_activations(model, seqs[:k], settings.layer)
+            return conv_channels(model, seqs[:k], settings.layer)
+        return layer_activations(model, seqs[:k], settings.layer)
 
     c = estimate(model, ("features", settings.source, settings.layer, _bucket(settings.length)), windows, "windows",
-                 run, probe=probe, passes=windows, pass_bp=settings.length)
-    if settings.source != "sae":
-        return c
-    dim = int(model.info.dim)
-    rows = np.random.default_rng(0).normal(size=(4096, dim)).astype(np.float32)
-    t0 = time.perf_counter()
-    fit_sae(rows, SAESettings(n_features=settings.n_features, k=settings.k, steps=20, seed=settings.seed))
-    sae = 2 * (time.perf_counter() - t0) * settings.steps / 20
-    return dataclasses.replace(c, seconds=c.seconds + sae, also=f"2 SAE fits of {settings.steps:,} steps")
+                 acts, probe=probe, passes=windows, pass_bp=settings.length)
+    n_features = settings.n_features if settings.source == "sae" else int(acts(1).shape[2])
+    train = ws.table[ws.table["split"] == "train"]
+    test = ws.table[ws.table["split"] == "test"]
+    rng = np.random.default_rng(settings.seed)
+    motifs = jaspar_motifs(settings.tax)
+    classes = sorted(set(test["label"]))
+
+    def describe_features(f: int) -> None:
+        a_tr = rng.gamma(0.3, size=(len(train), settings.length, f)).astype(np.float32)
+        a_te = rng.gamma(0.3, size=(len(test), settings.length, f)).astype(np.float32)
+        describe_run("cost probe", a_tr, train["sequence"].tolist(), a_te, test["label"].to_numpy(), before=7,
+                     after=7, settings=settings, motifs=motifs, classes=classes)
+
+    d = estimate(model, ("describe", settings.tax, settings.length, settings.per_class), n_features,
+                 "features", describe_features, probe=4)
+    seconds, also = c.seconds + 3 * d.seconds, f"describing {n_features:,} features × 3 runs"
+    if settings.source == "sae":
+        rows = rng.normal(size=(4096, int(model.info.dim))).astype(np.float32)
+        fit = estimate(model, ("sae", settings.n_features, settings.k), settings.steps, "steps", lambda k: fit_sae(
+            rows, SAESettings(n_features=settings.n_features, k=settings.k, steps=k, seed=settings.seed)), probe=10)
+        seconds += 2 * fit.seconds
+        also += f" + 2 SAE fits of {settings.steps:,} steps"
+    return dataclasses.replace(c, seconds=seconds, also=also)
+
+
+def attribution_windows_cost(model: GenomicLM, windows: pd.DataFrame, settings, *, probe=None,
+                             probe_windows: int = 1) -> Cost:
+    """Cost of :func:`glm_explore.attribution.attribute_windows` over ``windows`` (one attribution map each),
+    measured on the first ``probe_windows`` / 2× windows."""
+    from .attribution import attribute_windows
+
+    def run(k: int) -> None:
+        attribute_windows(model, windows.iloc[:k], settings, probe=probe)
+
+    bp = int(windows["sequence"].str.len().max()) if "sequence" in windows and len(windows) else 0
+    return estimate(model, ("attribute_windows", settings, _bucket(bp)), len(windows), "windows", run,
+                    probe=probe_windows)
+
+
+def context_curve_cost(model: GenomicLM, data, *, classes=None, per_class: int = 20, per_window: int = 1,
+                       truncation: str = "auto", seed: int = 0, probe: int = 2) -> Cost:
+    """Cost of :func:`glm_explore.context_curve.context_curve` on its sampled held-out positions (every width of
+    the model's grid per position), measured on the first ``probe`` / 2× positions."""
+    from .context_curve import context_curve, sample_positions
+
+    positions = sample_positions(data, classes=classes, per_class=per_class, per_window=per_window, seed=seed)
+
+    def run(k: int) -> None:
+        context_curve(model, data, positions.iloc[:k], truncation=truncation, reps=10, seed=seed)
+
+    return estimate(model, ("context_curve", truncation), len(positions), "positions", run, probe=probe)
 
 
 def units_within(cost: Cost, seconds: float = 60.0) -> int:

@@ -309,3 +309,37 @@ def test_the_features_page_shows_the_cost_of_computing_a_dictionary(tmp_path, mo
     assert "This will take ≈" in warning and "forward passes of 300 bp" in warning
     assert not at.metric  # nothing built yet
     assert at.button(key="features_cost_go")
+
+
+def test_the_context_and_motifs_pages_wait_for_run_anyway(monkeypatch):
+    """AppTest: with every job long, the context curve (per held-out position, every width) and the motif page's
+    attributions (per window) show their estimate and compute only after Run anyway."""
+    from helpers import app_on_page
+
+    monkeypatch.setattr(cost, "LONG_SECONDS", 0.0)
+    at = app_on_page("context", dataset="yeast")
+    at.multiselect(key="context_classes").set_value(["CDS"])
+    at.number_input(key="context_per_class").set_value(3)
+    at.button(key="context_go").click().run()
+    assert not at.exception and not at.error
+    assert "positions" in " ".join(w.value for w in at.warning) and "context_curves" not in at.session_state
+    at.button(key="context_cost_go").click().run()
+    assert not at.exception and not at.error and len(at.session_state["context_curves"]) == 1
+
+    at = app_on_page("motifs")
+    at.selectbox(key="motifs_class").set_value("intergenic")
+    at.slider(key="motifs_n").set_value(3)
+    at.selectbox(key="motifs_method").set_value("saliency")
+    at.button(key="motifs_go").click().run()
+    assert not at.exception and not at.error
+    assert "3 windows" in " ".join(w.value for w in at.warning) and not at.metric
+    at.button(key="motifs_cost_go").click().run()
+    assert not at.exception and not at.error
+    assert any("3 intergenic windows" in c.value for c in at.caption)
+
+
+def test_a_fast_job_is_probed_at_larger_sizes_until_a_run_takes_half_a_second():
+    job = FakeJob(fixed=0.01, per=0.001)
+    fixed, per, probe = cost.fitted_line(job.run, 10_000, 4, clock=job.clock)
+    assert job.calls == [4, 16, 64, 256, 1024, 2048] and probe == 1024
+    assert per == pytest.approx(0.001) and fixed == pytest.approx(0.01)

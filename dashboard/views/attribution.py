@@ -22,11 +22,10 @@ def results(run: pp.Run, held: dict | None):
     settings = at.AttributionSettings(target=p.target, target_spec=p.spec, method=p.method, baseline=p.baseline,
                                       n_steps=p.steps, n_baselines=p.nbase, correct=p.correct, ism=p.ism,
                                       probe_class=p.probe_class or None)
-    if run not in st.session_state.get("attribution_results", {}):
-        cost = gc.attribution_cost(caches.cached_model(run.model), caches.current_data().genome, p.region, settings,
-                                   probe=held and held["probe"])
-        if not costs.confirm_cost(cost, run, key="attribution_cost_go"):
-            return None
+    if not costs.gate("attribution_results", run, lambda: gc.attribution_cost(
+            caches.cached_model(run.model), caches.current_data().genome, p.region, settings,
+            probe=held and held["probe"]), key="attribution_cost_go"):
+        return None
     return session_cached("attribution_results", run, lambda progress: at.attribute_region(
         caches.cached_model(run.model), caches.current_data().genome, p.region, settings,
         probe=held and held["probe"], progress=progress))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard import costs
 from dashboard.results_cache import session_cached
+from glm_explore import cost as gc
 from glm_explore.attention import MAX_ATTENTION_BP, attention_maps, top_partners
 from glm_explore.context_curve import ContextCurve, context_curve
 from glm_explore.dependency import MAX_BANDED_BP, banded_dependency_map
@@ -14,9 +16,13 @@ from glm_explore.plots.attention import attention_heatmap, partners_chart
 from glm_explore.plots.context_curve import banded_dependency_heatmap, context_curve_chart
 
 
-def curve(run, model, data) -> ContextCurve:
-    """The Run's context curve (once per session, progress bar)."""
+def curve(run, model, data) -> ContextCurve | None:
+    """The Run's context curve (once per session, progress bar); None while a long run waits for *Run anyway*."""
     p = run.params
+    if not costs.gate("context_curves", run, lambda: gc.context_curve_cost(
+            model, data, classes=list(p.classes), per_class=p.per_class, per_window=p.per_window,
+            truncation=p.truncation, seed=p.seed), key="context_cost_go"):
+        return None
     return session_cached("context_curves", run,
                           lambda progress: context_curve(model, data, classes=list(p.classes), per_class=p.per_class,
                                                          per_window=p.per_window, truncation=p.truncation,
@@ -34,8 +40,11 @@ def dependency(run, model, data):
                           message="Mutating every position…", max_entries=2)
 
 
-def show_curve(res: ContextCurve) -> None:
-    """Curves per class with CIs, the receptive field marked, and the w90 table."""
+def show_curve(res: ContextCurve | None) -> None:
+    """Curves per class with CIs, the receptive field marked, and the w90 table (nothing while ``res`` waits for
+    *Run anyway*)."""
+    if res is None:
+        return
     st.plotly_chart(context_curve_chart(res), width="stretch", key="context_curve_chart")
     rf = "unbounded" if res.receptive_field is None else f"{res.receptive_field} bp"
     st.caption(f"{res.model} ({res.objective.upper()}): {res.truncation_label}; receptive field {rf}, full context = "

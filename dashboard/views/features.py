@@ -62,10 +62,9 @@ def shipped(model, which: str) -> FeatureDictionary | None:
 def computed(run: pp.Run, model, data) -> FeatureDictionary | None:
     """A dictionary computed in this session (minutes), under a progress bar; None while the run waits for
     *Run anyway* after its measured cost."""
-    if run not in st.session_state.get("features_results", {}):
-        cost = gc.features_cost(model, data, SETTINGS[run.params.which])
-        if not costs.confirm_cost(cost, run, key="features_cost_go"):
-            return None
+    if not costs.gate("features_results", run, lambda: gc.features_cost(model, data, SETTINGS[run.params.which]),
+                      key="features_cost_go"):
+        return None
     return session_cached("features_results", run, lambda progress: build_dictionary(
         model, data, SETTINGS[run.params.which], progress=progress), message="Building the feature dictionary…",
         max_entries=2)

@@ -32,13 +32,14 @@ def compute_dependency(model_text, genome_key, source, payload):
 def cost_agreed(model_text, genome_key, source, payload, mode, rc) -> bool:
     """Whether the Run may compute now: already computed, short, or agreed to after its measured estimate."""
     key = (model_text, genome_key, source, payload, mode, rc)
-    if key in st.session_state.get("logits_cache", {}):
-        return True
-    model, data = caches.cached_model(model_text), caches.current_data()
-    inp = lg.region_window(data.genome, payload, model) if source == "region" else clean_sequence(payload)
-    seq, offset, n = (inp.seq, inp.offset, inp.region.length) if source == "region" else (inp, 0, len(inp))
-    cost = gc.logits_cost(model, seq, offset, n, mode=lg.resolve_mode(model, mode), rc=rc)
-    return costs.confirm_cost(cost, key, key="logits_cost_go")
+
+    def cost_of():
+        model, data = caches.cached_model(model_text), caches.current_data()
+        inp = lg.region_window(data.genome, payload, model) if source == "region" else clean_sequence(payload)
+        seq, offset, n = (inp.seq, inp.offset, inp.region.length) if source == "region" else (inp, 0, len(inp))
+        return gc.logits_cost(model, seq, offset, n, mode=lg.resolve_mode(model, mode), rc=rc)
+
+    return costs.gate("logits_cache", key, cost_of, key="logits_cost_go")
 
 
 def results(model_text, genome_key, source, payload, mode, rc):

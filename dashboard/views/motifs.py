@@ -4,10 +4,11 @@ the TF-MoDISco patterns section (shipped or computed report, counts vs the shuff
 import numpy as np
 import streamlit as st
 
-from dashboard import caches, navigation, warmup
+from dashboard import caches, costs, navigation, warmup
 from dashboard import params as pp
 from dashboard.results_cache import session_cached
 from glm_explore import attribution as at
+from glm_explore import cost as gc
 from glm_explore import motifs as mf
 from glm_explore import patterns as pt
 from glm_explore import region_windows as wn
@@ -31,9 +32,12 @@ def results(run: pp.Run, model, ws, held):
     p = run.params
     settings = at.AttributionSettings(target=p.target, probe_class=p.cls, method=p.method, baseline=p.baseline,
                                       n_steps=p.steps, n_baselines=p.nbase)
+    rows, fitted = ws.of_class(p.cls, p.n), held["probe"] if p.target == "probe" else None
+    if not costs.gate("motifs_results", run, lambda: gc.attribution_windows_cost(model, rows, settings, probe=fitted),
+                      key="motifs_cost_go"):
+        return None
     return session_cached("motifs_results", run, lambda progress: at.attribute_windows(
-        model, ws.of_class(p.cls, p.n), settings, probe=held["probe"] if p.target == "probe" else None,
-        progress=progress), message="Attributing windows…", max_entries=4)
+        model, rows, settings, probe=fitted, progress=progress), message="Attributing windows…", max_entries=4)
 
 
 def convergence(rep):
@@ -87,6 +91,8 @@ def show_result(run: pp.Run, model, ws, held):
     """Everything under the form for a Run."""
     p = run.params
     res = results(run, model, ws, held)
+    if res is None:
+        return
     warmup.wait_for_motif_tools()  # TOMTOM compiled once, in the background
     rep = report(run, p.tax, p.q, res)
     st.caption(f"{len(res)} {p.cls} windows · {model.info.name} · {at.METHODS[p.method]} · target: "

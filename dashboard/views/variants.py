@@ -75,13 +75,14 @@ def batch_settings(batch: pp.Run) -> va.VariantScoreSettings:
 
 def batch_agreed(batch: pp.Run, model, data) -> bool:
     """Whether the VCF may be scored now: already scored, short, or agreed to after its measured estimate."""
-    if batch in st.session_state.get("variants_batch_cache", {}):
-        return True
     settings = batch_settings(batch)
-    records = count_records(batch.extra)
-    cost = gc.vcf_cost(model, data, batch.extra, settings,
-                       records=min(records, settings.limit) if settings.limit else records)
-    return costs.confirm_cost(cost, batch, key="variants_cost_go")
+
+    def cost_of():
+        records = count_records(batch.extra)
+        return gc.vcf_cost(model, data, batch.extra, settings,
+                           records=min(records, settings.limit) if settings.limit else records)
+
+    return costs.gate("variants_batch_cache", batch, cost_of, key="variants_cost_go")
 
 
 def batch_scores(batch: pp.Run, model, data):
