@@ -317,7 +317,7 @@ def test_cli_writes_its_files(tmp_path, monkeypatch, tiny_mlm):
     from glm_explore.cli import annotate as cli_annotate
     from glm_explore.cli import main
 
-    monkeypatch.setattr(cli_annotate, "load_model_arg", lambda spec: tiny_mlm)
+    monkeypatch.setattr(cli_annotate, "load_model_arg", lambda spec, **_: tiny_mlm)
     out = tmp_path / "out"
     rc = main(["annotate", "--genome", "chloroplast", "--model", "tiny", "--head", "conv", "--epochs", "2",
                "--window", "500", "--windows-per-class", "2", "--bases-per-class", "150",

@@ -292,7 +292,7 @@ def test_cli_writes_its_files(tmp_path, monkeypatch, tiny_mlm, chloroplast, caps
     from glm_explore.cli import context as cli_context
     from glm_explore.cli import main
 
-    monkeypatch.setattr(cli_context, "load_model_arg", lambda spec: tiny_mlm)
+    monkeypatch.setattr(cli_context, "load_model_arg", lambda spec, **_: tiny_mlm)
     monkeypatch.setattr(cli_context, "load_genome_arg", lambda spec: chloroplast)
     out = tmp_path / "ctx"
     rc = main(["context", "--genome", "chloroplast", "--model", "tiny", "--classes", "CDS,intergenic",
@@ -314,7 +314,7 @@ def test_cli_width_past_receptive_field_is_one_line(tmp_path, monkeypatch, tiny_
     from glm_explore.cli import context as cli_context
     from glm_explore.cli import main
 
-    monkeypatch.setattr(cli_context, "load_model_arg", lambda spec: tiny_mlm)
+    monkeypatch.setattr(cli_context, "load_model_arg", lambda spec, **_: tiny_mlm)
     monkeypatch.setattr(cli_context, "load_genome_arg", lambda spec: chloroplast)
     rc = main(["context", "--widths", "1,9", "--out", str(tmp_path / "c")])
     err = capsys.readouterr().err.strip()

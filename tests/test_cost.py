@@ -90,7 +90,7 @@ def test_logits_cost_runs_the_real_job_on_a_probe(chloroplast, tiny_mlm):
     est = cost.logits_cost(tiny_mlm, w.seq, w.offset, 400, mode="exact", rc=True)
     assert est.units == 400 and est.unit == "positions" and est.passes == 2 and est.pass_bp == len(w.seq)
     assert est.seconds == pytest.approx(est.fixed + est.per_unit * 400) and est.seconds > 0
-    assert 0 < est.probe <= 24
+    assert 24 <= est.probe <= 200  # grown ×4 while a probe run took < 0.5 s (a tiny model)
 
 
 def test_eta_progress_appends_the_time_left():
@@ -209,7 +209,7 @@ def test_attribution_cost_counts_gradient_passes_and_ism(chloroplast, tiny_mlm):
     c = chloroplast.genome.chroms[0]
     ig = cost.attribution_cost(tiny_mlm, chloroplast.genome, f"{c}:2001-2040",
                                AttributionSettings(n_steps=20, baseline="shuffle", n_baselines=3))
-    assert ig.units == 60 and ig.unit == "gradient passes" and ig.probe == 3 and ig.seconds > 0
+    assert ig.units == 60 and ig.unit == "gradient passes" and ig.probe >= 3 and ig.seconds > 0
     both = cost.attribution_cost(tiny_mlm, chloroplast.genome, f"{c}:2001-2040",
                                  AttributionSettings(n_steps=20, baseline="zeros", ism=True))
     assert both.units == 20 and both.also == "ISM of 40 positions" and both.seconds > both.fixed + both.per_unit * 20
