@@ -52,21 +52,6 @@ def _yeast(chrom: str, start: int, end: int) -> str:
     return load_dataset("yeast").genome.fetch(chrom, start, end).upper()
 
 
-def _char_tokenizer(specials: list[str], *, lower: bool, template: bool, **special_kw):
-    """Character tokenizer (``tokenizers`` WordLevel over single letters), e.g. GPN's a/c/g/t one."""
-    from tokenizers import Regex, Tokenizer, models, pre_tokenizers, processors
-    from transformers import PreTrainedTokenizerFast
-
-    letters = [b.lower() for b in BASES] if lower else list(BASES) + ["N"]
-    vocab = {t: i for i, t in enumerate(specials + letters)}
-    tk = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
-    tk.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
-    if template:
-        tk.post_processor = processors.TemplateProcessing(
-            single="[CLS] $A [SEP]", special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])])
-    return PreTrainedTokenizerFast(tokenizer_object=tk, unk_token="[UNK]", **special_kw), vocab
-
-
 def build_nt(folder: Path, tiny: bool):
     """ESM, rotary, 6-mer vocabulary of 4,107 (NT-v2-100M: 22 × 512, FFN 2,048, 16 heads)."""
     from transformers import EsmConfig, EsmForMaskedLM, EsmTokenizer
@@ -90,7 +75,9 @@ def build_gpn(folder: Path, tiny: bool):
     gpn.register_auto_classes()
     from gpn.model import GPNConfig, GPNForMaskedLM
 
-    tok, vocab = _char_tokenizer(["[PAD]", "[MASK]", "[UNK]"], lower=True, template=False, pad_token="[PAD]",
+    from glm_explore.models.hf.char_tokenizer import char_tokenizer
+
+    tok, vocab = char_tokenizer(["[PAD]", "[MASK]", "[UNK]"], lower=True, template=False, pad_token="[PAD]",
                                  mask_token="[MASK]")
     size = dict(hidden_size=16, intermediate_size=32, num_hidden_layers=2) if tiny else {}
     return GPNForMaskedLM(GPNConfig(vocab_size=len(vocab), **size)).eval(), tok
@@ -123,7 +110,9 @@ def build_gpt2(folder: Path, tiny: bool):
     """Character GPT-2-small (12 × 768, 1,024 positions)."""
     from transformers import GPT2Config, GPT2LMHeadModel
 
-    tok, vocab = _char_tokenizer(["[PAD]", "[UNK]", "[BOS]"], lower=False, template=False, pad_token="[PAD]",
+    from glm_explore.models.hf.char_tokenizer import char_tokenizer
+
+    tok, vocab = char_tokenizer(["[PAD]", "[UNK]", "[BOS]"], lower=False, template=False, pad_token="[PAD]",
                                  bos_token="[BOS]", eos_token="[BOS]")
     size = dict(n_embd=16, n_layer=2, n_head=2) if tiny else dict(n_embd=768, n_layer=12, n_head=12)
     model = GPT2LMHeadModel(GPT2Config(vocab_size=len(vocab), n_positions=1024, bos_token_id=vocab["[BOS]"],

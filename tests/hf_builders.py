@@ -12,21 +12,9 @@ import itertools
 
 import torch
 
+from glm_explore.models.hf.char_tokenizer import char_tokenizer  # noqa: F401  (shared with bench/real_size.py)
+
 BASES = "ACGT"
-
-
-def char_tokenizer(specials: list[str], *, lower: bool = False, template: bool = True, **special_kw):
-    from tokenizers import Regex, Tokenizer, models, pre_tokenizers, processors
-    from transformers import PreTrainedTokenizerFast
-
-    letters = [b.lower() for b in BASES] if lower else list(BASES) + ["N"]
-    vocab = {t: i for i, t in enumerate(specials + letters)}
-    tk = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
-    tk.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
-    if template:
-        tk.post_processor = processors.TemplateProcessing(
-            single="[CLS] $A [SEP]", special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])])
-    return PreTrainedTokenizerFast(tokenizer_object=tk, unk_token="[UNK]", **special_kw), vocab
 
 
 def build_char_bert(folder):
