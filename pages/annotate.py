@@ -68,5 +68,6 @@ with user_errors():
 if run is not None:
     with user_errors():
         fit = views.fitted(run, model, data)
-        views.show_scores(fit)
-        views.show_region(*views.predicted(run, fit, model, data), data)
+        if fit is not None:
+            views.show_scores(fit)
+            views.show_region(*views.predicted(run, fit, model, data), data)

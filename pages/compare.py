@@ -62,9 +62,10 @@ with user_errors():
 
 if run:
     with user_errors():
-        views.show_logits(keys, run)
-    with user_errors():
-        views.show_variants(keys, run)
+        res = views.compared(keys, run)
+        if res is not None:
+            views.show_logits(res[0])
+            views.show_variants(res[1])
 
 if keys is not None:
     with st.expander("Embeddings of both models (UMAP + class separation)"), user_errors():
@@ -75,4 +76,4 @@ if keys is not None:
                 params.record_run(params.from_widgets(CompareParams), "embed", uses_model=False)
         emb = params.last_run(CompareParams, "embed", uses_model=False)
         if emb and (emb.params.a_model, emb.params.b_model) == keys:
-            views.show_embeddings(keys, emb)
+            views.show_embeddings(views.embedded(keys, emb))

@@ -82,9 +82,10 @@ with user_errors():
 if design_run is not None:
     with user_errors():
         res = views.designed(design_run, model, data, held)
-        views.show_design(res)
+        if res is not None:
+            views.show_design(res)
         q = design_run.params
-        if q.judge:
+        if res is not None and q.judge:
             likeness_views.show_likeness(
                 likeness_views.likeness(design_run, list(res.beam), model, data, label="designed",
                                         real_class=q.real_class, n_real=q.n_real, seed=q.seed),

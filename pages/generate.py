@@ -82,9 +82,11 @@ with user_errors():
 
 if run is not None:
     with user_errors():
-        found, what = views.samples(run, model, data)
-        views.show_samples(found, what, model.info.name)
-        if run.params.judge:
+        got = views.samples(run, model, data)
+        if got is not None:
+            found, what = got
+            views.show_samples(found, what, model.info.name)
+        if got is not None and run.params.judge:
             q = run.params
             views.show_likeness(views.likeness(run, generate.generated_parts(found), model, data,
                                                real_class=q.real_class, n_real=q.n_real, seed=q.seed))

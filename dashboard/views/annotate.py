@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard import costs
 from dashboard.results_cache import session_cached
 from glm_explore import annotate as an
+from glm_explore import cost as gc
 from glm_explore.plots.annotate import annotation_lanes, class_score_chart
 from glm_explore.plots.embeddings import confusion_heatmap
 
 
-def fitted(run, model, data) -> an.AnnotationFit:
-    """The model head and the k-mer head of a Run, trained and scored once per session (progress bar)."""
+def fitted(run, model, data) -> an.AnnotationFit | None:
+    """The model head and the k-mer head of a Run, trained and scored once per session (progress bar); None while
+    a long Run waits for *Run anyway* (its measured cost in tiles, the region's included, shown)."""
     p = run.params
     settings = an.AnnotateSettings(head=p.head, windows_per_class=p.windows_per_class,
                                    bases_per_class=p.bases_per_class, kmer_k=p.kmer_k, prior=p.prior, seed=p.seed,
                                    heldout_windows_per_class=p.heldout_per_class or None)
+    if not costs.gate("annotate_fits", run, lambda: gc.annotate_cost(model, data, settings, region=p.region),
+                      key="annotate_cost_go"):
+        return None
     return session_cached("annotate_fits", run,
                           lambda progress: an.fit_annotator(model, data, settings, progress=progress),
                           message="Training the heads on frozen states…", max_entries=2)

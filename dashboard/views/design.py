@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard import costs
 from dashboard.results_cache import session_cached
+from glm_explore import cost as gc
 from glm_explore.io.genome import parse_region
 
 
 def designed(run, model, data, held_probe: dict | None):
-    """The design of a Run (once per session): start from the region or the pasted sequence, the Run's objective."""
+    """The design of a Run (once per session): start from the region or the pasted sequence, the Run's objective.
+    None while a long Run waits for *Run anyway* (its measured cost in rounds shown)."""
     from glm_explore.design import DesignSettings, design
     from glm_explore.sequence import parse_positions
 
@@ -19,11 +22,14 @@ def designed(run, model, data, held_probe: dict | None):
         seq = data.genome.fetch(r.chrom, r.start, r.end)
     else:
         seq = p.sequence
-    gc = None if (p.gc_lo, p.gc_hi) == (0.0, 1.0) else (p.gc_lo, p.gc_hi)
+    gc_range = None if (p.gc_lo, p.gc_hi) == (0.0, 1.0) else (p.gc_lo, p.gc_hi)
     settings = DesignSettings(p.objective, cls=p.real_class, motif=p.motif, rounds=p.rounds, edit_budget=p.budget,
                               method=p.method, beam_width=p.beam_width, candidates=p.candidates or None,
-                              fixed=parse_positions(p.fixed), gc_range=gc, seed=p.seed)
+                              fixed=parse_positions(p.fixed), gc_range=gc_range, seed=p.seed)
     probe = None if held_probe is None else held_probe["probe"]
+    if not costs.gate("design_results", run, lambda: gc.design_cost(model, seq, settings, probe=probe),
+                      key="design_cost_go"):
+        return None
     return session_cached("design_results", run,
                           lambda progress: design(None if p.objective == "motif" else model, seq, settings,
                                                   probe=probe, progress=progress),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import caches
+from dashboard import caches, costs
 from dashboard.results_cache import session_cached
+from glm_explore import cost as gc
 from glm_explore import generate as gen
 from glm_explore import genome_likeness as gl
 from glm_explore.io.genome import parse_region, parse_span
@@ -15,8 +16,9 @@ SOURCES = ("de novo", "continue a prefix", "in-fill a span of a region")
 JUDGES = {"mlm": "default-clm", "clm": "default-mlm"}  # the other objective's built-in model judges the samples
 
 
-def samples(run, model, data) -> tuple[list[gen.Sample], str]:
-    """The samples of a Run (computed once per session under a progress bar)."""
+def samples(run, model, data) -> tuple[list[gen.Sample], str] | None:
+    """The samples of a Run (computed once per session under a progress bar); None while a long Run waits for
+    *Run anyway* (its measured cost in bases (CLM) or rounds (MLM) shown)."""
     p = run.params
     common = dict(n=p.n, temperature=p.temperature, top_k=p.top_k or None, top_p=None if p.top_p >= 1 else p.top_p,
                   seed=p.seed)
@@ -27,6 +29,9 @@ def samples(run, model, data) -> tuple[list[gen.Sample], str]:
         kw.update(genome=data.genome, region=parse_region(p.region), span=parse_span(p.span))
     elif model.info.objective == "clm":
         kw["prefix"] = ""
+    if not costs.gate("generate_samples", run, lambda: gc.generate_cost(model, **kw, **common),
+                      key="generate_cost_go"):
+        return None
     return session_cached("generate_samples", run, lambda progress: gen.generate(model, **kw, **common,
                                                                                    progress=progress),
                           message="Sampling…", max_entries=4)
