@@ -609,7 +609,7 @@ def test_one_context_rule_for_flanks_and_variant_windows(tiny_mlm):
     assert variant_window(unbounded) == min(DEFAULT_WINDOW, 600)
     assert variant_window(SimpleNamespace(info=SimpleNamespace(receptive_field=None, max_len=4096))) == DEFAULT_WINDOW
     wide = SimpleNamespace(info=SimpleNamespace(receptive_field=285, max_len=100_000))  # the built-in CLM's R
-    assert variant_window(wide) == 571 and variant_window(wide, cap=DEFAULT_WINDOW) == DEFAULT_WINDOW
+    assert variant_window(wide, cap=None) == 571 and variant_window(wide) == DEFAULT_WINDOW
     assert centered_window_bounds(100, 41, 1000) == (80, 20)  # the variant at index W // 2
     assert centered_window_bounds(100, 40, 1000) == (80, 20)
     assert centered_window_bounds(3, 41, 1000) == (0, 3) and centered_window_bounds(995, 41, 1000) == (959, 36)

@@ -7,7 +7,8 @@ the reverse-complement strand, where both alleles are complemented and the posit
 ``pos_rev = W // 2 − 1``). One masked pass gives the log-probs of all four bases, so all three
 alternatives at a site cost one masked position per strand.
 
-With a bounded receptive field R and a window of at least ``2R + 1`` bases (the default), sites are
+With a bounded receptive field R and a window of at least ``2R + 1`` bases (the default when
+``2R + 1`` ≤ 512 bp, GPN's variant window: :func:`~glm_explore.context.variant_window`), sites are
 packed many per row (:mod:`.packing`: contexts shared, masks R + 1 apart); otherwise, and with
 ``packed=False`` (the reference), each site gets its own centred window, batched many per forward.
 """
