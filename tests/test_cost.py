@@ -149,6 +149,35 @@ def test_the_cli_says_the_cost_of_a_long_job_before_it_starts(tmp_path, capsys, 
     assert unit in err and "Ctrl-C stops it" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("command", ["logits", "score-vcf"])
+def test_the_cli_logs_each_estimate_beside_the_time_the_job_took(tmp_path, monkeypatch, chloroplast, command):
+    """With GLM_EXPLORE_COST_LOG set, a costed command appends one JSON line: its estimate (the measured line
+    times the job's units, counted here independently) and the job's own wall time, which the real-size bench
+    compares. Even --quiet score-vcf logs it; nothing is written without the variable."""
+    import json
+
+    from glm_explore.cli import main
+
+    cost._LINES.clear()
+    c = chloroplast.genome.chroms[0]
+    positions = range(300, 3300, 150)
+    common = ["--genome", "chloroplast", "--model", "default-mlm"]
+    args = {"logits": ["logits", *common, "--region", f"{c}:3001-3077", "--out", str(tmp_path / "l.parquet")],
+            "score-vcf": ["score-vcf", str(_vcf(tmp_path / "v.vcf", chloroplast.genome, positions)), "--quiet",
+                          *common, "--out", str(tmp_path / "v.parquet")]}
+    assert main(args[command]) == 0  # no log variable: nothing written anywhere
+    log = tmp_path / "cost.jsonl"
+    monkeypatch.setenv("GLM_EXPLORE_COST_LOG", str(log))
+    assert main(args[command]) == 0
+    lines = [json.loads(x) for x in log.read_text().splitlines()]
+    assert len(lines) == 1
+    rec = lines[0]
+    assert rec["job"] == command
+    assert rec["units"] == {"logits": 3077 - 3001 + 1, "score-vcf": len(positions)}[command]
+    assert rec["estimate_s"] == pytest.approx(rec["fixed_s"] + rec["per_unit_s"] * rec["units"])
+    assert rec["actual_s"] > 0 and rec["probe"] >= 1
+
+
 def test_the_embedding_page_shows_the_estimate_and_waits_for_run_anyway(tmp_path, monkeypatch):
     """AppTest: with every job counted as long, pressing *Embed windows* shows the measured estimate and no
     result; *Run anyway* starts it and the numbers appear; the same run is not asked about again."""

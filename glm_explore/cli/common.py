@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import json
+import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -152,7 +156,28 @@ def stderr_progress() -> Callable[[float, str], None]:
     return eta_progress(progress)
 
 
+COST_LOG = "GLM_EXPLORE_COST_LOG"  # a file: each costed job appends its estimate and its measured time (JSON line)
+
+
 def say_cost(cost) -> None:
     """Before a long job (:attr:`glm_explore.cost.Cost.long`): its estimate on stderr, and how to stop it."""
     if cost.long:
         note(f"This will take {cost.text()}. Ctrl-C stops it.")
+
+
+@contextmanager
+def costed(cost, job: str) -> Iterator[None]:
+    """The job run inside: :func:`say_cost` first; afterwards, when the environment names a file in
+    :data:`COST_LOG`, one JSON line appended to it — ``job``, the estimate (``estimate_s``, ``units``, ``unit``,
+    ``per_unit_s``, ``fixed_s``, ``probe``) and the job's measured wall time ``actual_s`` (seconds), so a bench
+    can check estimates against what happened (``bench/real_size.py``)."""
+    say_cost(cost)
+    t0 = time.perf_counter()
+    yield
+    actual = time.perf_counter() - t0
+    log = os.environ.get(COST_LOG)
+    if log:
+        with open(log, "a") as fh:
+            fh.write(json.dumps({"job": job, "estimate_s": cost.seconds, "units": cost.units, "unit": cost.unit,
+                                 "per_unit_s": cost.per_unit, "fixed_s": cost.fixed, "probe": cost.probe,
+                                 "actual_s": actual}) + "\n")

@@ -12,12 +12,12 @@ from ..errors import RegionError
 from ..region_windows import make_windows
 from .common import (
     add_genome_model_args,
+    costed,
     int_range,
     load_genome_arg,
     load_model_arg,
     note,
     output_path,
-    say_cost,
     stderr_progress,
 )
 from .engine_args import add_engine_args, engine_options, shard_progress
@@ -92,8 +92,8 @@ def run(args: argparse.Namespace) -> int:
                              rc=None if args.rc == "auto" else args.rc == "on", batch_size=args.batch_size
                              ).resolved(model)
     if opts is None:
-        say_cost(embed_cost(model, ws.sequences, settings))
-        emb = embed_windows(model, ws.sequences, settings, progress=stderr_progress())
+        with costed(embed_cost(model, ws.sequences, settings), "embed"):
+            emb = embed_windows(model, ws.sequences, settings, progress=stderr_progress())
     else:
         emb = _embed_ray(args, opts, model, ws.sequences, settings)
     note("")

@@ -9,13 +9,13 @@ from ..features import SOURCES, FeatureSettings, build_dictionary
 from ..motifs import JASPAR_TAX_GROUPS
 from .common import (
     add_genome_model_args,
+    costed,
     float_range,
     int_range,
     load_genome_arg,
     load_model_arg,
     note,
     output_dir,
-    say_cost,
     stderr_progress,
     write_table,
 )
@@ -65,9 +65,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         model.layer_index(args.layer)
     data = load_genome_arg(args.genome)
-    say_cost(features_cost(model, data, settings))
-    fd = build_dictionary(model, data, settings, model_key=args.model, genome_key=args.genome,
-                          cache=args.out / "cache", progress=stderr_progress())
+    with costed(features_cost(model, data, settings), "features"):
+        fd = build_dictionary(model, data, settings, model_key=args.model, genome_key=args.genome,
+                              cache=args.out / "cache", progress=stderr_progress())
     note("")
     args.out.mkdir(exist_ok=True)
     fd.save(args.out / "dictionary.json")

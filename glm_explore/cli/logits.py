@@ -23,13 +23,13 @@ from ..logits import (
 )
 from .common import (
     add_genome_model_args,
+    costed,
     existing_file,
     int_range,
     load_genome_arg,
     load_model_arg,
     note,
     output_path,
-    say_cost,
     stderr_progress,
     write_table,
 )
@@ -80,9 +80,9 @@ def run(args: argparse.Namespace) -> int:
                                  "Drop --dependency or choose a shorter region.")
     seq, offset = (source.seq, source.offset) if isinstance(source, Window) else (source, 0)
     cost = logits_cost(model, seq, offset, n, mode=mode, rc=args.rc, batch_size=args.batch_size)
-    say_cost(cost)
-    result = nucleotide_logits(model, source, mode=mode, rc=args.rc, batch_size=args.batch_size, name=name,
-                               progress=stderr_progress() if cost.long else None)
+    with costed(cost, "logits"):
+        result = nucleotide_logits(model, source, mode=mode, rc=args.rc, batch_size=args.batch_size, name=name,
+                                   progress=stderr_progress() if cost.long else None)
     if cost.long:
         note("")
     df = position_table(result, data)

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from ..cost import vcf_cost
 from ..io.vcf import check_vcf_path, count_records
 from ..variants import SIGN_CONVENTION, VariantScoreSettings, write_vcf_scores
-from .common import add_genome_model_args, int_range, load_genome_arg, load_model_arg, note, output_path, say_cost
+from .common import (
+    COST_LOG,
+    add_genome_model_args,
+    costed,
+    int_range,
+    load_genome_arg,
+    load_model_arg,
+    note,
+    output_path,
+)
 from .engine_args import add_engine_args, engine_options, shard_progress
 
 
@@ -87,10 +98,13 @@ def run(args: argparse.Namespace) -> int:
         model = load_model_arg(args.model, fast=args.fast)
     background = background_of(args.background, args.model, model, data)
     total = None if args.quiet or opts is not None else count_records(vcf)
-    if model is not None and not args.quiet:
-        records = total if not settings.limit else min(total, settings.limit)
-        say_cost(vcf_cost(model, data, vcf, settings, records=records))
-    with tqdm(total=total, unit="rec", disable=args.quiet or opts is not None, file=sys.stderr) as bar:
+    cost = None
+    if model is not None and (not args.quiet or os.environ.get(COST_LOG)):
+        records = count_records(vcf) if total is None else total
+        records = records if not settings.limit else min(records, settings.limit)
+        cost = vcf_cost(model, data, vcf, settings, records=records)
+    with costed(cost, "score-vcf") if cost is not None else nullcontext(), \
+            tqdm(total=total, unit="rec", disable=args.quiet or opts is not None, file=sys.stderr) as bar:
         summary = write_vcf_scores(model, data, vcf, out, skipped, settings, shards=shards, background=background,
                                    on_records=lambda n: bar.update(n - bar.n))
     if shards is not None:
