@@ -13,9 +13,12 @@ with the public configurations and tokenizers — random weights cost exactly wh
   yeast (``tokenizers``; plain folder);
 * ``gpt2-char``: a character GPT-2-small CLM (12 × 768), weights as ``pytorch_model.bin`` (plain folder).
 
-Then times, through the CLI in a subprocess, ``logits`` over 500 bp of yeast and ``score-vcf`` on 200 SNVs
-(yeast chrIV), and prints one table with each command's wall time and peak RSS (the child's ``ru_maxrss``
-from ``os.wait4``, i.e. ``getrusage`` of that one child). ``--int8`` adds a second table: the fast switch
+Then times, through the CLI in a subprocess, ``logits`` over 500 bp of yeast, ``score-vcf`` on 200 SNVs
+(yeast chrIV) and ``embed --cap 20`` (``--commands`` picks; ``--fast`` runs them with int8 Linear layers), and
+prints one table with each command's wall time, its job's own time next to the estimate the command computed
+before starting it (the line each command logs to ``GLM_EXPLORE_COST_LOG``: the check that estimates fall
+within 2× of what happens), and peak RSS (the child's ``ru_maxrss`` from ``os.wait4``, i.e. ``getrusage`` of
+that one child). ``--int8`` adds a second table: the fast switch
 (``--fast``, int8 dynamic quantization of Linear layers) against full precision on held-out windows (yeast
 chrIV, away from the timed region and SNVs) — its speed-up and the max |Δ log P| and Spearman ρ of
 log P(reference base): MLMs at 32 single-mask sites per 512-bp window (``masked_sites``), CLMs the next-base
@@ -204,18 +207,24 @@ def write_inputs(folder: Path, *, n_snvs: int, bp: int) -> tuple[str, Path]:
 
 # ------------------------------------------------------------------------------------------- timing
 
-def run_cli(args: list[str], env: dict) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS in GiB, exit code) of ``python -m glm_explore ARGS`` in a child process."""
-    t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "glm_explore", *args], cwd=ROOT, env={**os.environ, **env},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    code = os.waitstatus_to_exitcode(status)
+def run_cli(args: list[str], env: dict) -> tuple[float, float, int, dict]:
+    """(wall seconds, peak RSS in GiB, exit code, cost record) of ``python -m glm_explore ARGS`` in a child
+    process. The cost record is the command's own estimate and the measured time of its job (the JSON line it
+    appends to ``GLM_EXPLORE_COST_LOG``; empty when it logged none)."""
+    with tempfile.TemporaryDirectory(prefix="real_size_cost_") as tmp:
+        log = Path(tmp) / "cost.jsonl"
+        t = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "glm_explore", *args], cwd=ROOT,
+                                env={**os.environ, **env, "GLM_EXPLORE_COST_LOG": str(log)},
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        code = os.waitstatus_to_exitcode(status)
+        record = json.loads(log.read_text().splitlines()[-1]) if log.exists() and log.read_text().strip() else {}
     if code:
         print(f"  failed ({code}): {' '.join(args[:1])}: {err.strip().splitlines()[-1:] or ''}", flush=True)
-    return wall, usage.ru_maxrss / 2**20, code  # ru_maxrss is in KiB on Linux
+    return wall, usage.ru_maxrss / 2**20, code, record  # ru_maxrss is in KiB on Linux
 
 
 def _rows(parquet: str) -> int:
@@ -284,6 +293,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
     ap.add_argument("--int8", action="store_true", help="also compare the --fast (int8) switch to full precision")
     ap.add_argument("--int8-only", action="store_true", help="only the int8 comparison (no CLI timings)")
     ap.add_argument("--int8-one", metavar="SPEC", help=argparse.SUPPRESS)  # the child of --int8
+    ap.add_argument("--commands", nargs="+", choices=["logits", "score-vcf", "embed"],
+                    default=["logits", "score-vcf", "embed"], help="which CLI commands to time (default all)")
+    ap.add_argument("--embed-cap", type=int, default=20, help="windows per class and split for embed (default 20)")
+    ap.add_argument("--fast", action="store_true", help="run the commands with --fast (int8 Linear layers)")
     args = ap.parse_args(argv)
     if args.int8_one:
         print(json.dumps(int8_one(args.int8_one)))
@@ -302,29 +315,41 @@ def main(argv: list[str] | None = None) -> list[dict]:
     if args.int8_only:
         return []
     rows = []
+    fast = ["--fast"] if args.fast else []
     with tempfile.TemporaryDirectory(prefix="real_size_") as tmp:
         for name in names:
             spec, env = built[name]
-            lw, lrss, lcode = run_cli(["logits", "--genome", "yeast", "--model", spec, "--region", region,
-                                       "--out", f"{tmp}/{name}.parquet"], env)
-            vw, vrss, vcode = run_cli(["score-vcf", "--genome", "yeast", "--model", spec, "--quiet",
-                                       "--max-sv-size", "0", "--background", "none",
-                                       "--out", f"{tmp}/{name}.vcf.parquet", str(vcf)], env)
-            scored = _rows(f"{tmp}/{name}.vcf.parquet") if vcode == 0 else 0
-            rows.append({"model": name, "layout": SHAPES[name][1], "logits_s": lw, "logits_ok": lcode == 0,
-                         "scored": scored,
-                         "score_vcf_s": vw, "snvs_per_s": n_snvs / vw, "score_vcf_ok": vcode == 0,
-                         "peak_rss_gib": max(lrss, vrss)})
-            print(f"  {name}: logits {lw:.1f} s, score-vcf {vw:.1f} s", flush=True)
-    print(f"\n{'tiny models: a check of the bench, not a measurement' if args.tiny else 'real-size models'}; "
-          f"logits {bp} bp, score-vcf {n_snvs} SNVs (wall s, peak RSS of the child process)")
-    print(f"| model | layout | `logits` {bp} bp | `score-vcf` {n_snvs} SNVs | peak RSS |")
-    print("|---|---|---|---|---|")
+            commands = {
+                "logits": ["logits", "--genome", "yeast", "--model", spec, *fast, "--region", region,
+                           "--out", f"{tmp}/{name}.parquet"],
+                "score-vcf": ["score-vcf", "--genome", "yeast", "--model", spec, *fast, "--quiet",
+                              "--max-sv-size", "0", "--background", "none", "--out", f"{tmp}/{name}.vcf.parquet",
+                              str(vcf)],
+                "embed": ["embed", "--genome", "yeast", "--model", spec, *fast, "--cap", str(args.embed_cap),
+                          "--no-umap", "--no-metrics", "--out", f"{tmp}/{name}.embed.parquet"]}
+            for command in args.commands:
+                wall, rss, code, rec = run_cli(commands[command], env)
+                row = {"model": name + (" --fast" if args.fast else ""), "layout": SHAPES[name][1],
+                       "command": command, "wall_s": wall, "ok": code == 0, "peak_rss_gib": rss, **rec}
+                if command == "score-vcf":
+                    row["scored"] = _rows(f"{tmp}/{name}.vcf.parquet") if code == 0 else 0
+                    row["snvs_per_s"] = n_snvs / wall
+                rows.append(row)
+                print(f"  {row['model']} {command}: {wall:.1f} s", flush=True)
+    what = {"logits": f"`logits` {bp} bp", "score-vcf": f"`score-vcf` {n_snvs} SNVs",
+            "embed": f"`embed --cap {args.embed_cap}`"}
+    print(f"\n{'tiny models: a check of the bench, not a measurement' if args.tiny else 'real-size models'} "
+          "(wall s of the whole command, its job's own time, the estimate it gave before the job, peak RSS of the child)")
+    print("| model | command | wall | job | estimate | estimate / job | peak RSS |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
-        lg = f"{r['logits_s']:.1f} s" + ("" if r["logits_ok"] else " (failed)")
-        sv = f"{r['score_vcf_s']:.1f} s ({r['snvs_per_s']:.1f} SNVs/s, {r['scored']} scored)" + \
-            ("" if r["score_vcf_ok"] else " (failed)")
-        print(f"| {r['model']} | {r['layout']} | {lg} | {sv} | {r['peak_rss_gib']:.2f} GiB |")
+        wall = f"{r['wall_s']:.1f} s" + ("" if r["ok"] else " (failed)")
+        if "snvs_per_s" in r:
+            wall += f" ({r['snvs_per_s']:.2f} SNVs/s, {r['scored']} scored)"
+        job = f"{r['actual_s']:.1f} s" if "actual_s" in r else "–"
+        est = f"{r['estimate_s']:.1f} s" if "estimate_s" in r else "–"
+        ratio = f"×{r['estimate_s'] / r['actual_s']:.2f}" if r.get("actual_s") else "–"
+        print(f"| {r['model']} | {what[r['command']]} | {wall} | {job} | {est} | {ratio} | {r['peak_rss_gib']:.2f} GiB |")
     (root / "last_table.json").write_text(json.dumps(rows, indent=1))
     return rows
 
