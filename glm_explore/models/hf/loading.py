@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 
 from ...errors import ModelLoadError
+from ..runtime import fuse_activations
 from .adapter import HFAdapter
 from .config import GPN_MODEL_TYPES
 
@@ -210,6 +211,8 @@ def load_hf_model(spec: str, *, trust_remote_code: bool = False) -> HFAdapter:
         raise ModelLoadError(f"{path} has no usable tokenizer ({type(exc).__name__}: {exc}); save the "
                              "tokenizer next to the model with tokenizer.save_pretrained(folder).") from exc
     name = spec if not Path(spec).expanduser().is_dir() else Path(spec).expanduser().resolve().name
-    return HFAdapter(model.float().eval(), tokenizer, objective=objective, name=name, source=str(path),
+    model = model.float().eval()
+    fuse_activations(model)
+    return HFAdapter(model, tokenizer, objective=objective, name=name, source=str(path),
                      remote_code=code if trust_remote_code else [])
 
