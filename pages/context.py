@@ -40,7 +40,9 @@ run = dep_run = att_run = None
 with user_errors():
     model, data = caches.current_model(), caches.current_data()
     mid = data.genome.lengths[data.genome.chroms[0]] // 2
-    params.seed(ContextParams(region=f"{data.genome.chroms[0]}:{mid + 1}-{mid + 400}"),
+    n_default, n_note = views.default_per_class(caches.current_model_text(), caches.genome_key(),
+                                                ContextParams.classes, model, data)
+    params.seed(ContextParams(region=f"{data.genome.chroms[0]}:{mid + 1}-{mid + 400}", per_class=n_default),
                 {"classes": CLASSES, "region": params.region_problem(data.genome)})
     with st.form("context_form"):
         c1, c2, c3 = st.columns(3)
@@ -65,6 +67,8 @@ with user_errors():
                         disabled=not has_attention)
         att_go = st.form_submit_button("Show attention (region ≤ 1 kb)", key="context_att_go", disabled=not has_attention,
                                        help=why)
+    if n_note:
+        st.caption(n_note)
     p = params.from_widgets(ContextParams)
     urls.link_box(p)
     if curve_go:

@@ -32,7 +32,8 @@ run = rep = model = data = None
 with user_errors():
     model, data = caches.current_model(), caches.current_data()
     genome = caches.picked(caches.GENOME_STATE, DEFAULT_DATASET)
-    params.seed(ReportParams())
+    sizes, sizes_note = views.default_sizes(caches.current_model_text(), caches.genome_key(), model, data)
+    params.seed(ReportParams(windows=sizes["windows_per_class"], snvs=sizes["snvs_per_class"], cap=sizes["embed_cap"]))
     with st.form("report_form"):
         c1, c2, c3 = st.columns(3)
         c1.slider("Held-out windows per class", 5, 200, key="report_windows")
@@ -40,6 +41,8 @@ with user_errors():
         c3.slider("Probe windows per class and split", 20, 1000, step=10, key="report_cap")
         st.checkbox("Also the other bundled genomes (the per-genome table; minutes more)", key="report_others")
         go = st.form_submit_button("Compute report", type="primary", key="report_go")
+    if sizes_note:
+        st.caption(sizes_note)
     p = params.from_widgets(ReportParams)
     urls.link_box(p)
     if go:

@@ -9,14 +9,16 @@ import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
 
-from dashboard import caches
+from dashboard import caches, costs
 from dashboard.urls import shared_items
 from glm_explore import browser as gb
+from glm_explore import cost_defaults as cd
 from glm_explore.browser.igv import FRONTEND
 from glm_explore.browser.lanes import attribution_lane, variant_lane
 from glm_explore.errors import TrackFileError
 from glm_explore.io.genome import Region
 
+DONE = "browser_blocks_done"  # (model text, genome key, block, rc) computed in this session: free to show again
 TRACK_ROOTS_ENV = "GLM_EXPLORE_TRACKS"  # as the logits page: folders searched for stored tracks (default tracks/)
 _igv = components.declare_component("glm_genome_browser", path=str(FRONTEND))
 
@@ -36,8 +38,21 @@ def window_log_probs(model_text: str, genome_key: str, window: Region, rc: bool)
     for i, b in enumerate(todo):
         bar.progress(i / len(todo), f"{model_text}: exact per-base predictions, block {i + 1}/{len(todo)} ({b})")
         parts.append(block_log_probs(model_text, genome_key, b.chrom, b.start, b.end, rc))
+        st.session_state.setdefault(DONE, set()).add((model_text, genome_key, b, rc))
     bar.empty()
     return np.concatenate(parts, axis=1)
+
+
+def lanes_agreed(texts: list[str], genome_key: str, window: Region, rc: bool, data) -> bool:
+    """Whether the model lanes of ``texts`` over ``window`` may be computed now: every block already computed in
+    this session, or the blocks still to do are short (:func:`glm_explore.cost_defaults.browser_lanes_cost`), or
+    the user agreed to their measured estimate (*Run anyway*)."""
+    done = st.session_state.get(DONE, set())
+    todo = [b for b in gb.blocks(window) if any((t, genome_key, b, rc) not in done for t in texts)]
+    if not todo:
+        return True
+    cost = cd.browser_lanes_cost([caches.cached_model(t) for t in texts], data.genome, todo, rc=rc)
+    return costs.confirm_cost(cost, (tuple(texts), genome_key, str(window), rc), key="browser_cost_go")
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -80,9 +95,11 @@ def make_view(p, data, model_text: str, region: Region):
     lanes = gb.check_lanes(p.tracks)
     window = gb.data_window(region, data.genome.lengths[region.chrom])
     log_probs = None
-    if gb.wants_model(lanes) and region.length <= gb.MAX_MODEL_BP:
+    texts = [model_text] + ([p.model2] if p.model2 else [])
+    if (gb.wants_model(lanes) and region.length <= gb.MAX_MODEL_BP
+            and lanes_agreed(texts, caches.genome_key(), window, p.rc, data)):
         log_probs = {}
-        for text in [model_text] + ([p.model2] if p.model2 else []):
+        for text in texts:
             name = text if text not in log_probs else f"{text} (2)"
             log_probs[name] = window_log_probs(text, caches.genome_key(), window, p.rc)
     stored = (p.stored.strip() or next(iter(found_stored(data)), None)) if "stored" in lanes else None

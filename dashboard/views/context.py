@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import costs
 from dashboard.results_cache import session_cached
 from glm_explore import cost as gc
+from glm_explore import cost_defaults as cd
 from glm_explore.attention import MAX_ATTENTION_BP, attention_maps, top_partners
 from glm_explore.context_curve import ContextCurve, context_curve
 from glm_explore.dependency import MAX_BANDED_BP, banded_dependency_map
@@ -14,6 +15,17 @@ from glm_explore.io.genome import parse_region
 from glm_explore.logits import region_window
 from glm_explore.plots.attention import attention_heatmap, partners_chart
 from glm_explore.plots.context_curve import banded_dependency_heatmap, context_curve_chart
+
+SCALE_ABOVE = cd.SCALE_ABOVE  # parameters: bigger models get a default measured to finish in about a minute
+BUDGET_SECONDS = cd.BUDGET_SECONDS
+
+
+@st.cache_resource(show_spinner="Timing this model on a few positions to pick a default that fits…", max_entries=8)
+def default_per_class(model_key: str, data_key: str, classes: tuple[str, ...], _model, _data) -> tuple[int, str]:
+    """``(windows per class, note)``: the curve's default sample (:func:`glm_explore.cost_defaults.context_per_class`
+    with this module's :data:`SCALE_ABOVE` and :data:`BUDGET_SECONDS`), once per model, genome and classes."""
+    s = cd.context_per_class(_model, _data, classes=list(classes), budget=BUDGET_SECONDS, scale_above=SCALE_ABOVE)
+    return s.value, s.note
 
 
 def curve(run, model, data) -> ContextCurve | None:

@@ -1,11 +1,11 @@
 """The embedding explorer's results: cached windows / embeddings / probes, the scatter and its numbers."""
 
-import numpy as np
 import streamlit as st
 
 from dashboard import caches, costs, navigation, probe, warmup
 from dashboard import params as pp
 from glm_explore import cost as gc
+from glm_explore import cost_defaults as cd
 from glm_explore import embed as em
 from glm_explore import reduce as rd
 from glm_explore import region_windows as wn
@@ -51,30 +51,17 @@ def umap(model_key, data_key, wp, ep, layers, up, _X):
     return rd.umap_coords(_X, **up)
 
 
-SCALE_ABOVE = 5_000_000  # parameters: bigger models get a cap measured to finish in about a minute
-DEFAULT_CAP = 150
-BUDGET_SECONDS = 60.0  # what a scaled default aims to take
+SCALE_ABOVE = cd.SCALE_ABOVE  # parameters: bigger models get a cap measured to finish in about a minute
+DEFAULT_CAP = cd.EMBED_CAP
+BUDGET_SECONDS = cd.BUDGET_SECONDS  # what a scaled default aims to take
 
 
 @st.cache_resource(show_spinner="Timing this model on a few windows to pick a default that fits…", max_entries=8)
 def default_cap(model_key: str, data_key: str, _model, _data, length: int = 512) -> tuple[int, str]:
-    """``(cap, note)``: the page's default windows per class and split — :data:`DEFAULT_CAP`, or for a model of
-    more than :data:`SCALE_ABOVE` parameters what embeds in about a minute (measured on random windows of
-    ``length`` bp; two splits × the genome's classes per unit of cap), with a note saying so."""
-    n_par = _model.info.n_parameters or 0
-    if n_par <= SCALE_ABOVE:
-        return DEFAULT_CAP, ""
-    n_classes = max(1, int((_data.class_counts() > 0).sum())) if _data.labels else 1
-    rng = np.random.default_rng(0)
-    seqs = ["".join(rng.choice(list("ACGT"), length)) for _ in range(2 * n_classes * DEFAULT_CAP)]
-    cost = gc.embed_cost(_model, seqs, em.EmbedSettings(rc=_model.info.is_mlm).resolved(_model))
-    cap = int(np.clip(gc.units_within(cost, BUDGET_SECONDS) // (2 * n_classes), 2, DEFAULT_CAP))
-    if cap == DEFAULT_CAP:
-        return cap, ""
-    budget = gc.duration_text(BUDGET_SECONDS).replace("≈", "about")
-    return cap, (f"Default cap scaled to {_model.info.name} ({n_par / 1e6:.0f} M parameters): {cap} windows per class "
-                 f"and split embed in {budget} ({cost.per_unit:.2g} s per {length}-bp window, measured). "
-                 "Raise it for a finer picture at the cost shown before the run.")
+    """``(cap, note)``: the page's default windows per class and split (:func:`glm_explore.cost_defaults.embed_cap`
+    with this module's :data:`SCALE_ABOVE` and :data:`BUDGET_SECONDS`), once per model and genome."""
+    s = cd.embed_cap(_model, _data, length=length, default=DEFAULT_CAP, budget=BUDGET_SECONDS, scale_above=SCALE_ABOVE)
+    return s.value, s.note
 
 
 def window_params(p) -> dict:

@@ -11,9 +11,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import caches, navigation
+from dashboard import caches, costs, navigation
 from dashboard.results_cache import session_cached
 from dashboard.views.score_methods import which_score
+from glm_explore import cost_defaults as cd
 from glm_explore import report as rp
 from glm_explore.evaluate import learning_curve
 from glm_explore.io.datasets import DATASETS
@@ -50,9 +51,26 @@ def _cache_path(settings: rp.ReportSettings, genome: str) -> Path:
     return cache_dir() / f"{hashlib.sha1(key.encode()).hexdigest()[:20]}.json"
 
 
-def computed(run, settings: rp.ReportSettings, model, data, others: dict, genome: str) -> rp.ModelReport:
+SCALE_ABOVE = cd.SCALE_ABOVE  # parameters: bigger models get sizes measured to finish in about a minute
+BUDGET_SECONDS = cd.BUDGET_SECONDS
+
+
+@st.cache_resource(show_spinner="Timing this model on a few windows and SNVs to pick sizes that fit…", max_entries=8)
+def default_sizes(model_key: str, data_key: str, _model, _data) -> tuple[dict[str, int], str]:
+    """``(sizes, note)``: the page's default ``windows_per_class``, ``snvs_per_class`` and ``embed_cap``
+    (:func:`glm_explore.cost_defaults.report_sizes` with this module's :data:`SCALE_ABOVE` and
+    :data:`BUDGET_SECONDS`; the sliders' step of 10 bp applied to SNVs and probe windows), once per model and
+    genome."""
+    sizes, note = cd.report_sizes(_model, _data, budget=BUDGET_SECONDS, scale_above=SCALE_ABOVE)
+    for k in ("snvs_per_class", "embed_cap"):
+        sizes[k] = max(cd.REPORT_LOWS[k], sizes[k] // 10 * 10)
+    return sizes, note
+
+
+def computed(run, settings: rp.ReportSettings, model, data, others: dict, genome: str) -> rp.ModelReport | None:
     """The report of a Run: the shipped one when it has these exact weights and sizes, else from the disk cache
-    when this model + genome + settings were done before, else computed under a progress bar and saved there."""
+    when this model + genome + settings were done before, else computed under a progress bar and saved there —
+    after its measured estimate when that is long (None while it waits for *Run anyway*)."""
     ship = shipped(genome)
     if ship is not None and ship.settings == {**asdict(settings), "sections": list(settings.sections)} and (
             set(others) <= set(ship.table("genomes").get("genome", []))):
@@ -64,6 +82,11 @@ def computed(run, settings: rp.ReportSettings, model, data, others: dict, genome
         except (ValueError, KeyError, OSError):
             path.unlink(missing_ok=True)  # a stale or broken cache entry is recomputed
 
+    key = (run, path.name)
+    if not costs.gate("report_results", key, lambda: cd.report_cost(model, data, settings, others=len(others)),
+                      key="report_cost_go"):
+        return None
+
     def build(progress):
         rep = rp.build_report(model, data, settings=settings, other_genomes=others, progress=progress,
                               fingerprint=fingerprint())
@@ -73,7 +96,7 @@ def computed(run, settings: rp.ReportSettings, model, data, others: dict, genome
             pass  # a read-only home still shows the report
         return rep
 
-    return session_cached("report_results", (run, path.name), build, message="Computing the model report…",
+    return session_cached("report_results", key, build, message="Computing the model report…",
                           max_entries=2)
 
 
