@@ -143,3 +143,28 @@ def build_gpn_varied(folder, *, seed: int = 6, scale: float = 0.4, **config):
     model.save_pretrained(folder)
     tok.save_pretrained(folder)
     return model, tok
+
+
+def build_gpn_legacy(folder, *, seed: int = 8, scale: float = 0.4, **config):
+    """Random-weight legacy GPN ConvNet (``gpn.legacy.ConvNetForMaskedLM``, model_type "ConvNet", the GPN
+    paper's architecture) of a chosen shape (``config``: ConvNetConfig fields — ``n_layers``, ``kernel_size``,
+    dilation schedule), every parameter redrawn at ``scale`` (LayerNorm weights around 1) so predictions
+    differ clearly from uniform; GPN's lower-case character tokenizer ([PAD], [MASK], [UNK], a, c, g, t)."""
+    import gpn
+
+    gpn.register_auto_classes()
+    from gpn.legacy import ConvNetConfig, ConvNetForMaskedLM
+
+    tok, vocab = char_tokenizer(["[PAD]", "[MASK]", "[UNK]"], lower=True, template=False, pad_token="[PAD]",
+                                mask_token="[MASK]")
+    shape = dict(hidden_size=16, n_layers=3, kernel_size=5, dilation_cycle=3)
+    shape.update(config)
+    torch.manual_seed(seed)
+    model = ConvNetForMaskedLM(ConvNetConfig(vocab_size=len(vocab), **shape)).eval()
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            is_norm_weight = name.endswith("weight") and p.dim() == 1
+            p.copy_(1 + scale * torch.randn_like(p) if is_norm_weight else scale * torch.randn_like(p))
+    model.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return model, tok

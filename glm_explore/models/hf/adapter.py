@@ -69,11 +69,15 @@ class HFAdapter(BaseAdapter):
     # -- setup helpers -------------------------------------------------------------------------
     def _onehot_route(self) -> str | None:
         """How one-hot bases enter the model: ``inputs_embeds``, GPN's ``input_probs``, or None."""
-        emb = self.model.get_input_embeddings() if hasattr(self.model, "get_input_embeddings") else None
+        try:
+            emb = self.model.get_input_embeddings() if hasattr(self.model, "get_input_embeddings") else None
+        except NotImplementedError:  # e.g. gpn's legacy ConvNet: transformers finds no embedding module
+            emb = None
         if isinstance(emb, torch.nn.Embedding):
             return "inputs_embeds"
-        if getattr(self.model.config, "model_type", "") == "GPN" and getattr(self.model.config, "embedding",
-                                                                             "") == "one_hot":
+        cfg = self.model.config
+        if getattr(cfg, "model_type", "") == "ConvNet" or (  # legacy GPN: always one-hot
+                getattr(cfg, "model_type", "") == "GPN" and getattr(cfg, "embedding", "") == "one_hot"):
             return "input_probs"
         return None
 
