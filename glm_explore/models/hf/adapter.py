@@ -199,21 +199,36 @@ class HFAdapter(BaseAdapter):
         return out
 
     def _prefix_chunk(self, groups, toks, chunk: list[int], p: int, out: list[np.ndarray]) -> None:
-        """Run the shared ``p`` tokens of the groups in ``chunk`` once, then every member's own tokens."""
+        """Run the shared ``p`` tokens of the groups in ``chunk`` once, then every member's own tokens.
+
+        Member ``m`` of every group (the ref window first, then each alt) runs as one batch on the prefix's cache
+        itself, which is cropped back to the ``p`` prefix tokens afterwards (``Cache.crop``): no copy of the cache.
+        Where only some groups have a member ``m`` (sites with several alts), or their own tokens differ in length,
+        or the cache cannot be cropped, those rows get a copy of the cache's rows instead."""
         import copy
 
         head = self._forward_cached(torch.from_numpy(np.stack([toks[k][0].ids[:p] for k in chunk])))
-        members = [(c, k, m) for c, k in enumerate(chunk) for m in range(len(groups[k]))]
-        for sub in batches_by_length([len(toks[k][m].ids) for _, k, m in members], len(members)):
-            cache = _select_rows(copy.deepcopy(_cache_of(head)),
-                                 torch.tensor([members[i][0] for i in sub], dtype=torch.long))
-            ids = np.stack([toks[members[i][1]][members[i][2]].ids[p:] for i in sub])
-            tail = self.model(input_ids=torch.from_numpy(ids), **{self._cache_kw: cache}).logits.float()
-            for row, i in enumerate(sub):
-                c, k, m = members[i]
-                logits = torch.cat([head.logits[c].float(), tail[row]], dim=0)
-                out[k][m] = self.aligner.to_bases(logits, toks[k][m], groups[k][m],
-                                                  np.zeros(len(groups[k][m]), dtype=bool), mlm=False)
+        cache = _cache_of(head)
+        for m in range(max(len(groups[k]) for k in chunk)):
+            rows = [c for c, k in enumerate(chunk) if m < len(groups[k])]
+            lengths = {len(toks[chunk[c]][m].ids) for c in rows}
+            if len(rows) == len(chunk) and len(lengths) == 1 and hasattr(cache, "crop") \
+                    and hasattr(cache, "get_seq_length"):
+                subs, shared = [rows], True
+            else:
+                subs, shared = [[rows[i] for i in sub] for sub in batches_by_length(
+                    [len(toks[chunk[c]][m].ids) for c in rows], len(rows))], False
+            for sub in subs:
+                use = cache if shared else _select_rows(copy.deepcopy(cache), torch.tensor(sub, dtype=torch.long))
+                ids = np.stack([toks[chunk[c]][m].ids[p:] for c in sub])
+                tail = self.model(input_ids=torch.from_numpy(ids), **{self._cache_kw: use}).logits.float()
+                if shared:
+                    _crop_to(cache, p)
+                for row, c in enumerate(sub):
+                    k = chunk[c]
+                    logits = torch.cat([head.logits[c].float(), tail[row]], dim=0)
+                    out[k][m] = self.aligner.to_bases(logits, toks[k][m], groups[k][m],
+                                                      np.zeros(len(groups[k][m]), dtype=bool), mlm=False)
 
     def _forward_cached(self, ids: torch.Tensor):
         try:
@@ -372,6 +387,14 @@ def _cache_of(out):
     """The key / value cache a forward returned (``cache`` or ``past_key_values``), or None."""
     cache = getattr(out, "cache", None)
     return cache if cache is not None else getattr(out, "past_key_values", None)
+
+
+def _crop_to(cache, length: int) -> None:
+    """Cut a transformers ``Cache`` back to its first ``length`` tokens, in place (``crop`` of minus the extra
+    tokens: the form both older and newer transformers take)."""
+    extra = int(cache.get_seq_length()) - int(length)
+    if extra > 0:
+        cache.crop(-extra)
 
 
 def _select_rows(cache, rows: torch.Tensor):
