@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from glm_explore import cost
+from glm_explore import cost, cost_apply
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +28,7 @@ def test_compare_cost_is_both_models_logits_and_variants_summed(chloroplast, tin
     c = chloroplast.genome.chroms[0]
     region = f"{c}:3001-3040"
     models = {"A: mlm": tiny_mlm, "B: clm": tiny_clm}
-    est = cost.compare_cost(models, chloroplast, region, sites=7)
+    est = cost_apply.compare_cost(models, chloroplast, region, sites=7)
     seq = chloroplast.genome.fetch(c, 3000, 3007).upper()
     n_variants = 3 * sum(b in "ACGT" for b in seq)  # every other base at each of the first 7 positions, by hand
     assert est.units == 40 and est.unit == "positions"
@@ -43,7 +43,7 @@ def test_compare_cost_is_both_models_logits_and_variants_summed(chloroplast, tin
         parts += cost.variants_cost(m, chloroplast, region_snvs(chloroplast, region, max_sites=7)).seconds
     assert est.seconds == pytest.approx(parts) and est.seconds > 0
     assert "tiny" in est.model or " and " in est.model
-    emb = cost.compare_embed_cost(models, chloroplast, length=64, cap_per_class=3)
+    emb = cost_apply.compare_embed_cost(models, chloroplast, length=64, cap_per_class=3)
     assert emb.unit == "windows" and emb.passes == 2 * emb.units and emb.also == "with each of 2 models"
 
 
@@ -61,13 +61,13 @@ def test_design_cost_probes_the_design_in_rounds_without_stopping_early(chloropl
     monkeypatch.setattr(gd, "design", recorded)
     seq = chloroplast.genome.fetch(chloroplast.genome.chroms[0], 3000, 3060)
     s = gd.DesignSettings("likelihood", rounds=40, edit_budget=3, candidates=4)
-    est = cost.design_cost(tiny_mlm, seq, s)
+    est = cost_apply.design_cost(tiny_mlm, seq, s)
     assert est.units == 40 and est.unit == "rounds" and calls
     assert all(g == -math.inf and done == r for r, g, done in calls)  # every probe ran all its rounds
     assert [r for r, _, _ in calls][-1] in {2 * est.probe, 40}
     assert est.seconds == pytest.approx(est.fixed + est.per_unit * 40)
     n = len(calls)
-    again = cost.design_cost(tiny_mlm, seq, gd.DesignSettings("likelihood", rounds=7, edit_budget=3, candidates=4,
+    again = cost_apply.design_cost(tiny_mlm, seq, gd.DesignSettings("likelihood", rounds=7, edit_budget=3, candidates=4,
                                                               seed=5))
     assert len(calls) == n and again.seconds == pytest.approx(est.fixed + est.per_unit * 7)  # remembered
 
@@ -83,18 +83,18 @@ def test_generate_cost_counts_bases_for_a_clm_and_rounds_for_an_mlm(tiny_mlm, ti
         return real(model, **kw)
 
     monkeypatch.setattr(gen, "generate", recorded)
-    clm = cost.generate_cost(tiny_clm, prefix="", length=300, n=3, seed=1)
+    clm = cost_apply.generate_cost(tiny_clm, prefix="", length=300, n=3, seed=1)
     assert clm.units == 300 and clm.unit == "bases"
     assert {(o, n) for o, _, _, n in calls} == {("clm", 3)} and max(c[1] for c in calls) < 300
     assert clm.seconds == pytest.approx(clm.fixed + clm.per_unit * 300)
     calls.clear()
-    mlm = cost.generate_cost(tiny_mlm, length=50, rounds=30, method="gibbs", n=2)
+    mlm = cost_apply.generate_cost(tiny_mlm, length=50, rounds=30, method="gibbs", n=2)
     assert mlm.units == 30 and mlm.unit == "rounds" and calls
     assert all(o == "mlm" and length == 50 and n == 2 for o, length, _, n in calls)
     rounds = [r for _, _, r, _ in calls]  # the line through the last two probes (or one run of all 30 rounds)
     assert rounds[-2:] == [mlm.probe, 2 * mlm.probe] or rounds[-1] == mlm.probe == 30
     calls.clear()  # another seed and temperature: the same line, nothing run again
-    cost.generate_cost(tiny_mlm, length=50, rounds=5, method="gibbs", n=2, seed=9, temperature=0.5)
+    cost_apply.generate_cost(tiny_mlm, length=50, rounds=5, method="gibbs", n=2, seed=9, temperature=0.5)
     assert calls == []
 
 
@@ -103,14 +103,36 @@ def test_annotate_cost_counts_the_tiles_the_fit_uses(chloroplast, tiny_mlm):
 
     s = AnnotateSettings(windows_per_class=2, bases_per_class=60, heldout_windows_per_class=2, window=200, n_boot=10)
     fit = fit_annotator(tiny_mlm, chloroplast, s)
-    train, held = cost.annotate_tiles(chloroplast, s)
+    train, held = cost_apply.annotate_tiles(chloroplast, s)
     assert [(c, a, b) for c, a, b in fit.train_tiles[["chrom", "start", "end"]].itertuples(index=False)] == train
     assert [tuple(t) for t in fit.heldout_tiles.itertuples(index=False)] == held
     c = chloroplast.genome.chroms[0]
-    est = cost.annotate_cost(tiny_mlm, chloroplast, s, region=f"{c}:1001-1450")
+    est = cost_apply.annotate_cost(tiny_mlm, chloroplast, s, region=f"{c}:1001-1450")
     assert est.unit == "tiles" and est.units == len(train) + len(held) + 3  # 450 bp = 3 tiles of 200 bp
     assert est.passes == est.units and est.pass_bp == 200 and "fitting the logistic head twice" in est.also
     assert est.seconds > est.fixed + est.per_unit * est.units  # the two head fits come on top of the features
+
+
+
+def test_judge_cost_embeds_every_judged_window_and_plus_adds_it(tiny_mlm, monkeypatch):
+    import glm_explore.embed as ge
+
+    seen = []
+    real = ge.embed_windows
+
+    def recorded(model, seqs, settings=None, **kw):
+        seen.append((len(seqs), {len(x) for x in seqs}, settings.layers, settings.pooling))
+        return real(model, seqs, settings, **kw)
+
+    monkeypatch.setattr(ge, "embed_windows", recorded)
+    j = cost_apply.judge_cost(tiny_mlm, length=120, windows=34)
+    assert j.units == j.passes == 34 and j.pass_bp == 120 and j.unit == "windows"
+    assert seen and all(lengths == {120} and layers == (-1,) and pooling == "window-mean"
+                        for _, lengths, layers, pooling in seen)  # what judge's embedding_projection asks for
+    base = cost.Cost(10.0, 5, "rounds", "m", 2.0, also="x")
+    both = cost_apply.plus(base, j, "embedding 34 windows to judge")
+    assert both.seconds == pytest.approx(10.0 + j.seconds) and both.also == "x + embedding 34 windows to judge"
+    assert cost_apply.plus(cost.Cost(1.0, 1, "rounds", "m", 1.0), j, "y").also == "y"
 
 
 # -- the pages: the estimate first, the result after *Run anyway* ------------------------------------------------------
@@ -146,13 +168,14 @@ def test_the_design_page_waits_for_run_anyway(monkeypatch, chloroplast):
     at = app_on_page("design")
     at.text_input(key="design_region").set_value(f"{c}:3001-3060")
     at.number_input(key="design_rounds").set_value(3)
-    at.checkbox(key="design_judge").uncheck()
+    at.number_input(key="design_n_real").set_value(5)
     at.button(key="design_go").click().run()
     assert not at.exception and not at.error
-    assert "This will take ≈" in _warning(at) and "3 rounds" in _warning(at) and not at.metric
+    w = _warning(at)
+    assert "This will take ≈" in w and "3 rounds + embedding 7 windows to judge" in w and not at.metric  # 5 + 1 + 1
     at.button(key="design_cost_go").click().run()
     assert not at.exception and not at.error
-    assert any(m.label == "Rounds" for m in at.metric)
+    assert any(m.label == "Rounds" for m in at.metric) and any(m.label.startswith("6-mer JS") for m in at.metric)
 
 
 def test_the_generate_page_waits_for_run_anyway(monkeypatch):

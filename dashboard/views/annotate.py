@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import costs
 from dashboard.results_cache import session_cached
 from glm_explore import annotate as an
-from glm_explore import cost as gc
+from glm_explore import cost_apply as ca
 from glm_explore.plots.annotate import annotation_lanes, class_score_chart
 from glm_explore.plots.embeddings import confusion_heatmap
 
@@ -19,7 +19,7 @@ def fitted(run, model, data) -> an.AnnotationFit | None:
     settings = an.AnnotateSettings(head=p.head, windows_per_class=p.windows_per_class,
                                    bases_per_class=p.bases_per_class, kmer_k=p.kmer_k, prior=p.prior, seed=p.seed,
                                    heldout_windows_per_class=p.heldout_per_class or None)
-    if not costs.gate("annotate_fits", run, lambda: gc.annotate_cost(model, data, settings, region=p.region),
+    if not costs.gate("annotate_fits", run, lambda: ca.annotate_cost(model, data, settings, region=p.region),
                       key="annotate_cost_go"):
         return None
     return session_cached("annotate_fits", run,

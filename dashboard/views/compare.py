@@ -8,7 +8,7 @@ from dashboard import params as pp
 from dashboard.model_keys import HF_CHOICE, ModelKey, is_hf_text
 from dashboard.results_cache import session_cached
 from glm_explore import compare as cmp
-from glm_explore import cost as gc
+from glm_explore import cost_apply as ca
 from glm_explore.errors import GlmExploreError
 from glm_explore.logits import position_table
 from glm_explore.plots import embedding_scatter, logits_comparison, score_scatter
@@ -49,7 +49,7 @@ def compared(keys, run: pp.Run):
                                             progress=lambda f, m: progress(0.5 + 0.5 * f, m))
         return logits, scores
 
-    if not costs.gate("compare_results", (keys, run), lambda: gc.compare_cost(models, data, region, sites=sites),
+    if not costs.gate("compare_results", (keys, run), lambda: ca.compare_cost(models, data, region, sites=sites),
                       key="compare_cost_go"):
         return None
     return session_cached("compare_results", (keys, run), build,
@@ -62,7 +62,7 @@ def embedded(keys, emb: pp.Run):
     long Run waits for *Run anyway*."""
     length, cap = emb.params.embed_length, emb.params.embed_cap
     models, data = labelled(keys), caches.current_data()
-    if not costs.gate("compare_embeddings", (keys, emb), lambda: gc.compare_embed_cost(
+    if not costs.gate("compare_embeddings", (keys, emb), lambda: ca.compare_embed_cost(
             models, data, length=length, cap_per_class=cap), key="compare_embed_cost_go"):
         return None
     return session_cached("compare_embeddings", (keys, emb),

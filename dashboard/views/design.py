@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import costs
 from dashboard.results_cache import session_cached
-from glm_explore import cost as gc
+from glm_explore import cost_apply as ca
 from glm_explore.io.genome import parse_region
 
 
@@ -27,8 +27,15 @@ def designed(run, model, data, held_probe: dict | None):
                               method=p.method, beam_width=p.beam_width, candidates=p.candidates or None,
                               fixed=parse_positions(p.fixed), gc_range=gc_range, seed=p.seed)
     probe = None if held_probe is None else held_probe["probe"]
-    if not costs.gate("design_results", run, lambda: gc.design_cost(model, seq, settings, probe=probe),
-                      key="design_cost_go"):
+
+    def cost_of() -> ca.Cost:
+        c = ca.design_cost(model, seq, settings, probe=probe)
+        if not p.judge:
+            return c
+        n = p.n_real + 2 * (1 if p.method == "greedy" else p.beam_width)  # real + control + the designs kept
+        return ca.plus(c, ca.judge_cost(model, length=len(seq), windows=n), f"embedding {n} windows to judge")
+
+    if not costs.gate("design_results", run, cost_of, key="design_cost_go"):
         return None
     return session_cached("design_results", run,
                           lambda progress: design(None if p.objective == "motif" else model, seq, settings,

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import caches, costs
 from dashboard.results_cache import session_cached
-from glm_explore import cost as gc
+from glm_explore import cost_apply as ca
 from glm_explore import generate as gen
 from glm_explore import genome_likeness as gl
 from glm_explore.io.genome import parse_region, parse_span
@@ -29,8 +29,16 @@ def samples(run, model, data) -> tuple[list[gen.Sample], str] | None:
         kw.update(genome=data.genome, region=parse_region(p.region), span=parse_span(p.span))
     elif model.info.objective == "clm":
         kw["prefix"] = ""
-    if not costs.gate("generate_samples", run, lambda: gc.generate_cost(model, **kw, **common),
-                      key="generate_cost_go"):
+
+    def cost_of() -> ca.Cost:
+        c = ca.generate_cost(model, **kw, **common)
+        if not p.judge:
+            return c
+        a, b = parse_span(p.span) if p.source == SOURCES[2] else (0, p.length)
+        n = p.n_real + 2 * p.n  # real + control + the samples
+        return ca.plus(c, ca.judge_cost(model, length=b - a, windows=n), f"embedding {n} windows to judge")
+
+    if not costs.gate("generate_samples", run, cost_of, key="generate_cost_go"):
         return None
     return session_cached("generate_samples", run, lambda progress: gen.generate(model, **kw, **common,
                                                                                    progress=progress),

@@ -42,7 +42,7 @@ def test_design_shows_the_cost_in_rounds_first(long_jobs_server, new_tab):
     app.type_text("Start region (1-based, inclusive; ≤ 2 kb)", f"{CHLORO}:3001-3060", submit=False)
     app.type_text("Rounds", "3", submit=False)
     app.type_text("Real windows", "5", submit=False)
-    _estimate_first(app, re.compile("^Design$"), "3 rounds")
+    _estimate_first(app, re.compile("^Design$"), "3 rounds", "embedding 7 windows to judge")  # 5 real + 1 + 1
     app.press("Run anyway", timeout_s=300)
     app.wait_charts(4, timeout_s=300)  # trajectory + the three genome-likeness charts
     assert int(app.metric("Rounds")) <= 3
@@ -56,7 +56,8 @@ def test_generate_shows_the_cost_in_rounds_first(long_jobs_server, new_tab):
     app.type_text("Samples", "2", submit=False)
     app.type_text("MLM rounds", "4", submit=False)
     app.type_text("Real windows", "5", submit=False)
-    _estimate_first(app, re.compile("^Generate$"), "4 rounds")  # the default model is an MLM
+    _estimate_first(app, re.compile("^Generate$"), "4 rounds",  # the default model is an MLM
+                    "embedding 9 windows to judge")  # 5 real + 2 control + 2 samples
     app.press("Run anyway", timeout_s=300)
     figs = app.wait_charts(4, timeout_s=300)
     assert len(figs[0]["traces"]) == 2  # one log-prob line per sample
