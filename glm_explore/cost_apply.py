@@ -85,11 +85,16 @@ def generate_cost(model: GenomicLM, *, probe: int = 2, **kw) -> Cost:
     MLM in **rounds** of mask-predict or Gibbs (probed on ``probe`` / 2× rounds). Per unit the time is the
     probe's: a CLM with unbounded context slows as the sequence grows, so its estimate is on the low side."""
     from .generate import generate
+    from .io.genome import parse_region
 
     clm = model.info.objective == "clm"
     field = "length" if clm else "rounds"
     units = int(kw.get(field, 100 if clm else 10))
-    shape = tuple(sorted((k, repr(v)) for k, v in kw.items() if k not in _COST_FREE | {field}))
+    shape = tuple(sorted((k, repr(v)) for k, v in kw.items() if k not in _COST_FREE | {field, "genome", "region",
+                                                                                       "prefix"}))
+    region = kw.get("region")
+    region_bp = 0 if region is None else (parse_region(region) if isinstance(region, str) else region).length
+    shape += (_bucket(len(kw.get("prefix") or "")), _bucket(region_bp))  # lengths, not the bases, set the time
 
     def run(k: int) -> None:
         generate(model, **{**kw, field: max(1, k), "progress": None})

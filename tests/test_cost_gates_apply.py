@@ -96,6 +96,24 @@ def test_generate_cost_counts_bases_for_a_clm_and_rounds_for_an_mlm(tiny_mlm, ti
     calls.clear()  # another seed and temperature: the same line, nothing run again
     cost_apply.generate_cost(tiny_mlm, length=50, rounds=5, method="gibbs", n=2, seed=9, temperature=0.5)
     assert calls == []
+    cost_apply.generate_cost(tiny_mlm, length=50, rounds=5, method="mask-predict", n=2)
+    assert calls  # another sampler is another job: measured
+
+
+def test_generate_cost_of_an_infill_is_measured_once_per_region_length(chloroplast, tiny_mlm, monkeypatch):
+    import glm_explore.generate as gen
+
+    calls = []
+    real = gen.generate
+    monkeypatch.setattr(gen, "generate", lambda model, **kw: calls.append(kw["region"]) or real(model, **kw))
+    c = chloroplast.genome.chroms[0]
+    first = cost_apply.generate_cost(tiny_mlm, genome=chloroplast.genome, region=f"{c}:2001-2200", span=(60, 140),
+                                     rounds=12, n=2)
+    assert first.units == 12 and first.unit == "rounds" and calls and set(calls) == {f"{c}:2001-2200"}
+    calls.clear()
+    other = cost_apply.generate_cost(tiny_mlm, genome=chloroplast.genome, region=f"{c}:5001-5200", span=(60, 140),
+                                     rounds=6, n=2)
+    assert calls == [] and other.seconds == pytest.approx(first.fixed + first.per_unit * 6)
 
 
 def test_annotate_cost_counts_the_tiles_the_fit_uses(chloroplast, tiny_mlm):
