@@ -153,7 +153,7 @@ def report_parts(model: GenomicLM, data, settings=None) -> dict[str, gc.Cost]:
         wins = _table((id(data), "windows", s.windows_per_class, s.window, s.seed), lambda: heldout.class_windows(
             data, split, per_class=s.windows_per_class, length=s.window, seed=s.seed))
         out["classes"] = gc.estimate(
-            model, ("report-classes", s.window, s.mask_passes), len(wins), "windows",
+            model, ("report-classes", s.window, s.mask_passes), len(wins), "held-out windows",
             lambda k: heldout.score_windows(model, data, wins.iloc[:k], base, passes=s.mask_passes), probe=1)
     if "motifs" in want:
         hits = _table((id(data), "hits", s.motif_p, s.motifs_max_hits, s.motif_promoter_bp, s.seed),
@@ -181,14 +181,14 @@ def report_cost(model: GenomicLM, data, settings=None, *, others: int = 0) -> gc
     ``genomes`` table). The count baseline's fit, once per genome and process, is not counted."""
     parts = report_parts(model, data, settings)
     head = parts.get("classes")
-    rest = [c for k, c in parts.items() if k != "classes"]
-    also = " + ".join(f"{c.units:,} {c.unit}" for c in rest)
+    names = {"variants": "SNVs", "embedding": "probe windows"}
+    also = " + ".join(f"{c.units:,} {names.get(k, c.unit)}" for k, c in parts.items() if k != "classes")
     if others and head is not None:
         also += f" + the held-out windows of {others} more genome{'s' if others > 1 else ''}"
     also = (also + " + " if also else "") + "the count baseline's fit (once per genome; not counted)"
     seconds = sum(c.seconds for c in parts.values()) + (others * head.seconds if head is not None else 0.0)
     if head is None:
-        return gc.Cost(seconds, 0, "windows", model.info.name, 0.0, also=also)
+        return gc.Cost(seconds, 0, "held-out windows", model.info.name, 0.0, also=also)
     return dataclasses.replace(head, seconds=seconds, also=also)
 
 

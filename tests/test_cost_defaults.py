@@ -108,8 +108,9 @@ def test_report_parts_measure_the_report_on_its_own_samples(tiny_mlm, chloroplas
     assert parts["embedding"].units == len(make_windows(chloroplast, cap_per_class=20))
     total = cd.report_cost(tiny_mlm, chloroplast, s)
     assert total.seconds == pytest.approx(sum(c.seconds for c in parts.values()))
-    assert total.unit == "windows" and total.units == parts["classes"].units
-    assert f"{parts['variants'].units:,} variants" in total.text() and "count baseline" in total.text()
+    assert total.unit == "held-out windows" and total.units == parts["classes"].units
+    assert f"{parts['variants'].units:,} SNVs + {parts['embedding'].units:,} probe windows" in total.text()
+    assert "count baseline" in total.text()
     two = cd.report_cost(tiny_mlm, chloroplast, s, others=2)
     assert two.seconds == pytest.approx(total.seconds + 2 * parts["classes"].seconds)
 
@@ -185,7 +186,7 @@ def test_the_report_page_scales_its_sizes_and_waits_for_run_anyway(monkeypatch, 
     at.button(key="report_go").click().run()
     assert not at.exception and not at.error
     warning = " ".join(w.value for w in at.warning)
-    assert "This will take ≈" in warning and "90 windows" in warning and "600 variants" in warning
+    assert "This will take ≈" in warning and "90 windows" in warning and "600 SNVs" in warning
     assert not at.metric and not at.dataframe  # nothing computed yet
     assert at.button(key="report_cost_go")
 

@@ -22,7 +22,7 @@ def test_the_report_and_the_model_lanes_wait_for_run_anyway(fresh_report_cache, 
     app.press("Compute report")
     app.wait_idle(timeout_s=300)
     warning = app.main().locator('[data-testid="stAlertContentWarning"]').first.inner_text()
-    assert "This will take ≈" in warning and "windows" in warning and "variants" in warning
+    assert "This will take ≈" in warning and "held-out windows" in warning and "SNVs" in warning
     assert "measured on" in warning
     assert app.main().locator('[data-testid="stMetric"]').count() == 0  # nothing computed yet
     app.screenshot("report-cost-first")
