@@ -55,7 +55,7 @@ def compare_embed_cost(models, data, *, length: int = 256, cap_per_class: int = 
     parts = [embed_cost(m, seqs, EmbedSettings(layers=-1, center=center)) for m in models.values()]
     names = " and ".join(dict.fromkeys(m.info.name for m in models.values()))
     return Cost(sum(c.seconds for c in parts), len(seqs), "windows", names, 0.0, passes=sum(c.passes for c in parts),
-                pass_bp=length, also=f"with each of {len(models)} models")
+                pass_bp=length)  # the passes count every model's
 
 
 def design_cost(model: GenomicLM, seq: str, settings, *, probe=None, probe_rounds: int = 1) -> Cost:

@@ -44,7 +44,7 @@ def test_compare_cost_is_both_models_logits_and_variants_summed(chloroplast, tin
     assert est.seconds == pytest.approx(parts) and est.seconds > 0
     assert "tiny" in est.model or " and " in est.model
     emb = cost_apply.compare_embed_cost(models, chloroplast, length=64, cap_per_class=3)
-    assert emb.unit == "windows" and emb.passes == 2 * emb.units and emb.also == "with each of 2 models"
+    assert emb.unit == "windows" and emb.passes == 2 * emb.units and emb.model.count(" and ") == 1
 
 
 def test_design_cost_probes_the_design_in_rounds_without_stopping_early(chloroplast, tiny_mlm, monkeypatch):
@@ -176,6 +176,24 @@ def test_the_compare_page_waits_for_run_anyway(monkeypatch, chloroplast):
     assert at.metric and any("/ 15" in m.value for m in at.metric) and len(at.get("plotly_chart")) >= 2
     at.run()
     assert "This will take" not in _warning(at)
+
+
+def test_the_compare_embeddings_wait_for_run_anyway(monkeypatch, chloroplast):
+    from helpers import app_on_page
+
+    from glm_explore.region_windows import make_windows
+
+    monkeypatch.setattr(cost, "LONG_SECONDS", 0.0)
+    at = app_on_page("compare")
+    at.select_slider(key="compare_embed_length").set_value(128)
+    at.number_input(key="compare_embed_cap").set_value(10)
+    at.button(key="compare_embed_go").click().run()
+    assert not at.exception and not at.error
+    n = len(make_windows(chloroplast, length=128, center=64, cap_per_class=10, seed=0).sequences)  # the page's windows
+    assert f"{n} windows, {2 * n} forward passes of 128 bp (measured on default-mlm and default-clm)" in _warning(at)
+    assert not at.get("plotly_chart")
+    at.button(key="compare_embed_cost_go").click().run()
+    assert not at.exception and not at.error and len(at.get("plotly_chart")) == 2
 
 
 def test_the_design_page_waits_for_run_anyway(monkeypatch, chloroplast):
