@@ -216,9 +216,16 @@ def report_sizes(model: GenomicLM, data, settings=None, *, budget: float = BUDGE
     lows = {**REPORT_LOWS, **(lows or {})}
     out = {k: int(min(v, max(lows[k], math.floor(v * f)))) for k, v in sizes.items()}
     rate = ", ".join(f"{parts[p].per_unit:.2g} s per {parts[p].unit.rstrip('s')}" for p in knobs.values() if p in parts)
-    note = (f"Sizes chosen to finish in {budget_text(budget)} for {model.info.name} ({rate}; measured), plus the "
-            "count baseline's fit once per genome. Raise them for tighter intervals — the estimate is shown before a "
-            "long run.")
+    left = fixed + sum(parts[p].per_unit * parts[p].units * out[k] / sizes[k] for k, p in knobs.items() if p in parts)
+    if left <= budget * 1.05:
+        head = f"Sizes chosen to finish in {budget_text(budget)} for {model.info.name}"
+    else:  # the parts that are not page settings (motif profiles, fixed times) alone take longer
+        head = (f"Smallest sizes chosen for {model.info.name}: the report still takes {gc.duration_text(left)}, most "
+                f"of it in parts that are not settings here (motif profiles {gc.duration_text(parts['motifs'].seconds)})"
+                if "motifs" in parts else f"Smallest sizes chosen for {model.info.name}: the report still takes "
+                f"{gc.duration_text(left)}")
+    note = (f"{head} ({rate}; measured), plus the count baseline's fit once per genome. Raise them for tighter "
+            "intervals — the estimate is shown before a long run.")
     return out, note
 
 

@@ -87,8 +87,10 @@ def test_report_sizes_shrink_by_one_factor(monkeypatch, tiny_mlm, chloroplast):
                      "embed_cap": math.floor(200 * f)} == {"windows_per_class": 5, "snvs_per_class": 25, "embed_cap": 33}
     assert "finish in about 60 s for tiny-mlm" in note and "2 s per window" in note
     assert cd.report_sizes(tiny_mlm, chloroplast, scale_above=0, budget=1000.0)[1] == ""  # 301 s fits 1000 s
-    tight, _ = cd.report_sizes(tiny_mlm, chloroplast, scale_above=0, budget=5.0)  # under the fixed part: the lows
+    tight, why = cd.report_sizes(tiny_mlm, chloroplast, scale_above=0, budget=5.0)  # under the fixed part: the lows
     assert tight == cd.REPORT_LOWS
+    left = 11.0 + 180.0 * 5 / 30 + 60.0 * 20 / 150 + 50.0 * 20 / 200  # = 54 s at the lows
+    assert f"the report still takes {cost.duration_text(left)}" in why and "motif profiles ≈ 10 s" in why
 
 
 def test_report_parts_measure_the_report_on_its_own_samples(tiny_mlm, chloroplast):
