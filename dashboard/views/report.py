@@ -59,7 +59,7 @@ BUDGET_SECONDS = cd.BUDGET_SECONDS
 def default_sizes(model_key: str, data_key: str, _model, _data) -> tuple[dict[str, int], str]:
     """``(sizes, note)``: the page's default ``windows_per_class``, ``snvs_per_class`` and ``embed_cap``
     (:func:`glm_explore.cost_defaults.report_sizes` with this module's :data:`SCALE_ABOVE` and
-    :data:`BUDGET_SECONDS`; the sliders' step of 10 bp applied to SNVs and probe windows), once per model and
+    :data:`BUDGET_SECONDS`; the sliders' step of 10 applied to SNVs and probe windows), once per model and
     genome."""
     sizes, note = cd.report_sizes(_model, _data, budget=BUDGET_SECONDS, scale_above=SCALE_ABOVE)
     for k in ("snvs_per_class", "embed_cap"):
