@@ -136,13 +136,7 @@ def build_gpn_varied(folder, *, seed: int = 6, scale: float = 0.4, **config):
     shape.update(config)
     torch.manual_seed(seed)
     model = GPNForMaskedLM(GPNConfig(vocab_size=len(vocab), **shape)).eval()
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            is_norm_weight = name.endswith("weight") and p.dim() == 1
-            p.copy_(1 + scale * torch.randn_like(p) if is_norm_weight else scale * torch.randn_like(p))
-    model.save_pretrained(folder)
-    tok.save_pretrained(folder)
-    return model, tok
+    return _redrawn_and_saved(model, tok, folder, scale)
 
 
 def build_gpn_legacy(folder, *, seed: int = 8, scale: float = 0.4, **config):
@@ -161,6 +155,12 @@ def build_gpn_legacy(folder, *, seed: int = 8, scale: float = 0.4, **config):
     shape.update(config)
     torch.manual_seed(seed)
     model = ConvNetForMaskedLM(ConvNetConfig(vocab_size=len(vocab), **shape)).eval()
+    return _redrawn_and_saved(model, tok, folder, scale)
+
+
+def _redrawn_and_saved(model, tok, folder, scale: float):
+    """Every parameter of ``model`` redrawn at ``scale`` (LayerNorm weights around 1, so predictions differ clearly
+    from uniform), the model and ``tok`` saved to ``folder``; returns ``(model, tok)``."""
     with torch.no_grad():
         for name, p in model.named_parameters():
             is_norm_weight = name.endswith("weight") and p.dim() == 1
