@@ -24,6 +24,7 @@ import torch
 
 THREADS_ENV = "GLM_EXPLORE_THREADS"
 MEMORY_SHARE = 0.5  # share of the free memory one batch's activations may take
+ACTIVATION_CAP = int(1.5 * 2**30)  # and never more than this (bytes): bigger CPU batches are no faster, only heavier
 FALLBACK_FREE = 4 * 2**30  # free memory assumed where the OS does not say (bytes)
 FLOAT = 4  # bytes per float32 activation
 INT8_SUFFIX = " · int8"  # appended to the model name when the fast (int8) switch is on
@@ -134,13 +135,16 @@ def window_bytes(shape: ActivationShape, seq_len: int, *, grad: bool = False) ->
 def batch_size_for(model, seq_len: int, free_bytes: int | None = None, *, requested: int = 64,
                    grad: bool = False, share: float = MEMORY_SHARE) -> int:
     """Windows of ``seq_len`` bases per forward pass: as many as fit in ``share`` of ``free_bytes`` (default:
-    :func:`free_memory_bytes` now) by :func:`window_bytes`, at most ``requested`` and at least 1. ``model``
+    :func:`free_memory_bytes` now), and in :data:`ACTIVATION_CAP` whatever the free memory (so a 100 M-parameter
+    model's peak stays near 4 GiB on a big machine too: a 512-token batch of that size already runs the CPU's
+    matrix kernels at full speed), by :func:`window_bytes`, at most ``requested`` and at least 1. ``model``
     None (nothing known about it) gives ``requested``."""
     requested = max(1, int(requested))
     if model is None or int(seq_len) <= 0:
         return requested
     free = free_memory_bytes() if free_bytes is None else int(free_bytes)
-    fit = int(share * free) // max(1, window_bytes(activation_shape(model), seq_len, grad=grad))
+    budget = min(int(share * free), ACTIVATION_CAP)
+    fit = budget // max(1, window_bytes(activation_shape(model), seq_len, grad=grad))
     return max(1, min(requested, fit))
 
 
