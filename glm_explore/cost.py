@@ -88,12 +88,15 @@ class Cost:
 
 
 def fitted_line(run: Callable[[int], object], units: int, probe: int, *,
-                clock: Callable[[], float] = time.perf_counter, min_seconds: float = 0.5) -> tuple[float, float, int]:
+                clock: Callable[[], float] = time.perf_counter, min_seconds: float = 0.5,
+                single_above: float = 15.0) -> tuple[float, float, int]:
     """``(fixed, per_unit, probe)`` seconds of ``run(k)`` (the job on its first ``k`` units) from timing
     ``k = p`` and ``k = 2·p``. ``p`` starts at ``probe`` and grows ×4 while a run takes under ``min_seconds`` (so
     a fast model is timed at the batch sizes the real job uses, a slow one on a few units). When ``units`` is at
-    most ``2·p``: one run of ``units`` and a zero fixed part. The per-unit time is never negative and the fixed
-    part never below 0."""
+    most ``2·p``: one run of ``units`` and a zero fixed part. When the ``p`` run alone takes ``single_above``
+    seconds or more (a 100 M-parameter model), the ``2·p`` run is skipped: the per-unit time is that run's
+    average, fixed part included (an estimate on the long side, reached in a third of the time). The per-unit
+    time is never negative and the fixed part never below 0."""
     p = max(1, probe)
     while True:
         if units <= 2 * p:
@@ -103,6 +106,8 @@ def fitted_line(run: Callable[[int], object], units: int, probe: int, *,
         t0 = clock()
         run(p)
         a = clock() - t0
+        if a >= single_above:
+            return 0.0, a / p, p
         if a >= min_seconds or units <= 8 * p:
             break
         p *= 4

@@ -34,6 +34,14 @@ def test_fitted_line_recovers_fixed_and_per_unit_time_from_two_probes():
     assert small.calls == [15] and fixed == 0 and per == pytest.approx((3 + 7.5) / 15) and probe == 15
 
 
+def test_a_slow_first_probe_is_the_estimate_on_its_own():
+    """A probe of p units that already takes ≥ 15 s (a big model) is not repeated on 2p: its average per unit,
+    fixed part included, is the line."""
+    job = FakeJob(fixed=3.0, per=2.0)  # run(10) takes 23 s
+    fixed, per, probe = cost.fitted_line(job.run, 1000, 10, clock=job.clock)
+    assert job.calls == [10] and probe == 10 and fixed == 0 and per == pytest.approx(2.3)
+
+
 def test_a_noisy_second_probe_never_makes_units_free():
     times = iter([0.0, 10.0, 10.0, 19.0])  # the 2p run took less than the p run
     fixed, per, _ = cost.fitted_line(lambda k: None, 1000, 10, clock=lambda: next(times))
