@@ -60,34 +60,49 @@ def gpn_receptive_field(cfg) -> int | None:
     return sum((k - 1) * d // 2 for k, d in zip(kernels, gpn_dilations(cfg)))
 
 
-class GPNCone(ConeNet):
-    """A ``GPNForMaskedLM`` ConvNet block by block (rows are token ids; ``base_ids`` the A,C,G,T ids)."""
+class _OneHotIdsCone(ConeNet):
+    """What both GPN ConvNets share as a :class:`ConeNet`: rows of token ids through the model's id embedding
+    (``embedding``), the mask token's embedding at masked positions, the blocks ``layers`` run whole for the clean
+    pass, and a head over the A,C,G,T ids (``base_ids``) of the logits :meth:`logits` gives."""
 
-    def __init__(self, model, mask_id: int, base_ids: np.ndarray) -> None:
+    def __init__(self, model, mask_id: int, base_ids: np.ndarray, embedding, layers: list) -> None:
         cfg = model.config
-        self.model, self.mask_id = model, int(mask_id)
+        self.model, self.mask_id, self.embedding, self.layers = model, int(mask_id), embedding, layers
         self.base_ids = torch.as_tensor(np.asarray(base_ids, dtype=np.int64))
-        self.layers = list(model.model.encoder.layer)
-        kernels, dilations = gpn_kernels(cfg), gpn_dilations(cfg)
-        self.spans = tuple((k - 1) * d // 2 for k, d in zip(kernels, dilations))
-        D, inter = int(cfg.hidden_size), int(cfg.intermediate_size)
-        # cost of one output position in D² multiply-adds: convolution (k / groups), its linear layer, the FFN
-        self.weights = tuple(k / (1 if i == 0 or not cfg.depthwise else D) + 1 + 2 * inter / D
-                             for i, k in enumerate(kernels))
-        self.width = max(D, inter // 2)  # the FFN's (·, I) activation is the largest tensor
+        self.spans = tuple((k - 1) * d // 2 for k, d in zip(gpn_kernels(cfg), gpn_dilations(cfg)))
 
     def embed(self, codes: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         ids = torch.where(mask, torch.full_like(codes, self.mask_id), codes)
-        return self.model.model.embeddings(input_ids=ids)
+        return self.embedding(input_ids=ids)
 
     def masked_input(self) -> torch.Tensor:
-        return self.model.model.embeddings(input_ids=torch.tensor([[self.mask_id]]))[0, 0]
+        return self.embedding(input_ids=torch.tensor([[self.mask_id]]))[0, 0]
 
     def clean_states(self, codes: torch.Tensor) -> Iterator[torch.Tensor]:
-        h = self.model.model.embeddings(input_ids=codes[None])
+        h = self.embedding(input_ids=codes[None])
         for layer in self.layers:
             yield h[0]
             h = layer(h)
+
+    def logits(self, h: torch.Tensor) -> torch.Tensor:
+        """Final states (M, D) → the MLM head's logits (M, vocab)."""
+        raise NotImplementedError
+
+    def head(self, h: torch.Tensor) -> torch.Tensor:
+        return torch.log_softmax(self.logits(h).float()[:, self.base_ids], dim=-1)
+
+
+class GPNCone(_OneHotIdsCone):
+    """A ``GPNForMaskedLM`` ConvNet block by block (rows are token ids; ``base_ids`` the A,C,G,T ids)."""
+
+    def __init__(self, model, mask_id: int, base_ids: np.ndarray) -> None:
+        super().__init__(model, mask_id, base_ids, model.model.embeddings, list(model.model.encoder.layer))
+        cfg = model.config
+        D, inter = int(cfg.hidden_size), int(cfg.intermediate_size)
+        # cost of one output position in D² multiply-adds: convolution (k / groups), its linear layer, the FFN
+        self.weights = tuple(k / (1 if i == 0 or not cfg.depthwise else D) + 1 + 2 * inter / D
+                             for i, k in enumerate(gpn_kernels(cfg)))
+        self.width = max(D, inter // 2)  # the FFN's (·, I) activation is the largest tensor
 
     def block_valid(self, b: int, x: torch.Tensor, inside: torch.Tensor) -> torch.Tensor:
         seq = self.layers[b].conv  # LN, transpose, conv, transpose, GELU, Linear, Dropout
@@ -97,40 +112,21 @@ class GPNCone(ConeNet):
         x = x[:, s:x.shape[1] - s] + lin(act(h))
         return x + self.layers[b].ffn(x)
 
-    def head(self, h: torch.Tensor) -> torch.Tensor:
-        logits = self.model.cls(self.model.model.ln_f(h)).float()
-        return torch.log_softmax(logits[:, self.base_ids], dim=-1)
+    def logits(self, h: torch.Tensor) -> torch.Tensor:
+        return self.model.cls(self.model.model.ln_f(h))
 
 
-class LegacyConvNetCone(ConeNet):
+class LegacyConvNetCone(_OneHotIdsCone):
     """``gpn``'s legacy ``ConvNetForMaskedLM`` block by block (rows are token ids; ``base_ids`` the A,C,G,T ids).
 
     Block: ``x + LN(GELU(conv(x)))`` (``padding="same"``: the convolution reads ``x`` zero beyond the row)
     then ``x + LN(GELU(Linear(x)))``; input the one-hot ids (width ``hidden_size``), no final LayerNorm."""
 
     def __init__(self, model, mask_id: int, base_ids: np.ndarray) -> None:
-        cfg = model.config
-        self.model, self.mask_id = model, int(mask_id)
-        self.base_ids = torch.as_tensor(np.asarray(base_ids, dtype=np.int64))
-        self.layers = list(model.model.encoder)
-        kernels = gpn_kernels(cfg)
-        self.spans = tuple((k - 1) * d // 2 for k, d in zip(kernels, gpn_dilations(cfg)))
+        super().__init__(model, mask_id, base_ids, model.model.embedding, list(model.model.encoder))
         # cost of one output position in D² multiply-adds: the (D → D, k taps) convolution and the FFN's Linear
-        self.weights = tuple(float(k + 1) for k in kernels)
-        self.width = int(cfg.hidden_size)
-
-    def embed(self, codes: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        ids = torch.where(mask, torch.full_like(codes, self.mask_id), codes)
-        return self.model.model.embedding(input_ids=ids)
-
-    def masked_input(self) -> torch.Tensor:
-        return self.model.model.embedding(input_ids=torch.tensor([[self.mask_id]]))[0, 0]
-
-    def clean_states(self, codes: torch.Tensor) -> Iterator[torch.Tensor]:
-        h = self.model.model.embedding(input_ids=codes[None])
-        for layer in self.layers:
-            yield h[0]
-            h = layer(h)
+        self.weights = tuple(float(k + 1) for k in gpn_kernels(model.config))
+        self.width = int(model.config.hidden_size)
 
     def block_valid(self, b: int, x: torch.Tensor, inside: torch.Tensor) -> torch.Tensor:
         layer = self.layers[b]
@@ -141,9 +137,8 @@ class LegacyConvNetCone(ConeNet):
         x = x[:, s:x.shape[1] - s] + norm(act(h))
         return x + layer.ffn(x)
 
-    def head(self, h: torch.Tensor) -> torch.Tensor:
-        logits = self.model.cls(h).float()
-        return torch.log_softmax(logits[:, self.base_ids], dim=-1)
+    def logits(self, h: torch.Tensor) -> torch.Tensor:
+        return self.model.cls(h)
 
 
 def _legacy_layers_match(model) -> bool:
